@@ -1,0 +1,41 @@
+# pkiviz: two commands. `make book` opens the book; `make test` runs every test, chapters included.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP_BOOK := $(VENV)/.stamp-book
+STAMP_TEST := $(VENV)/.stamp-test
+
+.PHONY: book test lint typecheck pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_BOOK): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[book]'
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP_BOOK)
+
+book: $(STAMP_BOOK)
+	$(BIN)/jupyter lab book/00-welcome.ipynb
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check pkiviz tests benchmarks
+	$(BIN)/ruff format --check pkiviz tests benchmarks
+
+typecheck: $(STAMP_TEST)
+	$(BIN)/mypy
+
+pytest: $(STAMP_TEST)
+	$(BIN)/pytest -p no:cacheprovider --nbval tests book
+
+test: lint typecheck pytest
+
+bench: $(STAMP_TEST)
+	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

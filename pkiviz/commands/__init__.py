@@ -1,0 +1,1 @@
+"""One module per ``pkiviz`` subcommand; see :mod:`pkiviz.cli`."""
