@@ -30,7 +30,7 @@ typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
 
 pytest: $(STAMP_TEST)
-	$(BIN)/pytest -p no:cacheprovider --nbval tests book
+	$(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with book/sanitize.cfg tests book
 
 test: lint typecheck pytest
 
