@@ -82,7 +82,6 @@ class RunningExample:
         ]
 
 
-@functools.lru_cache(maxsize=16)
 def running_example(*, key: str = "ec-p256", live: bool = False) -> RunningExample:
     """Build the running example.
 
@@ -96,7 +95,15 @@ def running_example(*, key: str = "ec-p256", live: bool = False) -> RunningExamp
     """
     if live:
         return _build(key, live=True)
+    return _cached(key)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached(key: str) -> RunningExample:
     return _build(key, live=False)
+
+
+running_example.cache_clear = _cached.cache_clear  # type: ignore[attr-defined]
 
 
 def _build(key: str, *, live: bool) -> RunningExample:

@@ -463,6 +463,37 @@ def _signature_hash(spec: CertSpec, issuer_key: PrivateKey) -> hashes.HashAlgori
     return _HASHES[spec.hash]()
 
 
+# AlgorithmIdentifier DER for sha256WithRSAEncryption and sha1WithRSAEncryption
+# (RFC 4055 / RFC 3279 2.2.1): same length, so one can replace the other in place.
+_RSA_SHA256_ALG = bytes.fromhex("300d06092a864886f70d01010b0500")
+_RSA_SHA1_ALG = bytes.fromhex("300d06092a864886f70d0101050500")
+
+
+def _sign_sha1(builder: x509.CertificateBuilder, issuer_key: PrivateKey) -> x509.Certificate:
+    """Sign with SHA-1, which cryptography's builder refuses (it is broken for signatures).
+
+    The book needs a real SHA-1-signed certificate to show validators rejecting
+    it, so: build with SHA-256, swap the AlgorithmIdentifier (TBS and outer)
+    for sha1WithRSAEncryption and re-sign the new TBS with PKCS#1 v1.5 + SHA-1.
+    RSA signatures keep the modulus length, so every DER length is unchanged.
+    """
+    if not isinstance(issuer_key, rsa.RSAPrivateKey):
+        raise ValueError("SHA-1 signatures are built for RSA issuers only")
+    draft = builder.sign(issuer_key, hashes.SHA256(), rsa_padding=padding.PKCS1v15())
+    der = draft.public_bytes(serialization.Encoding.DER)
+    tbs = draft.tbs_certificate_bytes.replace(_RSA_SHA256_ALG, _RSA_SHA1_ALG, 1)
+    signature = issuer_key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())
+    head = der[: der.index(draft.tbs_certificate_bytes)]
+    rest = der[len(head) + len(tbs) :]
+    if not rest.startswith(_RSA_SHA256_ALG):  # pragma: no cover - the builder's own encoding
+        raise ValueError("unexpected signature algorithm encoding")
+    bit_string_header = rest[len(_RSA_SHA256_ALG) : -len(draft.signature)]
+    out = head + tbs + _RSA_SHA1_ALG + bit_string_header + signature
+    if len(out) != len(der):  # pragma: no cover - guarded by the length argument above
+        raise ValueError("SHA-1 re-signing changed the encoding length")
+    return x509.load_der_x509_certificate(out)
+
+
 def build(spec: CertSpec, issuer: Issued | None = None, *, live: bool = False) -> Issued:
     """Build the certificate a spec describes.
 
@@ -509,7 +540,9 @@ def build(spec: CertSpec, issuer: Issued | None = None, *, live: bool = False) -
     for ext, critical in _extensions(spec, key, issuer_key, issuer is None):
         builder = builder.add_extension(ext, critical=critical)
     algorithm = _signature_hash(spec, issuer_key)
-    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+    if spec.hash == "sha1" and algorithm is not None:
+        cert = _sign_sha1(builder, issuer_key)
+    elif isinstance(issuer_key, ec.EllipticCurvePrivateKey):
         cert = builder.sign(issuer_key, algorithm, ecdsa_deterministic=not live)  # type: ignore[arg-type]
     elif isinstance(issuer_key, rsa.RSAPrivateKey):
         cert = builder.sign(issuer_key, algorithm, rsa_padding=padding.PKCS1v15())  # type: ignore[arg-type]

@@ -1,0 +1,72 @@
+"""The project's packaging: light import, environment.yml in step with pyproject."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import tomllib
+import yaml  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].strip().lower()
+
+
+def _book_requirements() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    names: set[str] = {_name(r) for r in project["dependencies"]}
+    pending = ["book"]
+    while pending:
+        for req in extras[pending.pop()]:
+            match = re.fullmatch(r"pkiviz\[([a-z,]+)\]", req)
+            if match:
+                pending.extend(match.group(1).split(","))
+            else:
+                names.add(_name(req))
+    return names
+
+
+def test_environment_yml_names_the_book_extra() -> None:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip_section
+    assert conda == _book_requirements()
+
+
+def test_environment_check_would_catch_a_missing_package() -> None:
+    # Control: the comparison is not vacuous.
+    assert "jupyterlab" in _book_requirements()
+    assert "cryptography" in _book_requirements()
+
+
+def test_import_pkiviz_is_light() -> None:
+    code = (
+        "import sys, pkiviz, pkiviz.cli\n"
+        "heavy = [m for m in ('matplotlib', 'networkx', 'ipywidgets', 'IPython', 'OpenSSL')"
+        " if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_light_import_check_sees_heavy_modules() -> None:
+    # Control: the same probe reports matplotlib once something imports it.
+    code = "import sys, matplotlib, pkiviz; print('matplotlib' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.strip() == "True"
+
+
+def test_ci_runs_make_test() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
