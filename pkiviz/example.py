@@ -20,7 +20,11 @@ import dataclasses
 import functools
 from pathlib import Path
 
+from cryptography import x509
+
 from pkiviz.factory import CA, Issued
+from pkiviz.keys import key_type_of
+from pkiviz.table import Table
 
 HOSTNAME = "login.example.com"
 ORG = "O=Example Trust Co,C=US"
@@ -48,6 +52,33 @@ class RunningExample:
     def hostname(self) -> str:
         """The server's name, ``login.example.com``."""
         return HOSTNAME
+
+    def summary(self) -> Table:
+        """One row per certificate: role, subject CN, issuer CN, key, validity, fingerprint."""
+        rows = []
+        for role, item in (
+            ("root (server side)", self.root),
+            ("intermediate", self.intermediate),
+            ("server leaf", self.server),
+            ("root (client side)", self.client_root),
+            ("client leaf", self.client),
+        ):
+            cert = item.certificate
+            rows.append(
+                (
+                    role,
+                    _cn(cert.subject),
+                    _cn(cert.issuer),
+                    key_type_of(cert.public_key()),  # type: ignore[arg-type]
+                    cert.not_valid_before_utc.date().isoformat(),
+                    cert.not_valid_after_utc.date().isoformat(),
+                    item.fingerprint_sha256[:23] + "...",
+                )
+            )
+        return Table(
+            ("role", "subject CN", "issuer CN", "key", "not before", "not after", "SHA-256"),
+            tuple(rows),
+        )
 
     def files(self) -> dict[str, bytes]:
         """The PEM files ``pkiviz scenario valid`` writes, by file name."""
@@ -80,6 +111,11 @@ class RunningExample:
             Blob(data, secret=name.endswith(".key")).write_to_path(out / name)
             for name, data in self.files().items()
         ]
+
+
+def _cn(name: x509.Name) -> str:
+    values = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(values[0].value) if values else name.rfc4514_string()
 
 
 def running_example(*, key: str = "ec-p256", live: bool = False) -> RunningExample:
