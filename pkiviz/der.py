@@ -1,0 +1,338 @@
+"""A small DER reader: tag-length-value triples, OIDs, and the names of well-known OIDs.
+
+DER (ITU-T X.690 section 10) encodes every value as a TLV: an identifier
+octet (class, constructed bit, tag number), a length (short form below 128,
+long form ``0x80 | n`` followed by ``n`` big-endian octets), then the
+contents. This module reads that structure and nothing more; it never
+interprets a certificate. :mod:`pkiviz.bytemap` uses it to name the bytes of
+a certificate, :mod:`pkiviz.anatomy` to reach fields cryptography will not
+show.
+
+Only definite, minimal lengths are accepted (X.690 10.1), as DER requires.
+Malformed input raises :class:`~pkiviz.errors.InputError` naming the offset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pkiviz.errors import InputError
+
+#: Universal tag numbers (X.680 8.4) that certificates use.
+UNIVERSAL_TAGS: dict[int, str] = {
+    1: "BOOLEAN",
+    2: "INTEGER",
+    3: "BIT STRING",
+    4: "OCTET STRING",
+    5: "NULL",
+    6: "OBJECT IDENTIFIER",
+    10: "ENUMERATED",
+    12: "UTF8String",
+    16: "SEQUENCE",
+    17: "SET",
+    19: "PrintableString",
+    20: "TeletexString",
+    22: "IA5String",
+    23: "UTCTime",
+    24: "GeneralizedTime",
+    26: "VisibleString",
+    28: "UniversalString",
+    30: "BMPString",
+}
+
+_CLASSES = ("universal", "application", "context", "private")
+
+#: Names of OIDs that appear in certificates: extensions (RFC 5280 4.2),
+#: signature and key algorithms (RFC 3279, 4055, 5758, 8410), extended key
+#: usages (RFC 5280 4.2.1.12), access methods (RFC 5280 4.2.2.1) and the
+#: CA/Browser Forum policy identifiers (Baseline Requirements 7.1.6.1).
+OID_NAMES: dict[str, str] = {
+    # extensions
+    "2.5.29.14": "subjectKeyIdentifier",
+    "2.5.29.15": "keyUsage",
+    "2.5.29.17": "subjectAltName",
+    "2.5.29.18": "issuerAltName",
+    "2.5.29.19": "basicConstraints",
+    "2.5.29.30": "nameConstraints",
+    "2.5.29.31": "cRLDistributionPoints",
+    "2.5.29.32": "certificatePolicies",
+    "2.5.29.33": "policyMappings",
+    "2.5.29.35": "authorityKeyIdentifier",
+    "2.5.29.36": "policyConstraints",
+    "2.5.29.37": "extKeyUsage",
+    "2.5.29.46": "freshestCRL",
+    "2.5.29.54": "inhibitAnyPolicy",
+    "1.3.6.1.5.5.7.1.1": "authorityInfoAccess",
+    "1.3.6.1.5.5.7.1.11": "subjectInfoAccess",
+    "1.3.6.1.5.5.7.1.24": "tlsFeature",
+    "1.3.6.1.4.1.11129.2.4.2": "signedCertificateTimestampList",
+    "1.3.6.1.4.1.11129.2.4.3": "ctPrecertificatePoison",
+    "2.16.840.1.113730.1.1": "netscapeCertType",
+    "2.16.840.1.113730.1.13": "netscapeComment",
+    # signature algorithms
+    "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
+    "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
+    "1.2.840.113549.1.1.10": "rsassa-pss",
+    "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
+    "1.2.840.113549.1.1.12": "sha384WithRSAEncryption",
+    "1.2.840.113549.1.1.13": "sha512WithRSAEncryption",
+    "1.2.840.10045.4.1": "ecdsa-with-SHA1",
+    "1.2.840.10045.4.3.2": "ecdsa-with-SHA256",
+    "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
+    "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
+    "1.3.101.112": "Ed25519",
+    "1.3.101.113": "Ed448",
+    # public key algorithms
+    "1.2.840.113549.1.1.1": "rsaEncryption",
+    "1.2.840.10045.2.1": "id-ecPublicKey",
+    "1.2.840.10040.4.1": "id-dsa",
+    # curves
+    "1.2.840.10045.3.1.7": "prime256v1",
+    "1.3.132.0.34": "secp384r1",
+    "1.3.132.0.35": "secp521r1",
+    # extended key usages
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "2.5.29.37.0": "anyExtendedKeyUsage",
+    # access methods
+    "1.3.6.1.5.5.7.48.1": "ocsp",
+    "1.3.6.1.5.5.7.48.2": "caIssuers",
+    # policies
+    "2.5.29.32.0": "anyPolicy",
+    "2.23.140.1.2.1": "CA/B Forum domain validated (DV)",
+    "2.23.140.1.2.2": "CA/B Forum organization validated (OV)",
+    "2.23.140.1.2.3": "CA/B Forum individual validated (IV)",
+    "2.23.140.1.1": "CA/B Forum extended validation (EV)",
+}
+
+
+def oid_name(dotted: str) -> str:
+    """Name an OID if it is well known, else return it dotted.
+
+    Args:
+        dotted: an OID such as ``"2.5.29.17"``.
+
+    Returns:
+        ``"subjectAltName"``, or ``dotted`` itself for an OID not in :data:`OID_NAMES`.
+    """
+    return OID_NAMES.get(dotted, dotted)
+
+
+@dataclasses.dataclass(frozen=True)
+class TLV:
+    """Where one DER value sits in a byte string.
+
+    Attributes:
+        tag_class: ``"universal"``, ``"application"``, ``"context"`` or ``"private"``.
+        constructed: whether the contents are themselves TLVs.
+        number: the tag number (16 for SEQUENCE, 0 for ``[0]``...).
+        start: offset of the identifier octet.
+        header_length: identifier plus length octets.
+        length: number of content octets.
+    """
+
+    tag_class: str
+    constructed: bool
+    number: int
+    start: int
+    header_length: int
+    length: int
+
+    @property
+    def content_start(self) -> int:
+        """Offset of the first content octet."""
+        return self.start + self.header_length
+
+    @property
+    def end(self) -> int:
+        """Offset just past the last content octet."""
+        return self.content_start + self.length
+
+    @property
+    def tag_name(self) -> str:
+        """``"SEQUENCE"``, ``"INTEGER"``, ``"[3]"``, ``"[APPLICATION 2]"``..."""
+        if self.tag_class == "universal":
+            return UNIVERSAL_TAGS.get(self.number, f"[UNIVERSAL {self.number}]")
+        if self.tag_class == "context":
+            return f"[{self.number}]"
+        return f"[{self.tag_class.upper()} {self.number}]"
+
+    def is_universal(self, number: int) -> bool:
+        """Whether this is the universal tag ``number`` (e.g. 16 for SEQUENCE)."""
+        return self.tag_class == "universal" and self.number == number
+
+    def is_context(self, number: int) -> bool:
+        """Whether this is the context-specific tag ``[number]``."""
+        return self.tag_class == "context" and self.number == number
+
+    def content(self, data: bytes) -> bytes:
+        """The content octets of this TLV within ``data``."""
+        return data[self.content_start : self.end]
+
+
+def read_tlv(data: bytes, offset: int = 0, *, end: int | None = None, what: str = "DER") -> TLV:
+    """Read the TLV that starts at ``offset``.
+
+    Args:
+        data: the DER bytes.
+        offset: where the identifier octet is.
+        end: the TLV must end at or before this offset (default: end of data).
+        what: names the input in error messages.
+
+    Returns:
+        The TLV's position and tag.
+
+    Raises:
+        InputError: truncated header or contents, indefinite or non-minimal
+            length (X.690 10.1), or a length that overruns ``end``.
+    """
+    limit = len(data) if end is None else end
+    if offset >= limit:
+        raise InputError(f"{what}: truncated DER: expected a tag at offset {offset}")
+    first = data[offset]
+    tag_class = _CLASSES[first >> 6]
+    constructed = bool(first & 0x20)
+    number = first & 0x1F
+    pos = offset + 1
+    if number == 0x1F:  # high tag number form, X.690 8.1.2.4
+        number = 0
+        while True:
+            if pos >= limit:
+                raise InputError(f"{what}: truncated DER: tag at offset {offset} is cut off")
+            octet = data[pos]
+            pos += 1
+            number = (number << 7) | (octet & 0x7F)
+            if not octet & 0x80:
+                break
+    if pos >= limit:
+        raise InputError(f"{what}: truncated DER: no length after the tag at offset {offset}")
+    first_len = data[pos]
+    pos += 1
+    if first_len < 0x80:
+        length = first_len
+    elif first_len == 0x80:
+        raise InputError(
+            f"{what}: indefinite length at offset {offset} is BER, not DER (X.690 10.1)"
+        )
+    else:
+        count = first_len & 0x7F
+        if pos + count > limit:
+            raise InputError(f"{what}: truncated DER: length at offset {offset} is cut off")
+        length = int.from_bytes(data[pos : pos + count], "big")
+        pos += count
+        if length < 0x80 or data[pos - count] == 0:
+            raise InputError(f"{what}: non-minimal length encoding at offset {offset} (X.690 10.1)")
+    if pos + length > limit:
+        raise InputError(
+            f"{what}: truncated DER: the value at offset {offset} needs {length} bytes, "
+            f"only {max(limit - pos, 0)} present"
+        )
+    return TLV(tag_class, constructed, number, offset, pos - offset, length)
+
+
+def read_single(data: bytes, *, what: str = "DER") -> TLV:
+    """Read a TLV that must span all of ``data``.
+
+    Args:
+        data: DER bytes holding exactly one value.
+        what: names the input in error messages.
+
+    Returns:
+        The outer TLV.
+
+    Raises:
+        InputError: if the value is malformed or bytes follow it.
+    """
+    tlv = read_tlv(data, 0, what=what)
+    if tlv.end != len(data):
+        extra = len(data) - tlv.end
+        raise InputError(
+            f"{what}: {extra} trailing byte{'s' if extra > 1 else ''} after the DER value "
+            f"(which ends at offset {tlv.end})"
+        )
+    return tlv
+
+
+def children(data: bytes, parent: TLV, *, what: str = "DER") -> tuple[TLV, ...]:
+    """Read the TLVs inside a constructed TLV.
+
+    Args:
+        data: the DER bytes ``parent`` was read from.
+        parent: a constructed TLV (SEQUENCE, SET, ``[n]`` EXPLICIT...).
+        what: names the input in error messages.
+
+    Returns:
+        The child TLVs in order; together they exactly fill ``parent``'s contents.
+
+    Raises:
+        InputError: if ``parent`` is primitive or a child is malformed.
+    """
+    if not parent.constructed:
+        raise InputError(
+            f"{what}: {parent.tag_name} at offset {parent.start} is primitive, not constructed"
+        )
+    out: list[TLV] = []
+    pos = parent.content_start
+    while pos < parent.end:
+        child = read_tlv(data, pos, end=parent.end, what=what)
+        out.append(child)
+        pos = child.end
+    return tuple(out)
+
+
+def decode_oid(content: bytes) -> str:
+    """Decode the contents of an OBJECT IDENTIFIER (X.690 8.19) to dotted form.
+
+    Args:
+        content: the content octets (no tag or length).
+
+    Returns:
+        The dotted OID, e.g. ``"2.5.29.17"``.
+
+    Raises:
+        InputError: if the encoding is empty or cut off.
+    """
+    if not content or content[-1] & 0x80:
+        raise InputError(f"malformed OBJECT IDENTIFIER {content.hex()!r}")
+    arcs: list[int] = []
+    value = 0
+    for octet in content:
+        value = (value << 7) | (octet & 0x7F)
+        if not octet & 0x80:
+            arcs.append(value)
+            value = 0
+    first = arcs[0]
+    head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
+    return ".".join(str(arc) for arc in head + arcs[1:])
+
+
+def encode_length(length: int) -> bytes:
+    """Encode a DER length (X.690 8.1.3, minimal form).
+
+    Args:
+        length: a non-negative content length.
+
+    Returns:
+        The length octets.
+    """
+    if length < 0x80:
+        return bytes([length])
+    body = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def encode_tlv(identifier: int, content: bytes) -> bytes:
+    """Encode one TLV with a single-octet identifier.
+
+    Args:
+        identifier: the identifier octet, e.g. ``0x30`` for SEQUENCE.
+        content: the contents.
+
+    Returns:
+        Identifier, minimal length and contents.
+    """
+    return bytes([identifier]) + encode_length(len(content)) + content
