@@ -44,13 +44,14 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from pkiviz import _der_encode as der
-from pkiviz.factory import Issued, build
+from pkiviz.factory import Blob, Issued, build
 from pkiviz.keys import PublicKey
+from pkiviz.table import Table
 
 # --- names -------------------------------------------------------------------
 
@@ -1292,6 +1293,11 @@ class Tampered(_Renders):
         return self.tampered.der
 
     @property
+    def pem(self) -> Blob:
+        """The tampered certificate as PEM, e.g. to hand to ``openssl verify``."""
+        return Blob(self.certificate.public_bytes(serialization.Encoding.PEM))
+
+    @property
     def committed_hash(self) -> bytes | None:
         """The hash the CA's signature commits to: the hash of the original TBS."""
         return self.original.tbs_hash
@@ -1430,3 +1436,67 @@ def tamper(cert: Issued, field: str, new_value: object = None) -> Tampered:
         tampered=tampered,
         changes=_diff(cert.certificate.tbs_certificate_bytes, new_tbs),
     )
+
+
+def tamper_summary(results: Sequence[Tampered]) -> Table:
+    """One row per tampered certificate: what changed, how many bytes, both verdicts.
+
+    Args:
+        results: :class:`Tampered` results.
+
+    Returns:
+        A :class:`~pkiviz.table.Table`, which renders itself.
+    """
+    rows = tuple(
+        (
+            t.field,
+            f"{t.old_value} -> {t.new_value}",
+            str(t.changed_bytes),
+            "verified" if t.original.verified else "FAILED",
+            "still verifies" if t.verified else "FAILED",
+        )
+        for t in results
+    )
+    columns = ("field", "change", "bytes changed", "original", "tampered")
+    return Table(columns, rows, caption="Tampered certificates, each keeping the CA's signature")
+
+
+def resign_pss(cert: Issued, *, salt_length: int | None = None) -> x509.Certificate:
+    """The same certificate, signed by the same RSA issuer with RSA-PSS instead of PKCS#1 v1.5.
+
+    Every field is copied; only the signature algorithm (and so the signature)
+    differs. PSS salts every signature with fresh random bytes, so two calls
+    give two different signatures over the same fields.
+
+    Args:
+        cert: a certificate whose issuer holds an RSA key.
+        salt_length: PSS salt length in bytes; ``None`` means the hash length.
+
+    Returns:
+        The RSA-PSS-signed certificate.
+
+    Raises:
+        ValueError: if the issuer's key is not RSA.
+    """
+    issuer = cert.issuer if cert.issuer is not None else cert
+    key = issuer.private_key
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"RSA-PSS needs an RSA issuer, not {describe_key(key.public_key())}")
+    old = cert.certificate
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(old.subject)
+        .issuer_name(old.issuer)
+        .public_key(old.public_key())
+        .serial_number(old.serial_number)
+        .not_valid_before(old.not_valid_before_utc)
+        .not_valid_after(old.not_valid_after_utc)
+    )
+    for ext in old.extensions:
+        builder = builder.add_extension(ext.value, critical=ext.critical)
+    algorithm = old.signature_hash_algorithm
+    if not isinstance(algorithm, hashes.SHA256 | hashes.SHA384 | hashes.SHA512):
+        algorithm = hashes.SHA256()
+    salt = padding.PSS.DIGEST_LENGTH if salt_length is None else salt_length
+    pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=salt)
+    return builder.sign(key, algorithm, rsa_padding=pss)

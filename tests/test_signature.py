@@ -30,9 +30,11 @@ from pkiviz.signature import (
     digest_info,
     emsa_pkcs1_v15_encode,
     hexdump,
+    resign_pss,
     signature_one,
     splice,
     tamper,
+    tamper_summary,
 )
 
 UTC = dt.timezone.utc
@@ -258,6 +260,21 @@ def test_rsa_pss_tampered_and_wrong_key_fail(rsa_example) -> None:  # type: igno
     assert signature_one(cert, issuer).verified  # control
 
 
+def test_resign_pss_keeps_the_fields_and_salts_every_signature(rsa_example) -> None:  # type: ignore[no-untyped-def]
+    server, issuer = rsa_example.server, rsa_example.intermediate
+    first, second = resign_pss(server), resign_pss(server)
+    assert first.signature != second.signature  # random salt
+    assert first.subject == server.certificate.subject
+    assert list(first.extensions) == list(server.certificate.extensions)
+    for cert in (first, second):
+        one = signature_one(cert, issuer)
+        assert one.verified and _issued_by(cert, issuer.certificate)
+        assert isinstance(one.detail, PssRecovery) and one.detail.matches
+    assert len(signature_one(resign_pss(server, salt_length=0), issuer).detail.salt) == 0  # type: ignore[union-attr, arg-type]
+    with pytest.raises(ValueError, match="RSA issuer"):
+        resign_pss(running_example().server)
+
+
 # --- ECDSA and Ed25519: nothing to decrypt ------------------------------------------
 
 
@@ -401,6 +418,17 @@ def test_rsa_tamper_shows_the_signed_hash_is_the_old_one(rsa_example) -> None:  
     assert t.new_hash == hashlib.sha256(t.tampered.tbs).digest() != t.tampered.recovered_hash
     assert isinstance(t.tampered.detail, RsaRecovery) and t.tampered.detail.well_formed
     assert "read back out of the signature" in str(t)
+
+
+def test_tamper_summary_and_pem(ec_example) -> None:  # type: ignore[no-untyped-def]
+    results = [tamper(ec_example.server, f) for f in ("subject", "not_after")]
+    table = tamper_summary(results)
+    assert table.column("field") == ("subject", "not_after")
+    assert table.column("tampered") == ("FAILED", "FAILED")
+    assert table.column("original") == ("verified", "verified")
+    assert table.column("bytes changed")[1] == "1"
+    loaded = x509.load_pem_x509_certificate(results[0].pem.bytes())
+    assert loaded == results[0].certificate
 
 
 def test_tamper_values_and_errors(ec_example) -> None:  # type: ignore[no-untyped-def]
