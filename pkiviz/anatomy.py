@@ -1,0 +1,746 @@
+"""The anatomy of an X.509 certificate: every field, named, as one frozen value.
+
+:func:`anatomy` reads a certificate (RFC 5280 4.1) into an :class:`Anatomy`:
+who it is about (subject), who vouches for it (issuer), the public key, the
+validity window, what it may be used for (key usage, extended key usage,
+basic constraints), where to check on it (AIA, CRL distribution points),
+the policies it was issued under, every other extension, and the CA's
+signature at the end. The result prints as aligned text, displays as an HTML
+table in a notebook, and turns into JSON for ``pkiviz inspect --json``.
+
+:func:`anatomy` never raises on a certificate cryptography could load: an
+extension it cannot parse is listed as ``unparsed`` with its OID, an
+unsupported key or signature algorithm is named by its OID, and a serial
+number that RFC 5280 forbids becomes a note.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import re
+import textwrap
+import warnings
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+from pkiviz import _html
+from pkiviz.der import children, decode_oid, encode_tlv, oid_name, read_single
+from pkiviz.errors import InputError
+from pkiviz.load import as_certificate
+
+#: RFC 5280 4.2.1.3 names of the key usage bits, with cryptography's attribute names.
+KEY_USAGE_BITS: tuple[tuple[str, str], ...] = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+    ("encipher_only", "encipherOnly"),
+    ("decipher_only", "decipherOnly"),
+)
+
+#: Extensions that have a field of their own in :class:`Anatomy`.
+SHOWN_EXTENSIONS: frozenset[str] = frozenset(
+    {
+        "2.5.29.14",  # subjectKeyIdentifier
+        "2.5.29.15",  # keyUsage
+        "2.5.29.17",  # subjectAltName
+        "2.5.29.19",  # basicConstraints
+        "2.5.29.31",  # cRLDistributionPoints
+        "2.5.29.32",  # certificatePolicies
+        "2.5.29.35",  # authorityKeyIdentifier
+        "2.5.29.37",  # extKeyUsage
+        "1.3.6.1.5.5.7.1.1",  # authorityInfoAccess
+    }
+)
+
+_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+_SERIAL_WARNING = "Parsed a serial number which wasn't positive"
+
+ExtensionStatus = Literal["parsed", "unrecognized", "unparsed"]
+
+
+def colon_hex(data: bytes) -> str:
+    """Upper-case hex with colons, as fingerprints are printed: ``"AB:CD:..."``."""
+    return ":".join(f"{b:02X}" for b in data)
+
+
+def iso_utc(when: _dt.datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``: ``"2025-01-01T00:00:00Z"`` (naive means UTC)."""
+    if when.tzinfo is not None:
+        when = when.astimezone(_dt.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicKeyInfo:
+    """The subject's public key (RFC 5280 4.1.2.7).
+
+    Attributes:
+        algorithm: ``"RSA"``, ``"EC"``, ``"Ed25519"``, ``"Ed448"``, ``"DSA"``,
+            or the algorithm OID's name for anything else.
+        size: key size in bits, if known.
+        curve: the named curve for EC keys, e.g. ``"P-256 (secp256r1)"``.
+        spki_sha256: SHA-256 of the DER SubjectPublicKeyInfo, colon hex (the
+            value key pinning uses).
+    """
+
+    algorithm: str
+    size: int | None
+    curve: str | None
+    spki_sha256: str
+
+    def describe(self) -> str:
+        """One line, e.g. ``"EC P-256 (secp256r1), 256 bits"``."""
+        parts = [self.algorithm if self.curve is None else f"{self.algorithm} {self.curve}"]
+        if self.size is not None:
+            parts.append(f"{self.size} bits")
+        return ", ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class SignatureInfo:
+    """The CA's signature over the TBSCertificate (RFC 5280 4.1.1.2, 4.1.1.3).
+
+    Attributes:
+        algorithm: name such as ``"ecdsa-with-SHA256"`` (the OID if unknown).
+        oid: dotted OID of the signature algorithm.
+        hash: the hash, e.g. ``"sha256"``; ``None`` for Ed25519 or if unknown.
+        value_hex: the signature bytes, lower-case hex without separators.
+    """
+
+    algorithm: str
+    oid: str
+    hash: str | None
+    value_hex: str
+
+    @property
+    def length(self) -> int:
+        """Length of the signature in bytes."""
+        return len(self.value_hex) // 2
+
+
+@dataclasses.dataclass(frozen=True)
+class SubjectAltNames:
+    """Subject alternative names by kind (RFC 5280 4.2.1.6).
+
+    Attributes:
+        dns: dNSName entries.
+        ip: iPAddress entries (addresses, or networks in name constraints).
+        email: rfc822Name entries.
+        uri: uniformResourceIdentifier entries.
+        other: any other kind, as ``"kind:value"`` strings.
+    """
+
+    dns: tuple[str, ...] = ()
+    ip: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    uri: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()
+
+    def entries(self) -> tuple[str, ...]:
+        """Every name as ``"DNS:..."``, ``"IP:..."``, ``"email:..."``, ``"URI:..."``."""
+        return (
+            tuple(f"DNS:{v}" for v in self.dns)
+            + tuple(f"IP:{v}" for v in self.ip)
+            + tuple(f"email:{v}" for v in self.email)
+            + tuple(f"URI:{v}" for v in self.uri)
+            + self.other
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.entries())
+
+
+@dataclasses.dataclass(frozen=True)
+class BasicConstraintsInfo:
+    """basicConstraints (RFC 5280 4.2.1.9).
+
+    Attributes:
+        ca: whether the subject is a CA.
+        path_length: pathLenConstraint, ``None`` if absent.
+        critical: whether the extension is marked critical.
+    """
+
+    ca: bool
+    path_length: int | None
+    critical: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyInfo:
+    """One certificate policy (RFC 5280 4.2.1.4).
+
+    Attributes:
+        oid: the policy OID.
+        name: a known name, e.g. ``"CA/B Forum domain validated (DV)"`` for
+            2.23.140.1.2.1 (Baseline Requirements 7.1.6.1), else ``None``.
+        qualifiers: CPS URIs and user-notice texts.
+    """
+
+    oid: str
+    name: str | None
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtensionInfo:
+    """One extension as it appears in the certificate (RFC 5280 4.2).
+
+    Attributes:
+        oid: dotted OID.
+        name: the extension's name, or the OID if unknown.
+        critical: the critical flag.
+        status: ``"parsed"`` (cryptography understood it), ``"unrecognized"``
+            (an OID cryptography does not know; value kept raw) or
+            ``"unparsed"`` (a known OID whose value cryptography rejected).
+        summary: a short description of the value, for extensions without a
+            field of their own in :class:`Anatomy`.
+    """
+
+    oid: str
+    name: str
+    critical: bool
+    status: ExtensionStatus
+    summary: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Anatomy:
+    """Every field of one certificate, ready to print. Build with :func:`anatomy`.
+
+    Attributes:
+        subject: the subject name, RFC 4514 string.
+        issuer: the issuer name, RFC 4514 string.
+        serial_number: the serial number.
+        version: 1 or 3 (the DER holds 0 or 2).
+        not_before: start of validity, aware UTC.
+        not_after: end of validity, aware UTC.
+        public_key: the subject's public key.
+        subject_alt_names: the SANs (empty if the extension is absent).
+        key_usage: RFC 5280 names of the bits set, ``None`` if absent.
+        extended_key_usage: EKU names (``"serverAuth"``...) or OIDs, ``None`` if absent.
+        basic_constraints: ``None`` if absent.
+        subject_key_identifier: colon hex, ``None`` if absent.
+        authority_key_identifier: the keyIdentifier, colon hex, ``None`` if absent.
+        policies: certificate policies in order.
+        ocsp_urls: AIA OCSP responder URLs (RFC 5280 4.2.2.1).
+        ca_issuers_urls: AIA caIssuers URLs.
+        crl_distribution_points: CRL URLs and names (RFC 5280 4.2.1.13).
+        extensions: every extension in certificate order.
+        signature: the CA's signature.
+        fingerprint_sha256: SHA-256 of the DER, colon hex, upper case.
+        notes: anything odd about the certificate, one line each.
+    """
+
+    subject: str
+    issuer: str
+    serial_number: int
+    version: int
+    not_before: _dt.datetime
+    not_after: _dt.datetime
+    public_key: PublicKeyInfo
+    subject_alt_names: SubjectAltNames
+    key_usage: tuple[str, ...] | None
+    extended_key_usage: tuple[str, ...] | None
+    basic_constraints: BasicConstraintsInfo | None
+    subject_key_identifier: str | None
+    authority_key_identifier: str | None
+    policies: tuple[PolicyInfo, ...]
+    ocsp_urls: tuple[str, ...]
+    ca_issuers_urls: tuple[str, ...]
+    crl_distribution_points: tuple[str, ...]
+    extensions: tuple[ExtensionInfo, ...]
+    signature: SignatureInfo
+    fingerprint_sha256: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def serial_hex(self) -> str:
+        """The serial as ``openssl x509 -serial`` prints it: upper-case hex, even length."""
+        sign = "-" if self.serial_number < 0 else ""
+        digits = f"{abs(self.serial_number):X}"
+        return sign + ("0" * (len(digits) % 2)) + digits
+
+    @property
+    def self_issued(self) -> bool:
+        """Whether subject and issuer are the same name (a root, usually)."""
+        return self.subject == self.issuer
+
+    @property
+    def other_extensions(self) -> tuple[ExtensionInfo, ...]:
+        """Extensions without a field of their own, plus any that could not be parsed."""
+        return tuple(
+            e for e in self.extensions if e.oid not in SHOWN_EXTENSIONS or e.status != "parsed"
+        )
+
+    def rows(self) -> tuple[tuple[str, str], ...]:
+        """(label, value) pairs in certificate order; section titles have value ``""``.
+
+        Both :meth:`text` and :meth:`_repr_html_` render these rows.
+        """
+        rows: list[tuple[str, str]] = [
+            ("Version", f"v{self.version}"),
+            ("Serial number", self.serial_hex),
+            ("Signature algorithm", f"{self.signature.algorithm} ({self.signature.oid})"),
+            ("Issuer", self.issuer),
+            ("Validity", ""),
+            ("  Not before", iso_utc(self.not_before)),
+            ("  Not after", iso_utc(self.not_after)),
+            ("Subject", self.subject),
+            ("Public key", self.public_key.describe()),
+            ("  SPKI SHA-256", self.public_key.spki_sha256),
+            (f"Extensions ({len(self.extensions)})", ""),
+        ]
+        if self.basic_constraints is not None:
+            bc = self.basic_constraints
+            value = f"CA={'TRUE' if bc.ca else 'FALSE'}"
+            if bc.path_length is not None:
+                value += f", pathlen={bc.path_length}"
+            rows.append(("  Basic constraints", value + (" (critical)" if bc.critical else "")))
+        if self.key_usage is not None:
+            rows.append(("  Key usage", ", ".join(self.key_usage) or "(none)"))
+        if self.extended_key_usage is not None:
+            rows.append(("  Extended key usage", ", ".join(self.extended_key_usage)))
+        if self.subject_alt_names:
+            rows.append(("  Subject alt names", ", ".join(self.subject_alt_names.entries())))
+        for policy in self.policies:
+            label = policy.oid + (f" {policy.name}" if policy.name else "")
+            rows.append(("  Policy", label))
+        if self.subject_key_identifier is not None:
+            rows.append(("  Subject key id", self.subject_key_identifier))
+        if self.authority_key_identifier is not None:
+            rows.append(("  Authority key id", self.authority_key_identifier))
+        rows.extend(("  OCSP", url) for url in self.ocsp_urls)
+        rows.extend(("  CA issuers", url) for url in self.ca_issuers_urls)
+        rows.extend(("  CRL", point) for point in self.crl_distribution_points)
+        for ext in self.other_extensions:
+            flags = ", ".join(
+                x for x in ("critical" if ext.critical else "", ext.status, ext.summary) if x
+            )
+            rows.append((f"  {ext.name}", f"{ext.oid} ({flags})" if ext.name != ext.oid else flags))
+        rows += [
+            (
+                "Signature (by the issuer)",
+                f"{self.signature.algorithm}, {self.signature.length} bytes",
+            ),
+            ("  Value", self.signature.value_hex),
+            ("Fingerprint SHA-256", self.fingerprint_sha256),
+        ]
+        rows.extend(("Note", note) for note in self.notes)
+        return tuple(rows)
+
+    def text(self, *, width: int = 100) -> str:
+        """Aligned, deterministic text, as ``pkiviz inspect`` prints it.
+
+        Args:
+            width: long values (the signature) wrap to stay within this width.
+
+        Returns:
+            A title line, then one line per field.
+        """
+        rows = self.rows()
+        label_width = max(len(label) for label, _ in rows) + 2
+        room = max(width - label_width - 2, 32)
+        lines = [f"Certificate: {self.subject}"]
+        for label, value in rows:
+            chunks = _wrap(value, room)
+            lines.append(f"  {label:<{label_width}}{chunks[0]}".rstrip())
+            lines.extend(f"  {'':<{label_width}}{chunk}" for chunk in chunks[1:])
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        body = []
+        for label, value in self.rows():
+            indent = len(label) - len(label.lstrip(" "))
+            name = "&nbsp;" * (2 * indent) + _html.escape(label.strip())
+            if not value:
+                body.append((f"<b>{name}</b>", ""))
+                continue
+            cell = _html.mono(value) if label.strip() in _MONO_ROWS else _html.escape(value)
+            if label.strip() == "Value":
+                cell = (
+                    f'<code style="{_html.MONO};word-break:break-all">{_html.escape(value)}</code>'
+                )
+            body.append((name, cell))
+        return _html.table(body, caption=f"Certificate: {self.subject}", escaped=True)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (times ISO 8601 UTC with ``Z``), used by ``pkiviz inspect --json``."""
+        san = self.subject_alt_names
+        bc = self.basic_constraints
+        return {
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "version": self.version,
+            "serial_number": self.serial_hex,
+            "serial_number_decimal": str(self.serial_number),
+            "not_before": iso_utc(self.not_before),
+            "not_after": iso_utc(self.not_after),
+            "public_key": dataclasses.asdict(self.public_key),
+            "subject_alt_names": {
+                "dns": list(san.dns),
+                "ip": list(san.ip),
+                "email": list(san.email),
+                "uri": list(san.uri),
+                "other": list(san.other),
+            },
+            "key_usage": None if self.key_usage is None else list(self.key_usage),
+            "extended_key_usage": None
+            if self.extended_key_usage is None
+            else list(self.extended_key_usage),
+            "basic_constraints": None if bc is None else dataclasses.asdict(bc),
+            "subject_key_identifier": self.subject_key_identifier,
+            "authority_key_identifier": self.authority_key_identifier,
+            "certificate_policies": [
+                {"oid": p.oid, "name": p.name, "qualifiers": list(p.qualifiers)}
+                for p in self.policies
+            ],
+            "authority_info_access": {
+                "ocsp": list(self.ocsp_urls),
+                "ca_issuers": list(self.ca_issuers_urls),
+            },
+            "crl_distribution_points": list(self.crl_distribution_points),
+            "extensions": [dataclasses.asdict(e) for e in self.extensions],
+            "signature_algorithm": self.signature.algorithm,
+            "signature_algorithm_oid": self.signature.oid,
+            "signature_hash": self.signature.hash,
+            "signature_value": self.signature.value_hex,
+            "fingerprint_sha256": self.fingerprint_sha256,
+            "self_issued": self.self_issued,
+            "notes": list(self.notes),
+        }
+
+
+def _wrap(value: str, room: int) -> list[str]:
+    """Split a long value into lines: colon hex at byte boundaries, blobs evenly, text at spaces."""
+    if len(value) <= room:
+        return [value]
+    if _COLON_HEX.fullmatch(value):
+        per_line = room // 3  # "AB:" per octet, the last line without the colon
+        octets = value.split(":")
+        groups = [octets[i : i + per_line] for i in range(0, len(octets), per_line)]
+        return [":".join(g) + (":" if i < len(groups) - 1 else "") for i, g in enumerate(groups)]
+    if " " not in value:
+        step = room - room % 2
+        return [value[i : i + step] for i in range(0, len(value), step)]
+    return textwrap.wrap(value, room, break_on_hyphens=False) or [value]
+
+
+_COLON_HEX = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2})+")
+_MONO_ROWS = frozenset(
+    {"Serial number", "SPKI SHA-256", "Subject key id", "Authority key id", "Fingerprint SHA-256"}
+)
+
+
+def anatomy(cert: object) -> Anatomy:
+    """Take a certificate apart into its named fields.
+
+    Args:
+        cert: a cryptography certificate, an :class:`~pkiviz.factory.Issued`,
+            or PEM/DER bytes of one certificate.
+
+    Returns:
+        The anatomy. Odd but loadable certificates do not raise; what could
+        not be read is named in :attr:`Anatomy.notes` or as an ``unparsed``
+        extension.
+
+    Raises:
+        InputError: if ``cert`` is bytes that are not one certificate.
+        TypeError: for any other type.
+    """
+    certificate = as_certificate(cert)
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    notes: list[str] = []
+    serial = _serial(certificate, notes)
+    extensions, infos = _extensions(certificate, der, notes)
+    fields = _from_extensions(extensions)
+    return Anatomy(
+        subject=_name(lambda: certificate.subject, "subject", notes),
+        issuer=_name(lambda: certificate.issuer, "issuer", notes),
+        serial_number=serial,
+        version=_version(certificate),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        public_key=_public_key(certificate, der, notes),
+        signature=_signature(certificate),
+        extensions=tuple(infos),
+        fingerprint_sha256=colon_hex(hashlib.sha256(der).digest()),
+        notes=tuple(notes),
+        **fields,
+    )
+
+
+# --- fields -------------------------------------------------------------------
+
+
+def _serial(cert: x509.Certificate, notes: list[str]) -> int:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_SERIAL_WARNING)
+        serial = cert.serial_number
+    if serial <= 0:
+        notes.append(
+            f"serial number {serial} is not positive, which RFC 5280 4.1.2.2 forbids "
+            "(cryptography warns it will refuse such certificates)"
+        )
+    return serial
+
+
+def _version(cert: x509.Certificate) -> int:
+    try:
+        return cert.version.value + 1
+    except x509.InvalidVersion as exc:  # pragma: no cover - cryptography refuses these at load
+        return int(exc.parsed_version) + 1
+
+
+def _name(get: Any, which: str, notes: list[str]) -> str:
+    try:
+        name: x509.Name = get()
+        return name.rfc4514_string()
+    except ValueError as exc:
+        notes.append(f"{which} name could not be decoded: {exc}")
+        return "(undecodable)"
+
+
+def _public_key(cert: x509.Certificate, der: bytes, notes: list[str]) -> PublicKeyInfo:
+    from pkiviz.bytemap import byte_map
+
+    try:
+        spki = byte_map(der).bytes_of("subjectPublicKeyInfo")
+    except (InputError, KeyError):  # pragma: no cover - cryptography parsed it, so it is there
+        spki = b""
+    fingerprint = colon_hex(hashlib.sha256(spki).digest())
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        dotted = cert.public_key_algorithm_oid.dotted_string
+        notes.append(f"public key ({oid_name(dotted)}) not supported by cryptography: {exc}")
+        return PublicKeyInfo(oid_name(dotted), None, None, fingerprint)
+    if isinstance(key, rsa.RSAPublicKey):
+        return PublicKeyInfo("RSA", key.key_size, None, fingerprint)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        curve = key.curve.name
+        label = f"{_CURVE_NAMES[curve]} ({curve})" if curve in _CURVE_NAMES else curve
+        return PublicKeyInfo("EC", key.curve.key_size, label, fingerprint)
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return PublicKeyInfo("Ed25519", 256, None, fingerprint)
+    if isinstance(key, ed448.Ed448PublicKey):
+        return PublicKeyInfo("Ed448", 456, None, fingerprint)
+    if isinstance(key, dsa.DSAPublicKey):
+        return PublicKeyInfo("DSA", key.key_size, None, fingerprint)
+    dotted = cert.public_key_algorithm_oid.dotted_string
+    return PublicKeyInfo(oid_name(dotted), None, None, fingerprint)
+
+
+def _signature(cert: x509.Certificate) -> SignatureInfo:
+    dotted = cert.signature_algorithm_oid.dotted_string
+    try:
+        algorithm = cert.signature_hash_algorithm
+        digest = None if algorithm is None else algorithm.name
+    except UnsupportedAlgorithm:
+        digest = None
+    return SignatureInfo(oid_name(dotted), dotted, digest, cert.signature.hex())
+
+
+def _general_name(name: x509.GeneralName) -> tuple[str, str]:
+    if isinstance(name, x509.DNSName):
+        return "dns", name.value
+    if isinstance(name, x509.IPAddress):
+        return "ip", str(name.value)
+    if isinstance(name, x509.RFC822Name):
+        return "email", name.value
+    if isinstance(name, x509.UniformResourceIdentifier):
+        return "uri", name.value
+    if isinstance(name, x509.DirectoryName):
+        return "other", f"DirName:{name.value.rfc4514_string()}"
+    if isinstance(name, x509.RegisteredID):
+        return "other", f"RID:{name.value.dotted_string}"
+    if isinstance(name, x509.OtherName):
+        return "other", f"othername:{name.type_id.dotted_string}:{name.value.hex()}"
+    return "other", repr(name)  # pragma: no cover - cryptography has no other kinds
+
+
+def _from_extensions(exts: list[x509.Extension[x509.ExtensionType]]) -> dict[str, Any]:
+    """The Anatomy fields that come from parsed extensions."""
+    out: dict[str, Any] = {
+        "subject_alt_names": SubjectAltNames(),
+        "key_usage": None,
+        "extended_key_usage": None,
+        "basic_constraints": None,
+        "subject_key_identifier": None,
+        "authority_key_identifier": None,
+        "policies": (),
+        "ocsp_urls": (),
+        "ca_issuers_urls": (),
+        "crl_distribution_points": (),
+    }
+    for ext in exts:
+        value = ext.value
+        if isinstance(value, x509.SubjectAlternativeName):
+            kinds: dict[str, list[str]] = {k: [] for k in ("dns", "ip", "email", "uri", "other")}
+            for general in value:
+                kind, text = _general_name(general)
+                kinds[kind].append(text)
+            out["subject_alt_names"] = SubjectAltNames(**{k: tuple(v) for k, v in kinds.items()})
+        elif isinstance(value, x509.KeyUsage):
+            out["key_usage"] = tuple(rfc for attr, rfc in KEY_USAGE_BITS if _bit(value, attr))
+        elif isinstance(value, x509.ExtendedKeyUsage):
+            out["extended_key_usage"] = tuple(oid_name(o.dotted_string) for o in value)
+        elif isinstance(value, x509.BasicConstraints):
+            out["basic_constraints"] = BasicConstraintsInfo(
+                value.ca, value.path_length, ext.critical
+            )
+        elif isinstance(value, x509.SubjectKeyIdentifier):
+            out["subject_key_identifier"] = colon_hex(value.digest)
+        elif isinstance(value, x509.AuthorityKeyIdentifier):
+            if value.key_identifier is not None:
+                out["authority_key_identifier"] = colon_hex(value.key_identifier)
+        elif isinstance(value, x509.CertificatePolicies):
+            out["policies"] = tuple(_policy(p) for p in value)
+        elif isinstance(value, x509.AuthorityInformationAccess):
+            out["ocsp_urls"] = _access(value, "1.3.6.1.5.5.7.48.1")
+            out["ca_issuers_urls"] = _access(value, "1.3.6.1.5.5.7.48.2")
+        elif isinstance(value, x509.CRLDistributionPoints):
+            out["crl_distribution_points"] = tuple(_points(value))
+    return out
+
+
+def _bit(usage: x509.KeyUsage, attr: str) -> bool:
+    try:
+        return bool(getattr(usage, attr))
+    except ValueError:  # encipher_only/decipher_only are undefined without keyAgreement
+        return False
+
+
+def _policy(info: x509.PolicyInformation) -> PolicyInfo:
+    dotted = info.policy_identifier.dotted_string
+    name = oid_name(dotted)
+    qualifiers: list[str] = []
+    for qualifier in info.policy_qualifiers or ():
+        if isinstance(qualifier, str):
+            qualifiers.append(f"CPS: {qualifier}")
+        elif qualifier.explicit_text:
+            qualifiers.append(f"notice: {qualifier.explicit_text}")
+    return PolicyInfo(dotted, None if name == dotted else name, tuple(qualifiers))
+
+
+def _access(value: x509.AuthorityInformationAccess, method: str) -> tuple[str, ...]:
+    return tuple(
+        _general_name(d.access_location)[1]
+        for d in value
+        if d.access_method.dotted_string == method
+    )
+
+
+def _points(value: x509.CRLDistributionPoints) -> list[str]:
+    out: list[str] = []
+    for point in value:
+        for general in point.full_name or ():
+            out.append(_general_name(general)[1])
+        if point.relative_name is not None:
+            out.append(f"relative name {point.relative_name.rfc4514_string()}")
+    return out
+
+
+def _summary(value: x509.ExtensionType) -> str:
+    if isinstance(value, x509.UnrecognizedExtension):
+        raw = value.value.hex()
+        return f"value {raw[:32]}{'...' if len(raw) > 32 else ''} ({len(value.value)} bytes)"
+    if isinstance(value, x509.NameConstraints):
+        parts = [
+            f"{label}: " + ", ".join(_general_name(g)[1] for g in trees)
+            for label, trees in (
+                ("permitted", value.permitted_subtrees),
+                ("excluded", value.excluded_subtrees),
+            )
+            if trees
+        ]
+        return "; ".join(parts)
+    if isinstance(value, x509.TLSFeature):
+        return ", ".join(f.name for f in value)
+    if isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
+        return f"{len(value)} SCTs"
+    return ""
+
+
+# --- extensions, robustly ---------------------------------------------------------
+
+
+def _extensions(
+    cert: x509.Certificate, der: bytes, notes: list[str]
+) -> tuple[list[x509.Extension[x509.ExtensionType]], list[ExtensionInfo]]:
+    """Parse the extensions; if cryptography rejects the list, parse them one at a time."""
+    try:
+        parsed = list(cert.extensions)
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        before = len(notes)
+        result = _one_by_one(der, notes)
+        if len(notes) == before:  # each parses alone: the list as a whole is wrong
+            notes.append(f"cryptography rejects the extension list: {_first_line(exc)}")
+        return result
+    return parsed, [_info(e) for e in parsed]
+
+
+def _info(ext: x509.Extension[x509.ExtensionType]) -> ExtensionInfo:
+    dotted = ext.oid.dotted_string
+    status: ExtensionStatus = (
+        "unrecognized" if isinstance(ext.value, x509.UnrecognizedExtension) else "parsed"
+    )
+    summary = "" if dotted in SHOWN_EXTENSIONS else _summary(ext.value)
+    return ExtensionInfo(dotted, oid_name(dotted), ext.critical, status, summary)
+
+
+def _one_by_one(
+    der: bytes, notes: list[str]
+) -> tuple[list[x509.Extension[x509.ExtensionType]], list[ExtensionInfo]]:
+    """Re-wrap each extension alone in a copy of the certificate and let cryptography parse it.
+
+    The copy's signature no longer matches, which does not matter: only the
+    extension is read from it.
+    """
+    top = read_single(der)
+    tbs, alg, sig = children(der, top)
+    fields = children(der, tbs)
+    wrapper = fields[-1]
+    prefix = der[tbs.content_start : wrapper.start]
+    (seq,) = children(der, wrapper)
+    parsed: list[x509.Extension[x509.ExtensionType]] = []
+    infos: list[ExtensionInfo] = []
+    for raw in children(der, seq):
+        parts = children(der, raw)
+        dotted = decode_oid(parts[0].content(der))
+        critical = len(parts) == 3 and parts[1].content(der) != b"\x00"
+        single = encode_tlv(0xA3, encode_tlv(0x30, der[raw.start : raw.end]))
+        copy = encode_tlv(
+            0x30, encode_tlv(0x30, prefix + single) + der[alg.start : alg.end] + der[sig.start :]
+        )
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=_SERIAL_WARNING)
+                ext = x509.load_der_x509_certificate(copy).extensions[0]
+        except (ValueError, x509.UnsupportedGeneralNameType) as exc:
+            notes.append(f"extension {oid_name(dotted)} ({dotted}) is unparsed: {_first_line(exc)}")
+            value = parts[-1].content(der)
+            infos.append(
+                ExtensionInfo(dotted, oid_name(dotted), critical, "unparsed", f"{len(value)} bytes")
+            )
+            continue
+        parsed.append(ext)
+        infos.append(_info(ext))
+    return parsed, infos
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
