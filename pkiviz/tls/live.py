@@ -1,0 +1,479 @@
+"""Live TLS on 127.0.0.1: a capturing server, a capturing client, one handshake.
+
+This is pkiviz's live-TLS module: it opens sockets, runs threads and is the
+only part of the TLS package that reads the wall clock. Everything it
+captures becomes a :class:`~pkiviz.tls.handshake.Handshake` (pure data) that
+the rest of pkiviz reads.
+
+* :class:`Server` - a context manager serving TLS on 127.0.0.1 (any client:
+  Python's ssl, ``curl``, ``openssl s_client``), capturing each connection's
+  handshake. Every socket has a timeout; the thread is a daemon joined on exit.
+* :func:`connect` - a client handshake that captures what it sent and received.
+* :func:`run_handshake` / :func:`live_handshake` - both at once, optionally
+  through a :class:`~pkiviz.tls.wire.Tap` so the same handshake is also
+  decrypted from the bytes on the wire with the key log.
+
+Capture uses CPython's message callback (:mod:`pkiviz.tls._msgcallback`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Literal
+
+from pkiviz import clock
+from pkiviz.errors import InputError
+from pkiviz.example import RunningExample, running_example
+from pkiviz.factory import Issued
+from pkiviz.tls import _listener, _msgcallback
+from pkiviz.tls.handshake import Handshake, Perspective, RawRecord, handshake_from_records
+
+Version = Literal["1.2", "1.3"]
+
+HTTP_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
+_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+_MAX_READ = 1 << 16
+
+
+def now() -> _dt.datetime:
+    """The wall clock, for checking live certificates (the one read in pkiviz.tls)."""
+    return clock.wall_clock()
+
+
+def server_context(
+    server: Issued,
+    *,
+    version: Version | None = None,
+    client_ca: Issued | None = None,
+    require_client_cert: bool = True,
+    groups: str | None = None,
+) -> ssl.SSLContext:
+    """A server SSLContext for a factory certificate.
+
+    Args:
+        server: the server's certificate (its chain and key are loaded).
+        version: pin TLS ``"1.2"`` or ``"1.3"``; ``None`` allows both.
+        client_ca: ask for a client certificate issued under this CA (mTLS).
+        require_client_cert: with ``client_ca``, fail the handshake if the
+            client sends none (``CERT_REQUIRED``) rather than ``CERT_OPTIONAL``.
+        groups: restrict key-exchange groups to one curve (e.g.
+            ``"prime256v1"``); a client whose first key share is another group
+            gets a HelloRetryRequest in TLS 1.3.
+
+    Returns:
+        The context.
+    """
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    _pin(ctx, version)
+    server.configure_cert(ctx)
+    if client_ca is not None:
+        client_ca.configure_trust(ctx)
+        ctx.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
+    if groups is not None:
+        ctx.set_ecdh_curve(groups)
+    return ctx
+
+
+def client_context(
+    trust: Issued | None,
+    *,
+    version: Version | None = None,
+    client: Issued | None = None,
+) -> ssl.SSLContext:
+    """A client SSLContext trusting a factory root.
+
+    Args:
+        trust: the trust anchor; ``None`` disables verification (CERT_NONE),
+            which is what a prober does so it sees every server.
+        version: pin TLS ``"1.2"`` or ``"1.3"``; ``None`` allows both.
+        client: a client certificate to present if asked (mTLS).
+
+    Returns:
+        The context.
+    """
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    _pin(ctx, version)
+    if trust is None:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        trust.configure_trust(ctx)
+    if client is not None:
+        client.configure_cert(ctx)
+    return ctx
+
+
+def _pin(ctx: ssl.SSLContext, version: Version | None) -> None:
+    if version is None:
+        return
+    if version not in _VERSIONS:
+        raise ValueError(f"version must be '1.2' or '1.3', not {version!r}")
+    ctx.minimum_version = ctx.maximum_version = _VERSIONS[version]
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a failed handshake: the OpenSSL reason and verify message."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return exc.reason or str(exc)
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return str(exc) or type(exc).__name__
+
+
+def _to_records(
+    events: tuple[_msgcallback.Event, ...], side: Literal["client", "server"]
+) -> list[RawRecord]:
+    other: Literal["client", "server"] = "server" if side == "client" else "client"
+    return [
+        (side if e.direction == "write" else other, e.content_type, e.data, e.outer_type)
+        for e in events
+    ]
+
+
+def _build(
+    events: tuple[_msgcallback.Event, ...],
+    side: Literal["client", "server"],
+    completed: bool,
+    error: str | None,
+) -> Handshake:
+    perspective: Perspective = side
+    return handshake_from_records(
+        _to_records(events, side), perspective=perspective, completed=completed, error=error
+    )
+
+
+class Server:
+    """A TLS server on 127.0.0.1 that captures every handshake it takes part in.
+
+    Each connection: handshake; if it succeeds, read one request and answer
+    with a tiny HTTP response (so ``curl`` is happy), then close. Connections
+    are served one at a time. Use as a context manager::
+
+        with Server(server_context(example.server)) as srv:
+            connect(client_ctx, *srv.address, server_hostname="login.example.com")
+            (hs,) = srv.wait(1)
+
+    Args:
+        context: the server context (its message callback is taken over).
+        host: address to listen on.
+        timeout: seconds allowed for each socket operation.
+        response: bytes sent back after a request, ``None`` to send nothing.
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        *,
+        host: str = "127.0.0.1",
+        timeout: float = 5.0,
+        response: bytes | None = HTTP_RESPONSE,
+    ) -> None:
+        self.context = context
+        self.timeout = timeout
+        self.response = response
+        self._host = host
+        self._listener: _listener.Listener | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._handshakes: list[Handshake] = []
+        self._errors: list[BaseException] = []
+        self._recorder: _msgcallback.Recorder | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """``(host, port)`` the server listens on."""
+        if self._listener is None:
+            raise RuntimeError("the server is not running; use it as a context manager")
+        return self._listener.address
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return self.address[1]
+
+    @property
+    def handshakes(self) -> tuple[Handshake, ...]:
+        """The handshakes captured so far, oldest first."""
+        with self._cond:
+            return tuple(self._handshakes)
+
+    def __enter__(self) -> Server:
+        self._listener = _listener.Listener(self._host)
+        self._recorder = _msgcallback.attach(self.context)
+        self._thread = threading.Thread(target=self._serve, name="pkiviz-tls-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop serving, join the thread and close the listening socket."""
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.wake()
+        if self._thread is not None:
+            self._thread.join(self.timeout + 5)
+            self._thread = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        _msgcallback.detach(self.context)
+
+    def wait(self, count: int = 1, timeout: float | None = None) -> tuple[Handshake, ...]:
+        """Block until ``count`` handshakes have been captured.
+
+        Args:
+            count: how many.
+            timeout: seconds to wait at most (default: the server's timeout + 5).
+
+        Returns:
+            The first ``count`` handshakes.
+
+        Raises:
+            TimeoutError: fewer arrived in time.
+            RuntimeError: the server thread hit an unexpected error.
+        """
+        limit = self.timeout + 5 if timeout is None else timeout
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._handshakes) >= count or self._errors, limit)
+            if self._errors:
+                raise RuntimeError(f"server thread failed: {self._errors[0]!r}")
+            if len(self._handshakes) < count:
+                raise TimeoutError(f"{len(self._handshakes)} of {count} handshakes in {limit} s")
+            return tuple(self._handshakes[:count])
+
+    def _serve(self) -> None:
+        assert self._listener is not None
+        while not self._stop.is_set():
+            conn = self._listener.accept()
+            if conn is None:
+                break
+            try:
+                handshake = self._handle(conn)
+            except BaseException as exc:  # report, never kill the thread silently
+                with self._cond:
+                    self._errors.append(exc)
+                    self._cond.notify_all()
+                continue
+            with self._cond:
+                self._handshakes.append(handshake)
+                self._cond.notify_all()
+
+    def _handle(self, conn: socket.socket) -> Handshake:
+        assert self._recorder is not None
+        conn.settimeout(self.timeout)
+        tls: ssl.SSLSocket | None = None
+        completed, error = False, None
+        try:
+            tls = self.context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+            tls.do_handshake()
+            completed = True
+            request = tls.recv(_MAX_READ)
+            if request and self.response is not None:
+                tls.sendall(self.response)
+        except (OSError, ssl.SSLError) as exc:
+            error = describe_error(exc)
+        finally:
+            events = self._recorder.take(tls) if tls is not None else ()
+            (tls or conn).close()
+            conn.close()
+        return _build(events, "server", completed, error)
+
+
+def connect(
+    context: ssl.SSLContext,
+    host: str,
+    port: int,
+    *,
+    server_hostname: str | None = None,
+    timeout: float = 5.0,
+    request: bytes | None = None,
+) -> Handshake:
+    """Connect, handshake, send a request, read once, and return the capture.
+
+    A failed handshake (or a server alert after it) is captured too: the
+    returned handshake has ``completed=False`` or an ``error``.
+
+    Args:
+        context: the client context (its message callback is used while connecting).
+        host: server address.
+        port: server port.
+        server_hostname: SNI and the name to check; default ``host``.
+        timeout: seconds for connecting and for each read/write.
+        request: bytes to send after the handshake (then one read, which
+            also collects TLS 1.3 NewSessionTickets or a late alert); default
+            a minimal HTTP GET; ``b""`` sends and reads nothing.
+
+    Returns:
+        The client's view of the handshake.
+
+    Raises:
+        OSError: the TCP connection could not be made (refused, unreachable, timeout).
+    """
+    name = server_hostname if server_hostname is not None else host
+    if request is None:
+        request = f"GET / HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode()
+    recorder = _msgcallback.attach(context)
+    try:
+        raw = socket.create_connection((host, port), timeout=timeout)
+        tls: ssl.SSLSocket | None = None
+        completed, error = False, None
+        try:
+            raw.settimeout(timeout)
+            tls = context.wrap_socket(
+                raw, server_hostname=name or None, do_handshake_on_connect=False
+            )
+            tls.do_handshake()
+            completed = True
+            if request:
+                tls.sendall(request)
+                tls.recv(_MAX_READ)  # NewSessionTickets and the answer (or an alert)
+        except (OSError, ssl.SSLError) as exc:
+            error = describe_error(exc)
+        finally:
+            events = recorder.take(tls) if tls is not None else ()
+            (tls or raw).close()
+            raw.close()
+    finally:
+        _msgcallback.detach(context)
+    return _build(events, "client", completed, error)
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """One live handshake seen from both ends (and, optionally, from the wire).
+
+    Attributes:
+        client: what the client captured.
+        server: what the server captured.
+        wire: the same handshake decrypted from the relayed bytes with the
+            client's key log, if requested.
+        at: when it happened (wall clock).
+    """
+
+    client: Handshake
+    server: Handshake
+    wire: Handshake | None
+    at: _dt.datetime
+
+    def _repr_html_(self) -> str:
+        return self.client._repr_html_()
+
+    def text(self) -> str:
+        """The client's view as text."""
+        return self.client.text()
+
+
+@contextmanager
+def _keylog(context: ssl.SSLContext, enabled: bool) -> Iterator[Path | None]:
+    if not enabled:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="pkiviz-keylog-") as tmp:
+        os.chmod(tmp, 0o700)
+        path = Path(tmp) / "keylog.txt"
+        context.keylog_filename = str(path)
+        try:
+            yield path
+        finally:
+            context.keylog_filename = None  # type: ignore[assignment]
+
+
+def run_handshake(
+    server_ctx: ssl.SSLContext,
+    client_ctx: ssl.SSLContext,
+    *,
+    server_hostname: str,
+    wire: bool = False,
+    timeout: float = 5.0,
+) -> Session:
+    """Run one handshake between two contexts on 127.0.0.1 and capture it.
+
+    Args:
+        server_ctx: the server's context.
+        client_ctx: the client's context.
+        server_hostname: the name the client asks for and checks.
+        wire: also relay the bytes through a :class:`~pkiviz.tls.wire.Tap`
+            and decrypt them with the client's key log (no private API).
+        timeout: seconds per socket operation.
+
+    Returns:
+        The session.
+    """
+    from pkiviz.tls import wire as wire_mod
+
+    at = now()
+    with ExitStack() as stack:
+        server = stack.enter_context(Server(server_ctx, timeout=timeout))
+        host, port = server.address
+        tap = None
+        if wire:
+            tap = stack.enter_context(wire_mod.Tap(server.address, timeout=timeout))
+            host, port = tap.address
+        keylog = stack.enter_context(_keylog(client_ctx, wire))
+        client = connect(client_ctx, host, port, server_hostname=server_hostname, timeout=timeout)
+        (server_hs,) = server.wait(1)
+        wire_hs = None
+        if tap is not None and keylog is not None:
+            (flow,) = tap.wait(1)
+            wire_hs = wire_mod.decrypt_flow(flow, keylog.read_text("ascii"))
+    return Session(client, server_hs, wire_hs, at)
+
+
+def live_handshake(
+    *,
+    key: str = "ec-p256",
+    example: RunningExample | None = None,
+    version: Version | None = "1.3",
+    mtls: bool = False,
+    send_client_cert: bool = True,
+    hello_retry: bool = False,
+    wire: bool = False,
+    timeout: float = 5.0,
+) -> Session:
+    """The running example, live: ``login.example.com`` on 127.0.0.1, captured.
+
+    Args:
+        key: leaf key type (``"ec-p256"``, ``"rsa-2048"``, ``"ed25519"``, ...).
+        example: reuse these live certificates (else fresh ones of type ``key``).
+        version: ``"1.3"``, ``"1.2"`` or ``None`` (let them negotiate).
+        mtls: the server asks for a client certificate (and requires one).
+        send_client_cert: with ``mtls``, whether the client has one to send.
+        hello_retry: restrict the server to P-256 so the client's first key
+            share (X25519) is refused with a HelloRetryRequest (TLS 1.3).
+        wire: also capture from the wire via the key log (see :func:`run_handshake`).
+        timeout: seconds per socket operation.
+
+    Returns:
+        The session.
+    """
+    if example is None:
+        try:
+            example = running_example(key=key, live=True)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    server_ctx = server_context(
+        example.server,
+        version=version,
+        client_ca=example.client_root if mtls else None,
+        groups="prime256v1" if hello_retry else None,
+    )
+    client_ctx = client_context(
+        example.root, version=version, client=example.client if send_client_cert else None
+    )
+    return run_handshake(
+        server_ctx, client_ctx, server_hostname=example.hostname, wire=wire, timeout=timeout
+    )

@@ -1,0 +1,157 @@
+"""The handshake parser: real messages parse, bad bytes give a pkiviz error."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pkiviz.example import running_example
+from pkiviz.tls import HandshakeParseError, parse_message
+from pkiviz.tls._der import parse_name
+from pkiviz.tls.handshake import handshake_from_records
+from pkiviz.tls.live import live_handshake
+from pkiviz.tls.messages import Alert, CertificateRequest, ClientHello, ServerHello
+
+EXAMPLE = running_example(live=True)
+
+
+@pytest.fixture(scope="module")
+def mtls13():
+    return live_handshake(mtls=True, example=EXAMPLE).client
+
+
+@pytest.fixture(scope="module")
+def mtls12():
+    return live_handshake(mtls=True, version="1.2", example=EXAMPLE).client
+
+
+def test_client_hello_fields(mtls13):
+    hello = mtls13.find("ClientHello", "client")
+    assert hello is not None and isinstance(hello.body, ClientHello)
+    assert hello.body.server_name == "login.example.com"
+    assert "TLSv1.3" in hello.body.supported_versions
+    assert "TLS_AES_128_GCM_SHA256" in hello.body.cipher_suites
+    assert hello.body.key_share_groups == ("x25519",)
+    assert "ecdsa_secp256r1_sha256" in hello.body.signature_algorithms
+    assert not hello.encrypted
+
+
+def test_server_hello_fields(mtls13):
+    msg = mtls13.find("ServerHello")
+    assert msg is not None and isinstance(msg.body, ServerHello)
+    assert msg.body.selected_version == "TLSv1.3" == mtls13.version
+    assert msg.body.cipher_suite == mtls13.cipher
+    assert msg.body.key_share_group == "x25519"
+
+
+def test_certificate_request_tls13_names_the_client_ca(mtls13):
+    req = mtls13.certificate_request
+    assert isinstance(req, CertificateRequest)
+    assert "ecdsa_secp256r1_sha256" in req.signature_algorithms
+    # Python's ssl never calls SSL_CTX_set_client_CA_list, so its servers name
+    # no CAs; openssl s_server does (see test_probe.py).
+    assert req.certificate_authorities == ()
+    assert req.certificate_types == ()
+
+
+def test_certificate_request_tls12_has_types_and_names(mtls12):
+    req = mtls12.certificate_request
+    assert isinstance(req, CertificateRequest)
+    assert "ecdsa_sign" in req.certificate_types
+    assert "rsa_sign" in req.certificate_types
+    assert "ecdsa_secp256r1_sha256" in req.signature_algorithms
+
+
+def test_no_certificate_request_without_mtls():
+    assert live_handshake(example=EXAMPLE).client.certificate_request is None
+
+
+def test_certificates_are_x509_objects(mtls13):
+    example = EXAMPLE
+    assert mtls13.server_certificates == (
+        example.server.certificate,
+        example.intermediate.certificate,
+    )
+    assert mtls13.client_certificates == (example.client.certificate,)
+
+
+def test_alert_parses_name_and_number():
+    msg = parse_message("server", 21, bytes([2, 116]), encrypted=True)
+    assert isinstance(msg.body, Alert)
+    assert (msg.type, msg.body.level, msg.body.description, msg.body.code) == (
+        "Alert", "fatal", "certificate_required", 116,
+    )  # fmt: skip
+
+
+def test_unknown_alert_number_is_named_unknown():
+    msg = parse_message("server", 21, bytes([2, 250]))
+    assert isinstance(msg.body, Alert) and msg.body.description.startswith("unknown(")
+
+
+def test_der_name_round_trips():
+    name = running_example().client_root.certificate.subject
+    assert parse_name(name.public_bytes()) == name
+
+
+def test_bad_der_name_is_a_parse_error():
+    with pytest.raises(HandshakeParseError):
+        parse_name(b"\x30\x05\x31\x03")
+
+
+def test_truncated_message_is_a_parse_error_naming_the_field(mtls13):
+    raw = mtls13.find("ClientHello").raw
+    with pytest.raises(HandshakeParseError, match="ClientHello"):
+        parse_message("client", 22, raw[:40])
+
+
+def test_intact_message_parses(mtls13):
+    raw = mtls13.find("ClientHello").raw
+    assert parse_message("client", 22, raw).type == "ClientHello"
+
+
+def test_trailing_bytes_are_a_parse_error():
+    with pytest.raises(HandshakeParseError, match="trailing"):
+        parse_message("server", 21, bytes([2, 40, 0]))
+
+
+def test_not_a_handshake_content_type():
+    with pytest.raises(HandshakeParseError):
+        parse_message("server", 23, b"\x00")
+
+
+def test_handshake_text_and_html(mtls13):
+    text = mtls13.text()
+    assert "CertificateVerify" in text and "encrypted" in text
+    html = mtls13._repr_html_()
+    assert html.startswith("<table>") and "CertificateRequest" in html
+    assert next(d["type"] for d in mtls13.to_json_list()) == "ClientHello"
+
+
+def test_find_by_sender(mtls13):
+    assert mtls13.find("CertificateVerify", "server").sender == "server"
+    assert mtls13.find("CertificateVerify", "client").sender == "client"
+    assert mtls13.find("ServerKeyExchange") is None
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_corrupted_messages_never_raise_anything_but_parse_error(mtls13, data):
+    msg = data.draw(st.sampled_from([m for m in mtls13.messages if m.is_handshake]))
+    raw = bytearray(msg.raw)
+    cut = data.draw(st.integers(0, len(raw)))
+    raw = raw[:cut]
+    if raw:
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        raw[pos] = data.draw(st.integers(0, 255))
+    with contextlib.suppress(HandshakeParseError):
+        parse_message(msg.sender, 22, bytes(raw), tls13=True)
+
+
+def test_handshake_from_records_rejects_garbage_with_parse_error():
+    with pytest.raises(HandshakeParseError):
+        handshake_from_records([("client", 22, b"\x01\x00\x00\x05abc", None)], perspective="wire")
