@@ -1,0 +1,79 @@
+"""``pkiviz inspect FILE [--json] [--map]``: the anatomy of each certificate in a file.
+
+FILE is PEM (one certificate or a bundle such as certifi's ``cacert.pem``)
+or DER; ``-`` reads standard input. Text output prints each certificate's
+:class:`~pkiviz.anatomy.Anatomy`; ``--json`` prints a JSON list with one
+object per certificate, in file order - always a list, even for a single
+certificate, so scripts never need to check the shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+_EPILOG = (
+    "With --json the output is always a JSON list with one object per certificate, in file "
+    "order, even when FILE holds a single certificate (use jq '.[0]' for the first). "
+    "Times are ISO 8601 UTC ending in Z. Exit status: 0 on success, 2 on unreadable input "
+    "or bad usage, with a one-line message on standard error."
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``inspect`` subcommand."""
+    parser = sub.add_parser(
+        "inspect",
+        help="show every field of each certificate in a file",
+        description="Print the anatomy of each certificate in FILE: subject, issuer, serial, "
+        "validity, public key, extensions and the CA's signature. FILE may be PEM, a PEM "
+        "bundle or DER; '-' reads standard input.",
+        epilog=_EPILOG,
+    )
+    parser.add_argument("file", metavar="FILE", help="certificate file (PEM, bundle or DER), or -")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON list, one object per certificate"
+    )
+    parser.add_argument(
+        "--map",
+        action="store_true",
+        help="also show the DER byte map (which bytes encode which field)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load FILE and print the anatomy of each certificate in it."""
+    from pkiviz.anatomy import anatomy
+    from pkiviz.bytemap import byte_map
+    from pkiviz.load import MAX_BYTES, load_certificates
+
+    if args.file == "-":
+        source: bytes | str = sys.stdin.buffer.read(MAX_BYTES + 1)
+        what = "stdin"
+    else:
+        source, what = args.file, args.file
+    certs = load_certificates(source, what=what)
+    if args.json:
+        out = []
+        for cert in certs:
+            data = anatomy(cert).to_json_dict()
+            if args.map:
+                data["byte_map"] = [
+                    {"name": r.name, "start": r.start, "end": r.end, "depth": r.depth}
+                    for r in byte_map(cert).regions
+                ]
+            out.append(data)
+        print(json.dumps(out, indent=2))
+        return 0
+    blocks = []
+    for index, cert in enumerate(certs, start=1):
+        text = anatomy(cert).text()
+        if len(certs) > 1:
+            text = f"# {what}: certificate {index} of {len(certs)}\n{text}"
+        if args.map:
+            text += "\n\nDER byte map:\n" + byte_map(cert).text()
+        blocks.append(text)
+    print("\n\n".join(blocks))
+    return 0
