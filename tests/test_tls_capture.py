@@ -8,7 +8,14 @@ import subprocess
 import pytest
 
 from pkiviz.example import running_example
-from pkiviz.tls.live import Server, client_context, connect, live_handshake, server_context
+from pkiviz.tls.live import (
+    Server,
+    client_context,
+    connect,
+    live_handshake,
+    run_handshake,
+    server_context,
+)
 from pkiviz.tls.messages import Alert
 
 EXAMPLES = {key: running_example(live=True, key=key) for key in ("ec-p256", "rsa-2048", "ed25519")}
@@ -219,3 +226,21 @@ def test_openssl_s_client_captured_at_the_server(tmp_path, mtls):
     assert result.returncode == 0, result.stderr
     assert hs.completed and hs.version == "TLSv1.3"
     assert (hs.find("CertificateVerify", "client") is not None) is mtls
+
+
+def test_client_alert_on_a_bad_chain_travels_in_plaintext_even_in_tls13():
+    """OpenSSL's client has not switched its write keys yet when it rejects the chain."""
+    example = EXAMPLES["ec-p256"]
+    other = running_example(live=True, key="ec-p256")
+    session = run_handshake(
+        server_context(other.server), client_context(example.root),
+        server_hostname=example.hostname, wire=True,
+    )  # fmt: skip
+    assert session.wire is not None
+    for hs in (session.client, session.server, session.wire):
+        alert = hs.failure_alert
+        assert alert is not None and alert.body.description == "unknown_ca"
+        assert not alert.encrypted
+    # control: the server's alert in the missing-client-certificate case is encrypted
+    missing = live_handshake(mtls=True, send_client_cert=False, wire=True, example=example)
+    assert missing.wire is not None and missing.wire.failure_alert.encrypted

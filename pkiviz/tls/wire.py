@@ -185,7 +185,8 @@ class _Decoder:
             return
         cipher = self.ciphers[sender]
         if outer == 23 and self.tls13 and cipher is None:
-            cipher = self.ciphers[sender] = self._tls13_cipher(sender, "HANDSHAKE")
+            stage = "HANDSHAKE" if self.epoch[sender] == "handshake" else "TRAFFIC"
+            cipher = self.ciphers[sender] = self._tls13_cipher(sender, stage)
         if cipher is not None:
             content_type, plaintext = cipher.open(header, fragment)
         if content_type == 21:
@@ -211,7 +212,7 @@ class _Decoder:
                 self.tls13 = msg.body.selected_version == "TLSv1.3"
         elif kind == 20 and self.tls13 and self.epoch[sender] == "handshake":
             self.epoch[sender] = "application"
-            self.ciphers[sender] = self._tls13_cipher(sender, "TRAFFIC")
+            self.ciphers[sender] = None  # application keys, derived when first needed
 
     def _secret(self, label: str) -> bytes:
         if self.client_random is None:
