@@ -1028,6 +1028,10 @@ class SignatureOne(_Renders):
         verdict = "verified" if self.verified else "FAILED"
         return f"<SignatureOne {self.algorithm} over {self.subject!r}: {verdict}>"
 
+    # IPython prefers a class's own __repr__ to an inherited _repr_pretty_: restate it here
+    # so a notebook's text/plain output is the full rendering, not the short repr.
+    _repr_pretty_ = _Renders._repr_pretty_
+
     @property
     def scheme(self) -> str:
         """``"RSA PKCS#1 v1.5"``, ``"RSA-PSS"``, ``"ECDSA"`` or ``"Ed25519"``."""
@@ -1220,6 +1224,11 @@ class ByteChange:
     new_start: int
     new: bytes
 
+    def __str__(self) -> str:
+        old = _short_hex(self.old, 12) or "(none)"
+        new = _short_hex(self.new, 12) or "(none)"
+        return f"{self.field}: {old} @{self.old_start} -> {new} @{self.new_start}"
+
 
 def _diff(old: bytes, new: bytes) -> tuple[ByteChange, ...]:
     """Runs of changed bytes; runs separated by fewer than 4 equal bytes are merged."""
@@ -1281,6 +1290,8 @@ class Tampered(_Renders):
     def __repr__(self) -> str:
         verdict = "verified" if self.verified else "FAILED"
         return f"<Tampered {self.field}: {self.old_value!r} -> {self.new_value!r}: {verdict}>"
+
+    _repr_pretty_ = _Renders._repr_pretty_
 
     @property
     def verified(self) -> bool:

@@ -476,16 +476,13 @@ def test_rendering_is_deterministic_and_complete(ec_example, rsa_example, ed_exa
     assert "FAILED" in str(results[3]) and "VERIFIED" in str(results[3])
 
 
-def test_repr_pretty_uses_the_text() -> None:
-    printed: list[str] = []
-
-    class Printer:
-        def text(self, value: str) -> None:
-            printed.append(value)
-
-    one = signature_one(running_example().server)
-    one._repr_pretty_(Printer(), False)
-    assert printed == [str(one)]
+def test_notebook_text_output_is_the_full_rendering(ec_example) -> None:  # type: ignore[no-untyped-def]
+    pretty = pytest.importorskip("IPython.lib.pretty")
+    one = signature_one(ec_example.server)
+    forged = tamper(ec_example.server, "not_after")
+    for result in (one, one.detail, forged, forged.new_tbs_dump()):
+        assert pretty.pretty(result) == str(result)
+    assert str(forged.changes[0]) == "notAfter: 34 @141 -> 39 @141"
 
 
 def test_hexdump_marks() -> None:
