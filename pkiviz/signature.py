@@ -1191,8 +1191,6 @@ _TAMPER_DEFAULTS: dict[str, object] = {
     "subject": "CN=www.bank.example",
     "san": ("www.bank.example",),
     "public_key": "mallory",
-    "not_before": _dt.datetime(2020, 1, 1, tzinfo=_dt.timezone.utc),
-    "not_after": _dt.datetime(2049, 12, 31, 23, 59, 59, tzinfo=_dt.timezone.utc),
     "eku": ("code_signing",),
 }
 _SPEC_FIELD = {
@@ -1386,8 +1384,8 @@ def tamper(cert: Issued, field: str, new_value: object = None) -> Tampered:
         cert: a deterministic certificate from the factory.
         field: one of :data:`TAMPER_FIELDS`.
         new_value: the new value; ``None`` picks a telling one (a bank's name,
-            Mallory's key, a later expiry, code signing instead of serverAuth,
-            the next serial number).
+            Mallory's key, validity stretched by five years, code signing
+            instead of serverAuth, the next serial number).
 
     Returns:
         A :class:`Tampered`, which renders itself.
@@ -1408,6 +1406,9 @@ def tamper(cert: Issued, field: str, new_value: object = None) -> Tampered:
     if new_value is None:
         if field == "serial":
             new_value = cert.certificate.serial_number + 1
+        elif field in ("not_before", "not_after"):
+            when: _dt.datetime = getattr(spec, field)
+            new_value = when.replace(year=when.year + (5 if field == "not_after" else -5))
         else:
             new_value = _TAMPER_DEFAULTS[field]
     if field in ("san", "eku") and isinstance(new_value, str):

@@ -48,7 +48,9 @@ class Table:
             max([len(c)] + [len(r[i]) for r in self.rows]) for i, c in enumerate(self.columns)
         ]
         lines = [self.caption] if self.caption else []
-        lines.append("  ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True)).rstrip())
+        lines.append(
+            "  ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True)).rstrip()
+        )
         lines.append("  ".join("-" * w for w in widths))
         lines += [
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

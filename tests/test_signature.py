@@ -440,6 +440,9 @@ def test_tamper_values_and_errors(ec_example) -> None:  # type: ignore[no-untype
         "server_auth, client_auth"
     )
     assert tamper(ec_example.root, "subject").original.verified  # a self-signed root
+    stretched = tamper(ec_example.intermediate, "not_after")  # a CA: 2049 -> 2054
+    assert stretched.new_value == "2054-12-31 23:59:59 UTC" and not stretched.verified
+    assert tamper(ec_example.server, "not_before").new_value == "2020-01-01 00:00:00 UTC"
     with pytest.raises(ValueError, match="unknown field"):
         tamper(ec_example.server, "colour")
     with pytest.raises(ValueError, match="already has"):

@@ -26,7 +26,7 @@ import ssl
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
@@ -301,6 +301,7 @@ def connect(
     server_hostname: str | None = None,
     timeout: float = 5.0,
     request: bytes | None = None,
+    linger: float | None = None,
 ) -> Handshake:
     """Connect, handshake, send a request, read once, and return the capture.
 
@@ -315,7 +316,10 @@ def connect(
         timeout: seconds for connecting and for each read/write.
         request: bytes to send after the handshake (then one read, which
             also collects TLS 1.3 NewSessionTickets or a late alert); default
-            a minimal HTTP GET; ``b""`` sends and reads nothing.
+            a minimal HTTP GET; ``b""`` sends nothing.
+        linger: with nothing to send, wait this many seconds for whatever the
+            server sends unasked (TLS 1.3 tickets, a late alert); ``None``
+            reads nothing.
 
     Returns:
         The client's view of the handshake.
@@ -341,6 +345,10 @@ def connect(
             if request:
                 tls.sendall(request)
                 tls.recv(_MAX_READ)  # NewSessionTickets and the answer (or an alert)
+            elif linger is not None:
+                tls.settimeout(linger)
+                with suppress(TimeoutError):
+                    tls.recv(_MAX_READ)
         except (OSError, ssl.SSLError) as exc:
             error = describe_error(exc)
         finally:
