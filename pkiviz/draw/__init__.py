@@ -1,0 +1,11 @@
+"""Drawings built from pkiviz's data: build the data first, render second.
+
+Each renderer takes ``ax=None`` and returns the matplotlib figure; matplotlib
+is imported inside the functions, so ``import pkiviz.draw`` stays light.
+"""
+
+from __future__ import annotations
+
+from pkiviz.draw.anatomy import anatomy_alt_text, draw_anatomy
+
+__all__ = ["anatomy_alt_text", "draw_anatomy"]
