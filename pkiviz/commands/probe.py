@@ -1,0 +1,56 @@
+"""``pkiviz probe HOST:PORT``: capture a real handshake with any TLS server and explain it.
+
+Prints the TLS version, cipher, the server's chain, pkiviz's validation report,
+the handshake messages, the server's handshake signature verified
+independently, and whether (and from which CAs) a client certificate was
+requested. ``--json`` prints one JSON object with at least these keys:
+``tls_version``, ``cipher``, ``chain``, ``validation``, ``handshake`` (list of
+``{"from", "type", ...}``), ``server_signature`` (``message``, ``scheme``,
+``verified``, ...), ``client_certificate_requested``,
+``acceptable_client_ca_names``, ``requested_signature_algorithms``.
+
+Exit status: 0 handshake completed, server signature verified and chain valid;
+1 something failed (the report says what); 2 the server could not be reached
+or does not speak TLS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``probe`` subcommand."""
+    parser = sub.add_parser(
+        "probe",
+        help="capture a TLS handshake with a server and verify it independently",
+        description=(__doc__ or "").split("\n\n")[0],
+    )
+    parser.add_argument("target", metavar="HOST:PORT", help="server to probe, e.g. example.com:443")
+    parser.add_argument("--servername", help="SNI name and the name to validate (default HOST)")
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="trust anchors (PEM/DER); repeatable; default the system bundle",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, metavar="S", help="seconds per step (default 5)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Probe the server and print the result."""
+    from pkiviz.tls.probe import parse_target, probe
+
+    host, port = parse_target(args.target)
+    result = probe(host, port, servername=args.servername, trust=args.trust, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(result.to_json_dict(), indent=2))
+    else:
+        print(result.text())
+    return 0 if result.ok else 1

@@ -1,0 +1,330 @@
+"""``pkiviz probe HOST:PORT``: connect to any TLS server and explain what it did.
+
+The probe is a client-side capture (:func:`pkiviz.tls.live.connect`) with
+certificate verification *off* (``CERT_NONE``), so it sees every server, even
+one whose chain would fail; pkiviz then judges for itself:
+
+* the chain the server sent, validated by :func:`pkiviz.validation.validate`
+  against the trust anchors given (default: the system bundle);
+* the server's handshake signature, verified independently
+  (:mod:`pkiviz.tls.signatures`): TLS 1.3 CertificateVerify or TLS 1.2
+  ServerKeyExchange;
+* whether the server asked for a client certificate, from which CAs, with
+  which signature algorithms (the CertificateRequest).
+
+Connection problems (unresolvable name, refused, timeout, not TLS) raise
+:class:`~pkiviz.errors.InputError` with one line, after at most about
+``timeout`` seconds per step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import html
+import ipaddress
+import os
+import socket
+import ssl
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pkiviz.errors import InputError
+from pkiviz.tls import live
+from pkiviz.tls.handshake import Handshake
+from pkiviz.tls.signatures import SignatureCheck, verify_server_signature
+
+if TYPE_CHECKING:
+    from pkiviz.validation import Report
+
+_LINGER = 0.3  # seconds to wait after the handshake for tickets or a late alert
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeResult:
+    """What one probe saw and what pkiviz concluded.
+
+    Attributes:
+        host: the address connected to.
+        port: the port.
+        servername: the SNI name sent (``None`` for an IP address).
+        handshake: the client-side capture.
+        trust: where the trust anchors came from (file names, or the system bundle).
+        validation: pkiviz's report on the server's chain, ``None`` if not run.
+        validation_note: why there is no report, if there is none.
+        server_signature: the independently verified server signature, ``None``
+            if the server signed nothing (e.g. the handshake failed first).
+        at: when the probe ran (wall clock; the validation time).
+    """
+
+    host: str
+    port: int
+    servername: str | None
+    handshake: Handshake
+    trust: tuple[str, ...]
+    validation: Report | None
+    validation_note: str | None
+    server_signature: SignatureCheck | None
+    at: _dt.datetime
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        """The certificates the server sent, leaf first."""
+        return self.handshake.server_certificates
+
+    @property
+    def tls_version(self) -> str | None:
+        """The negotiated version, e.g. ``"TLSv1.3"``."""
+        return self.handshake.version
+
+    @property
+    def cipher(self) -> str | None:
+        """The negotiated cipher suite (IANA name)."""
+        return self.handshake.cipher
+
+    @property
+    def client_certificate_requested(self) -> bool:
+        """Whether the server sent a CertificateRequest."""
+        return self.handshake.certificate_request is not None
+
+    @property
+    def acceptable_client_ca_names(self) -> tuple[str, ...]:
+        """The CA names (RFC 4514) the CertificateRequest lists; empty if none."""
+        req = self.handshake.certificate_request
+        return req.certificate_authorities if req is not None else ()
+
+    @property
+    def requested_signature_algorithms(self) -> tuple[str, ...]:
+        """The signature algorithms the CertificateRequest accepts."""
+        req = self.handshake.certificate_request
+        return req.signature_algorithms if req is not None else ()
+
+    @property
+    def ok(self) -> bool:
+        """Handshake completed, server signature verified, and the chain valid (if judged)."""
+        return (
+            self.handshake.completed
+            and self.handshake.error is None
+            and self.server_signature is not None
+            and self.server_signature.verified
+            and (self.validation is None or self.validation.valid)
+        )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; keys listed in :mod:`pkiviz.commands.probe`."""
+        req = self.handshake.certificate_request
+        return {
+            "target": f"{self.host}:{self.port}",
+            "servername": self.servername,
+            "tls_version": self.tls_version,
+            "cipher": self.cipher,
+            "completed": self.handshake.completed and self.handshake.error is None,
+            "error": self.handshake.error,
+            "chain": [_cert_json(c) for c in self.chain],
+            "trust": list(self.trust),
+            "validation": self.validation.to_json_dict() if self.validation is not None else None,
+            "validation_note": self.validation_note,
+            "handshake": self.handshake.to_json_list(),
+            "server_signature": (
+                self.server_signature.to_json_dict() if self.server_signature else None
+            ),
+            "client_certificate_requested": req is not None,
+            "acceptable_client_ca_names": list(self.acceptable_client_ca_names),
+            "requested_signature_algorithms": list(self.requested_signature_algorithms),
+            "requested_certificate_types": list(req.certificate_types) if req else [],
+            "at": self.at.isoformat(),
+        }
+
+    def text(self) -> str:
+        """A human-readable report."""
+        lines = [f"{self.host}:{self.port} (SNI {self.servername or 'none'})"]
+        lines.append(f"  version: {self.tls_version}  cipher: {self.cipher}")
+        if self.handshake.error:
+            lines.append(f"  handshake failed: {self.handshake.error}")
+        lines.append("  chain:")
+        lines += [f"    {i}. {c.subject.rfc4514_string()}" for i, c in enumerate(self.chain)]
+        if self.validation is not None:
+            verdict = "VALID" if self.validation.valid else "INVALID"
+            lines.append(f"  validation ({', '.join(self.trust) or 'no anchors'}): {verdict}")
+            first = self.validation.first_failure
+            if first is not None:
+                lines.append(f"    first failure: {first}")
+        else:
+            lines.append(f"  validation: not run ({self.validation_note})")
+        if self.server_signature is not None:
+            lines += ["  " + line for line in self.server_signature.text().splitlines()]
+        else:
+            lines.append("  server signature: none captured")
+        if self.client_certificate_requested:
+            cas = "; ".join(self.acceptable_client_ca_names) or "any CA (no names sent)"
+            lines.append(f"  client certificate requested; acceptable CAs: {cas}")
+            lines.append(
+                f"    signature algorithms: {', '.join(self.requested_signature_algorithms)}"
+            )
+        else:
+            lines.append("  no client certificate requested")
+        lines.append("  handshake:")
+        lines += ["    " + line for line in self.handshake.text().splitlines()[1:]]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h4>{html.escape(self.host)}:{self.port}</h4>", self.handshake._repr_html_()]
+        if self.server_signature is not None:
+            parts.append(self.server_signature._repr_html_())
+        if self.validation is not None and hasattr(self.validation, "_repr_html_"):
+            parts.append(self.validation._repr_html_())
+        return "".join(parts)
+
+
+def _cert_json(cert: x509.Certificate) -> dict[str, Any]:
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "serial": f"{cert.serial_number:x}",
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "sha256": hashlib.sha256(der).hexdigest(),
+    }
+
+
+def parse_target(target: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (``[v6]:PORT`` for IPv6).
+
+    Args:
+        target: e.g. ``"example.com:443"``.
+
+    Returns:
+        ``(host, port)``.
+
+    Raises:
+        InputError: no port, or a port outside 1-65535.
+    """
+    host, sep, port_text = target.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise InputError(f"{target!r}: expected HOST:PORT, e.g. example.com:443")
+    port = int(port_text)
+    if not 0 < port < 65536:
+        raise InputError(f"{target!r}: port {port} is outside 1-65535")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, port
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _system_trust() -> tuple[tuple[x509.Certificate, ...], tuple[str, ...]]:
+    from pkiviz.load import load_certificates
+
+    cafile = ssl.get_default_verify_paths().cafile
+    if cafile and os.path.exists(cafile):
+        try:
+            return load_certificates(cafile), (f"system bundle {cafile}",)
+        except InputError:
+            pass
+    return (), ()
+
+
+def _validate(
+    chain: tuple[x509.Certificate, ...],
+    anchors: Sequence[x509.Certificate],
+    peer_name: str,
+    at: _dt.datetime,
+) -> tuple[Report | None, str | None]:
+    if not chain:
+        return None, "the server sent no certificate"
+    try:
+        from pkiviz.validation import validate
+    except ImportError:  # pragma: no cover - the validator ships with pkiviz
+        return None, "pkiviz.validation is not available in this installation"
+    report = validate(
+        chain[0], intermediates=chain[1:], trust_anchors=anchors, peer_name=peer_name, at=at
+    )
+    return report, None
+
+
+def probe(
+    host: str,
+    port: int,
+    *,
+    servername: str | None = None,
+    trust: Sequence[str | os.PathLike[str]] = (),
+    timeout: float = 5.0,
+    at: _dt.datetime | None = None,
+) -> ProbeResult:
+    """Handshake with ``host:port``, capture it, and judge the server.
+
+    Args:
+        host: name or address.
+        port: TCP port.
+        servername: SNI and the name to validate (default: ``host``; none for an IP).
+        trust: PEM/DER files of trust anchors; default the system bundle.
+        timeout: seconds for connecting and for each read.
+        at: validation time (default: now).
+
+    Returns:
+        The result, even if the handshake failed after the server answered.
+
+    Raises:
+        InputError: bad trust file, unresolvable host, refused or timed-out
+            connection, or a peer that does not speak TLS.
+    """
+    from pkiviz.load import load_certificates
+
+    if timeout <= 0:
+        raise InputError(f"timeout must be positive, not {timeout}")
+    anchors: list[x509.Certificate] = []
+    for path in trust:
+        anchors += load_certificates(path)
+    sources = tuple(str(p) for p in trust)
+    if not trust:
+        system, sources = _system_trust()
+        anchors += system
+    sni = servername if servername is not None else (None if _is_ip(host) else host)
+    when = at if at is not None else live.now()
+    ctx = live.client_context(None)
+    try:
+        handshake = live.connect(
+            ctx, host, port, server_hostname=sni or "", timeout=timeout, request=b"",
+            linger=_LINGER,
+        )  # fmt: skip
+    except socket.gaierror as exc:
+        raise InputError(f"{host}: cannot resolve ({exc.strerror})") from None
+    except TimeoutError:
+        raise InputError(f"{host}:{port}: no answer within {timeout:g} s") from None
+    except ConnectionRefusedError:
+        raise InputError(f"{host}:{port}: connection refused") from None
+    except OSError as exc:
+        raise InputError(f"{host}:{port}: cannot connect ({exc.strerror or exc})") from None
+    if handshake.version is None:
+        reason = handshake.error or "the server said nothing"
+        if "WRONG_VERSION_NUMBER" in reason.upper() or "RECORD_LAYER" in reason.upper():
+            reason = f"the server does not speak TLS ({reason})"
+        raise InputError(f"{host}:{port}: no TLS handshake: {reason}")
+    report, note = _validate(handshake.server_certificates, anchors, sni or host, when)
+    if report is not None and not anchors:
+        note = "no trust anchors given (--trust) and no system bundle found"
+    return ProbeResult(
+        host=host,
+        port=port,
+        servername=sni,
+        handshake=handshake,
+        trust=sources,
+        validation=report,
+        validation_note=note,
+        server_signature=verify_server_signature(handshake),
+        at=when,
+    )

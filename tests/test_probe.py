@@ -1,0 +1,259 @@
+"""``pkiviz probe``: against a pkiviz server and against ``openssl s_server``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import select
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from pkiviz.cli import main
+from pkiviz.errors import InputError
+from pkiviz.example import running_example
+from pkiviz.tls import signatures
+from pkiviz.tls.live import Server, server_context
+from pkiviz.tls.probe import parse_target, probe
+
+EXAMPLE = running_example(live=True)
+RSA = running_example(live=True, key="rsa-2048")
+HOST = EXAMPLE.hostname
+openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+
+
+@pytest.fixture
+def files(tmp_path):
+    written = {}
+    for name, ex in (("ec", EXAMPLE), ("rsa", RSA)):
+        d = tmp_path / name
+        ex.write_to(d)
+        written[name] = d
+    return written
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def s_server(*args: str):
+    """Run ``openssl s_server`` on a free port until the block ends (killed in finally)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1", *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        seen = b""
+        while b"ACCEPT" not in seen:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([proc.stdout], [], [], max(left, 0))
+            if not ready or proc.poll() is not None:
+                raise RuntimeError(f"s_server did not start: {seen!r}")
+            seen += proc.stdout.read1(4096)
+        yield port
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stdin.close()
+        proc.stdout.close()
+
+
+def test_probe_pkiviz_server_tls13(files):
+    with Server(server_context(EXAMPLE.server)) as srv:
+        result = probe("127.0.0.1", srv.port, servername=HOST, trust=[files["ec"] / "root.pem"])
+    assert result.tls_version == "TLSv1.3" and result.ok
+    assert result.chain == (EXAMPLE.server.certificate, EXAMPLE.intermediate.certificate)
+    assert result.validation is not None and result.validation.valid
+    assert (
+        result.server_signature.verified and result.server_signature.message == "CertificateVerify"
+    )
+    assert not result.client_certificate_requested
+
+
+def test_probe_with_the_wrong_trust_still_captures_and_verifies_the_signature(files):
+    with Server(server_context(EXAMPLE.server)) as srv:
+        result = probe("127.0.0.1", srv.port, servername=HOST, trust=[files["rsa"] / "root.pem"])
+    assert result.validation is not None and not result.validation.valid
+    assert result.server_signature.verified  # signature two holds; signature one does not
+    assert not result.ok
+
+
+def test_probe_pkiviz_server_tls12(files):
+    with Server(server_context(EXAMPLE.server, version="1.2")) as srv:
+        result = probe("127.0.0.1", srv.port, servername=HOST, trust=[files["ec"] / "root.pem"])
+    assert result.tls_version == "TLSv1.2"
+    assert (
+        result.server_signature.message == "ServerKeyExchange" and result.server_signature.verified
+    )
+    tampered = signatures.verify_server_signature(signatures.flip_byte(result.handshake))
+    assert not tampered.verified
+
+
+def test_probe_sees_a_python_mtls_server_request_without_ca_names(files):
+    ctx = server_context(EXAMPLE.server, client_ca=EXAMPLE.client_root)
+    with Server(ctx) as srv:
+        result = probe("127.0.0.1", srv.port, servername=HOST, trust=[files["ec"] / "root.pem"])
+    assert result.client_certificate_requested
+    assert result.acceptable_client_ca_names == ()
+    assert "ecdsa_secp256r1_sha256" in result.requested_signature_algorithms
+
+
+@openssl
+def test_probe_openssl_s_server_mtls_lists_acceptable_ca_names(files):
+    d = files["ec"]
+    args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),
+            "-cert_chain", str(d / "intermediate.pem"),
+            "-CAfile", str(d / "client-root.pem"), "-Verify", "1"]  # fmt: skip
+    with s_server(*args) as port:
+        result = probe("127.0.0.1", port, servername=HOST, trust=[d / "root.pem"])
+    assert result.client_certificate_requested
+    assert result.acceptable_client_ca_names == (EXAMPLE.client_root.name,)
+    assert result.server_signature.verified
+    assert result.validation.valid
+    data = result.to_json_dict()
+    assert data["acceptable_client_ca_names"] == [EXAMPLE.client_root.name]
+    alert = result.handshake.failure_alert  # no client certificate: certificate_required
+    assert alert is not None and alert.body.code == 116
+
+
+@openssl
+def test_probe_openssl_s_server_without_mtls_requests_nothing(files):
+    d = files["ec"]
+    args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),
+            "-cert_chain", str(d / "intermediate.pem")]  # fmt: skip
+    with s_server(*args) as port:
+        result = probe("127.0.0.1", port, servername=HOST, trust=[d / "root.pem"])
+    assert not result.client_certificate_requested and result.ok
+
+
+@openssl
+def test_probe_openssl_s_server_tls12_rsa_pkcs1_sha256(files):
+    d = files["rsa"]
+    args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),
+            "-cert_chain", str(d / "intermediate.pem"), "-tls1_2",
+            "-sigalgs", "rsa_pkcs1_sha256"]  # fmt: skip
+    with s_server(*args) as port:
+        result = probe("127.0.0.1", port, servername=HOST, trust=[d / "root.pem"])
+    check = result.server_signature
+    assert result.tls_version == "TLSv1.2"
+    assert (check.message, check.scheme, check.verified) == (
+        "ServerKeyExchange", "rsa_pkcs1_sha256", True,
+    )  # fmt: skip
+    tampered = signatures.verify_server_signature(signatures.flip_byte(result.handshake))
+    assert not tampered.verified
+
+
+@openssl
+def test_cli_probe_json_against_s_server(files, capsys):
+    d = files["ec"]
+    args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),
+            "-cert_chain", str(d / "intermediate.pem")]  # fmt: skip
+    with s_server(*args) as port:
+        status = main(["probe", f"127.0.0.1:{port}", "--servername", HOST,
+                       "--trust", str(d / "root.pem"), "--json", "--timeout", "5"])  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert status == 0
+    for key in ("tls_version", "cipher", "chain", "validation", "handshake", "server_signature",
+                "client_certificate_requested", "acceptable_client_ca_names"):  # fmt: skip
+        assert key in data
+    assert data["handshake"][0] == {**data["handshake"][0], "from": "client", "type": "ClientHello"}
+    assert data["server_signature"]["verified"] is True
+    assert data["server_signature"]["message"] == "CertificateVerify"
+    assert data["chain"][0]["subject"] == "CN=login.example.com"
+    assert data["validation"] is not None
+
+
+def test_cli_text_output_and_exit_1_on_untrusted_chain(files, capsys):
+    with Server(server_context(EXAMPLE.server)) as srv:
+        status = main(["probe", f"127.0.0.1:{srv.port}", "--servername", HOST,
+                       "--trust", str(files["rsa"] / "root.pem")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "INVALID" in out and "VERIFIED" in out
+
+
+def test_cli_exit_0_on_trusted_chain(files, capsys):
+    with Server(server_context(EXAMPLE.server)) as srv:
+        status = main(["probe", f"127.0.0.1:{srv.port}", "--servername", HOST,
+                       "--trust", str(files["ec"] / "root.pem")])  # fmt: skip
+    assert status == 0 and "VALID" in capsys.readouterr().out
+
+
+def test_closed_port_is_a_one_line_error_exit_2(capsys):
+    port = free_port()
+    assert main(["probe", f"127.0.0.1:{port}", "--timeout", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "connection refused" in err
+
+
+@contextlib.contextmanager
+def plain_server(reply: bytes | None):
+    """A TCP server that answers each connection with ``reply`` (None: says nothing)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(10)
+    done = threading.Event()
+
+    def serve():
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(10)
+                conn.recv(4096)
+                if reply is not None:
+                    conn.sendall(reply)
+                else:
+                    done.wait(10)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        done.set()
+        listener.close()
+        thread.join(15)
+
+
+def test_non_tls_port_is_an_input_error():
+    with (
+        plain_server(b"HTTP/1.0 400 Bad Request\r\n\r\n") as port,
+        pytest.raises(InputError, match="does not speak TLS"),
+    ):
+        probe("127.0.0.1", port, timeout=2)
+
+
+def test_silent_server_times_out_with_an_input_error():
+    with plain_server(None) as port, pytest.raises(InputError, match="timed out"):
+        probe("127.0.0.1", port, timeout=0.5)
+
+
+def test_unresolvable_host_is_an_input_error():
+    with pytest.raises(InputError, match="cannot resolve"):
+        probe("no-such-host.invalid", 443, timeout=2)
+
+
+@pytest.mark.parametrize("target", ["example.com", "example.com:", ":443", "h:99999", "h:x"])
+def test_bad_targets(target):
+    with pytest.raises(InputError):
+        parse_target(target)
+
+
+def test_good_targets():
+    assert parse_target("example.com:443") == ("example.com", 443)
+    assert parse_target("[::1]:8443") == ("::1", 8443)
+
+
+def test_missing_trust_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError):
+        probe("127.0.0.1", 1, trust=[tmp_path / "missing.pem"])
