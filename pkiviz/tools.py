@@ -49,7 +49,8 @@ class ToolRun:
     def text(self) -> str:
         """Render like a terminal session: the prompt, the output, the exit status."""
         out = self.output.rstrip("\n")
-        return f"$ {shlex.join(self.argv)}\n{out}\n[exit status {self.returncode}]"
+        shown = (Path(self.argv[0]).name, *self.argv[1:])  # "python", not the venv's full path
+        return f"$ {shlex.join(shown)}\n{out}\n[exit status {self.returncode}]"
 
     def __str__(self) -> str:
         return self.text()

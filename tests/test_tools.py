@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pkiviz.errors import InputError
@@ -31,3 +33,13 @@ def test_table_renders_text_and_html() -> None:
     assert table.column("a") == ("1", "<x>")
     with pytest.raises(ValueError, match="has 1 cells"):
         Table(("a", "b"), (("1",),))
+
+
+def test_prompt_shows_program_name_not_its_path() -> None:
+    import sys
+
+    run = run_tool([sys.executable, "-c", "print('hi')"])
+    assert (
+        run.text().splitlines()[0] == f"$ {Path(sys.executable).name} -c 'print('\"'\"'hi'\"'\"')'"
+    )
+    assert run.stdout == "hi\n"
