@@ -23,12 +23,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiviz import _html
 from pkiviz.der import TLV, children, decode_oid, oid_name, read_single
 from pkiviz.errors import InputError
+from pkiviz.load import as_certificate
 
 #: Colour of each group in the HTML view (light, so black text stays readable).
 GROUP_COLOURS: dict[str, str] = {
@@ -242,24 +242,25 @@ class ByteMap:
         return f"<div><div>{legend}</div>{table}</div>"
 
 
-def byte_map(cert_or_der: x509.Certificate | bytes) -> ByteMap:
+def byte_map(cert_or_der: object) -> ByteMap:
     """Name every byte range of a certificate's DER.
 
     Args:
-        cert_or_der: a cryptography certificate or its DER bytes.
+        cert_or_der: DER bytes (read as they are, even if cryptography would
+            refuse them), a cryptography certificate, or anything with a
+            ``certificate`` attribute such as :class:`~pkiviz.factory.Issued`.
 
     Returns:
         The map; ``byte_map(c).bytes_of("TBSCertificate") == c.tbs_certificate_bytes``.
 
     Raises:
         InputError: if the bytes are not DER shaped like a certificate.
+        TypeError: for any other type.
     """
-    if isinstance(cert_or_der, x509.Certificate):
-        der = cert_or_der.public_bytes(serialization.Encoding.DER)
-    elif isinstance(cert_or_der, bytes | bytearray | memoryview):
+    if isinstance(cert_or_der, bytes | bytearray | memoryview):
         der = bytes(cert_or_der)
     else:
-        raise TypeError(f"need a certificate or DER bytes, not {type(cert_or_der).__name__}")
+        der = as_certificate(cert_or_der).public_bytes(serialization.Encoding.DER)
     return ByteMap(der, tuple(_Walker(der).walk()))
 
 

@@ -187,10 +187,22 @@ def test_byte_map_rejects_non_certificates(data: bytes, fragment: str) -> None:
     assert byte_map(EX.server.der).tiles()
 
 
-def test_byte_map_wrong_type() -> None:
+def test_byte_map_accepts_issued_and_wrong_type_is_refused() -> None:
     with pytest.raises(TypeError):
-        byte_map("login.example.com")  # type: ignore[arg-type]
-    assert byte_map(bytearray(EX.server.der)).tiles()  # type: ignore[arg-type]
+        byte_map("login.example.com")
+    assert byte_map(bytearray(EX.server.der)).tiles()
+    assert byte_map(EX.server) == byte_map(EX.server.certificate)
+
+
+def test_byte_map_reads_der_cryptography_refuses() -> None:
+    # version INTEGER 5: cryptography will not load it, the byte map still names its bytes
+    der = EX.server.der.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x05", 1)
+    with pytest.raises(x509.InvalidVersion):
+        x509.load_der_x509_certificate(der)
+    m = byte_map(der)
+    assert m.tiles()
+    assert "v6" in m.find("version").description
+    assert "v3" in byte_map(EX.server.der).find("version").description
 
 
 # --- der.py --------------------------------------------------------------------------------
