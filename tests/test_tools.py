@@ -42,4 +42,4 @@ def test_prompt_shows_program_name_not_its_path() -> None:
     assert (
         run.text().splitlines()[0] == f"$ {Path(sys.executable).name} -c 'print('\"'\"'hi'\"'\"')'"
     )
-    assert run.stdout == "hi\n"
+    assert run.stdout == "42\n"
