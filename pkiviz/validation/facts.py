@@ -1,0 +1,315 @@
+"""The one place where the validator calls into cryptography for things that raise.
+
+:class:`CertFacts` wraps an ``x509.Certificate`` and reads what the checks
+need - extensions, the public key, names, the two signature algorithm fields -
+lazily and once, turning each exception into an error string the checks
+report. :func:`verify_signature` and :func:`verify_crl_signature` do the same
+for signatures. Nothing outside this module catches cryptography's exceptions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import warnings
+from typing import TypeVar
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.oid import NameOID
+
+E = TypeVar("E", bound=x509.ExtensionType)
+
+
+class CertFacts:
+    """Read-once facts about one certificate; every failure becomes a string.
+
+    Attributes:
+        cert: the certificate.
+        der: its DER encoding.
+        fingerprint: SHA-256 of the DER, hex.
+        subject: the subject name.
+        issuer: the issuer name.
+        label: the subject as RFC 4514 text (``"(empty subject)"`` if empty).
+    """
+
+    __slots__ = (
+        "_der_fields",
+        "_ext_error",
+        "_exts",
+        "_key",
+        "_key_error",
+        "cert",
+        "der",
+        "fingerprint",
+        "issuer",
+        "label",
+        "self_issued",
+        "subject",
+    )
+
+    def __init__(self, cert: x509.Certificate) -> None:
+        self.cert = cert
+        self.der = cert.public_bytes(serialization.Encoding.DER)
+        self.fingerprint = hashlib.sha256(self.der).hexdigest()
+        self.subject = cert.subject
+        self.issuer = cert.issuer
+        try:
+            label = self.subject.rfc4514_string()
+        except ValueError:  # pragma: no cover - undecodable attribute values
+            label = "(unreadable subject)"
+        self.label = label or "(empty subject)"
+        self.self_issued = self.subject == self.issuer
+        self._exts: dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]] | None = None
+        self._ext_error: str | None = None
+        self._key: CertificatePublicKeyTypes | None = None
+        self._key_error: str | None = None
+        self._der_fields: tuple[bytes, bytes, bool] | None = None
+
+    def __repr__(self) -> str:
+        return f"<CertFacts {self.label}>"
+
+    # -- extensions -------------------------------------------------------
+
+    def _load_extensions(self) -> None:
+        if self._exts is not None or self._ext_error is not None:
+            return
+        try:
+            self._exts = {ext.oid: ext for ext in self.cert.extensions}
+        except x509.DuplicateExtension as exc:
+            self._ext_error = f"the extension {_oid_name(exc.oid)} appears more than once"
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            self._ext_error = f"an extension could not be parsed ({_first_line(exc)})"
+
+    @property
+    def extension_error(self) -> str | None:
+        """Why the extensions could not be read, or ``None`` if they could."""
+        self._load_extensions()
+        return self._ext_error
+
+    @property
+    def extensions(self) -> dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]]:
+        """Extensions by OID (empty if they could not be parsed)."""
+        self._load_extensions()
+        return self._exts or {}
+
+    def ext(self, kind: type[E]) -> x509.Extension[E] | None:
+        """The extension of a given type, or ``None``.
+
+        Args:
+            kind: an extension class such as ``x509.BasicConstraints``.
+
+        Returns:
+            The extension (with ``.critical`` and ``.value``) or ``None``.
+        """
+        found = self.extensions.get(kind.oid)
+        return found  # type: ignore[return-value]
+
+    @property
+    def is_ca(self) -> bool:
+        """basicConstraints present with cA=TRUE."""
+        bc = self.ext(x509.BasicConstraints)
+        return bc is not None and bc.value.ca
+
+    # -- keys and signatures ---------------------------------------------
+
+    @property
+    def public_key(self) -> CertificatePublicKeyTypes | None:
+        """The subject public key, or ``None`` if it cannot be loaded."""
+        if self._key is None and self._key_error is None:
+            try:
+                self._key = self.cert.public_key()
+            except (ValueError, UnsupportedAlgorithm, TypeError) as exc:
+                self._key_error = _first_line(exc)
+        return self._key
+
+    @property
+    def public_key_error(self) -> str | None:
+        """Why the public key could not be loaded, or ``None``."""
+        _ = self.public_key
+        return self._key_error
+
+    @property
+    def signature_algorithm_fields(self) -> tuple[bytes, bytes, bool]:
+        """DER of (Certificate.signatureAlgorithm, TBSCertificate.signature), RFC 5280 4.1.1.2,
+        and whether the key's EC parameters are an explicit curve.
+
+        Returns ``(b"", b"", False)`` if the DER cannot be walked.
+        """
+        if self._der_fields is None:
+            self._der_fields = _der_fields(self.der)
+        return self._der_fields
+
+    @property
+    def signature_algorithm_oid(self) -> str:
+        """Dotted OID of the signature algorithm."""
+        return self.cert.signature_algorithm_oid.dotted_string
+
+    @property
+    def signature_hash_name(self) -> str | None:
+        """The signature's hash name (``"sha256"``), ``None`` if none or unknown."""
+        try:
+            algorithm = self.cert.signature_hash_algorithm
+        except UnsupportedAlgorithm:
+            return None
+        return algorithm.name if algorithm is not None else None
+
+    # -- names and times --------------------------------------------------
+
+    def common_names(self) -> tuple[str, ...]:
+        """The subject's commonName values as text."""
+        return tuple(str(a.value) for a in self.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
+
+    def subject_emails(self) -> tuple[str, ...]:
+        """The subject's emailAddress attribute values (RFC 5280 4.1.2.6)."""
+        return tuple(
+            str(a.value) for a in self.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)
+        )
+
+    @property
+    def not_before(self) -> _dt.datetime:
+        """Start of validity, UTC."""
+        return self.cert.not_valid_before_utc
+
+    @property
+    def not_after(self) -> _dt.datetime:
+        """End of validity, UTC."""
+        return self.cert.not_valid_after_utc
+
+    @property
+    def serial(self) -> int:
+        """The serial number (cryptography warns about non-positive ones; pkiviz explains)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return self.cert.serial_number
+
+    @property
+    def explicit_curve(self) -> bool:
+        """Whether an EC key spells its curve out (specifiedCurve) instead of naming it."""
+        return self.signature_algorithm_fields[2]
+
+
+def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
+    """Check that ``issuer``'s key signed ``child`` (RFC 5280 6.1.3 (a)(1)).
+
+    Args:
+        child: the signed certificate.
+        issuer: the candidate issuer.
+
+    Returns:
+        ``None`` if the signature verifies, else why not.
+    """
+    try:
+        child.cert.verify_directly_issued_by(issuer.cert)
+    except InvalidSignature:
+        return f"the signature does not verify with the public key of {issuer.label}"
+    except ValueError as exc:
+        text = _first_line(exc)
+        if "issuer name" in text.lower():
+            return f"its issuer name does not match the subject of {issuer.label}"
+        return f"the signature could not be checked ({text})"
+    except (TypeError, UnsupportedAlgorithm) as exc:
+        return f"the signature could not be checked ({_first_line(exc)})"
+    return None
+
+
+def verify_crl_signature(crl: x509.CertificateRevocationList, issuer: CertFacts) -> str | None:
+    """Check that ``issuer``'s key signed ``crl`` (RFC 5280 6.3.3 (g)).
+
+    Args:
+        crl: the CRL.
+        issuer: the CA that should have signed it.
+
+    Returns:
+        ``None`` if the signature verifies, else why not.
+    """
+    key = issuer.public_key
+    if key is None:
+        return f"the public key of {issuer.label} cannot be loaded"
+    try:
+        ok = crl.is_signature_valid(key)  # type: ignore[arg-type]
+    except (TypeError, ValueError, UnsupportedAlgorithm) as exc:
+        return f"the CRL signature could not be checked ({_first_line(exc)})"
+    return None if ok else f"the CRL signature does not verify with the key of {issuer.label}"
+
+
+def crl_extensions(
+    crl: x509.CertificateRevocationList,
+) -> tuple[dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]], str | None]:
+    """A CRL's extensions by OID, and why they could not be read (or ``None``)."""
+    try:
+        return {ext.oid: ext for ext in crl.extensions}, None
+    except x509.DuplicateExtension as exc:
+        return {}, f"the CRL extension {_oid_name(exc.oid)} appears more than once"
+    except (ValueError, TypeError) as exc:
+        return {}, f"a CRL extension could not be parsed ({_first_line(exc)})"
+
+
+def crl_is_revoked(crl: x509.CertificateRevocationList, serial: int) -> bool | str:
+    """Whether ``serial`` is listed on ``crl``; a string says why it could not be read."""
+    try:
+        return crl.get_revoked_certificate_by_serial_number(serial) is not None
+    except (ValueError, TypeError) as exc:
+        return f"the CRL's entries could not be read ({_first_line(exc)})"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _oid_name(oid: x509.ObjectIdentifier) -> str:
+    name = getattr(oid, "_name", "Unknown OID")
+    return oid.dotted_string if name == "Unknown OID" else f"{name} ({oid.dotted_string})"
+
+
+def oid_label(oid: x509.ObjectIdentifier) -> str:
+    """A readable name for an OID: ``"subjectAltName (2.5.29.17)"``."""
+    return _oid_name(oid)
+
+
+# -- a minimal DER walk for the two AlgorithmIdentifier fields -------------
+
+
+def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    """Return (tag, content start, content end) of the TLV at ``pos``."""
+    tag = data[pos]
+    length = data[pos + 1]
+    start = pos + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    end = start + length
+    if end > len(data):
+        raise IndexError("truncated")
+    return tag, start, end
+
+
+def _der_fields(der: bytes) -> tuple[bytes, bytes, bool]:
+    try:
+        _, cert_start, _ = _tlv(der, 0)
+        _, tbs_start, tbs_end = _tlv(der, cert_start)
+        _, _, outer_end = _tlv(der, tbs_end)
+        outer = der[tbs_end:outer_end]
+        pos = tbs_start
+        tag, _, end = _tlv(der, pos)
+        if tag == 0xA0:  # [0] EXPLICIT version
+            pos = end
+        _, _, end = _tlv(der, pos)  # serialNumber
+        pos = end
+        _, _, end = _tlv(der, pos)  # signature AlgorithmIdentifier
+        inner = der[pos:end]
+        for _field in ("issuer", "validity", "subject"):
+            _, _, pos = _tlv(der, end)
+            end = pos
+        _, spki_start, _ = _tlv(der, end)  # subjectPublicKeyInfo
+        _, alg_start, alg_end = _tlv(der, spki_start)  # algorithm
+        _, _, oid_end = _tlv(der, alg_start)
+        explicit = oid_end < alg_end and der[oid_end] == 0x30
+    except IndexError:
+        return b"", b"", False
+    return outer, inner, explicit

@@ -1,0 +1,241 @@
+"""Path building: from the leaf up to a trust anchor, with backtracking (RFC 4158 in small).
+
+Depth-first from the leaf. A certificate's possible issuers are those whose
+subject equals its issuer name; trust anchors are tried before the untrusted
+pool, and among each, a subject key identifier that matches the child's
+authority key identifier and a currently valid certificate come first (hints
+only, never filters). Each step verifies one signature (cached). A path that
+reaches an anchor is handed to ``evaluate``; the first one on which every
+check passes wins, otherwise building backtracks and tries the next. No
+certificate appears twice on a path, so cycles end. The work is bounded
+(:data:`LIMITS`), so pathological pools fail fast instead of hanging.
+
+Every path tried is recorded with why it was rejected, for the chain graph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from collections.abc import Callable, Sequence
+
+from cryptography import x509
+
+from pkiviz.validation.facts import CertFacts, verify_signature
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Work bounds for one path building run.
+
+    Attributes:
+        signatures: signature verifications (cache misses) at most.
+        steps: issuer candidates considered at most.
+        complete_paths: complete paths fully evaluated at most.
+        recorded: candidate paths recorded for the report at most.
+        path_length: certificates on one path at most (self-issued ones included).
+    """
+
+    signatures: int = 256
+    steps: int = 2048
+    complete_paths: int = 32
+    recorded: int = 64
+    path_length: int = 16
+
+
+LIMITS = Limits()
+
+
+@dataclasses.dataclass
+class Tried:
+    """A path tried while building (mutable while building; reported frozen).
+
+    Attributes:
+        path: the certificates, leaf first.
+        complete: whether it ends at a trust anchor.
+        failures: how many checks failed on it (complete paths only).
+        reason: why it was rejected, empty if valid.
+    """
+
+    path: tuple[CertFacts, ...]
+    complete: bool
+    failures: int
+    reason: str
+
+    @property
+    def valid(self) -> bool:
+        """Complete with no failed check."""
+        return self.complete and self.failures == 0
+
+
+Evaluator = Callable[[tuple[CertFacts, ...]], tuple[int, str]]
+
+
+class PathBuilder:
+    """Search for a path from ``leaf`` to one of ``anchors`` through ``pool``.
+
+    Args:
+        leaf: the end-entity certificate.
+        pool: untrusted intermediates.
+        anchors: trust anchors.
+        evaluate: runs every check on a complete path; returns (number of
+            failures, first failure's message).
+        at: validation time (a hint for ordering candidates).
+        max_depth: most non-self-issued intermediates allowed on a path.
+        limits: work bounds.
+    """
+
+    def __init__(
+        self,
+        leaf: CertFacts,
+        pool: Sequence[CertFacts],
+        anchors: Sequence[CertFacts],
+        *,
+        evaluate: Evaluator,
+        at: _dt.datetime,
+        max_depth: int,
+        limits: Limits = LIMITS,
+    ) -> None:
+        self.leaf = leaf
+        self.anchors = list(anchors)
+        self.anchor_fps = {a.fingerprint for a in anchors}
+        self.evaluate = evaluate
+        self.at = at
+        self.max_depth = max_depth
+        self.limits = limits
+        self.by_subject: dict[x509.Name, list[CertFacts]] = {}
+        seen: set[str] = set()
+        for cert in [*anchors, *pool]:
+            if cert.fingerprint in seen:
+                continue
+            seen.add(cert.fingerprint)
+            self.by_subject.setdefault(cert.subject, []).append(cert)
+        self.signatures: dict[tuple[str, str], str | None] = {}
+        self.tried: list[Tried] = []
+        self.unrecorded = 0
+        self.steps = 0
+        self.complete_paths = 0
+        self.gave_up = ""
+        self.best: Tried | None = None
+
+    # -- helpers ------------------------------------------------------------
+
+    def signature(self, child: CertFacts, issuer: CertFacts) -> str | None:
+        """Cached :func:`verify_signature`; ``"budget"`` problems count as failures."""
+        key = (child.fingerprint, issuer.fingerprint)
+        if key not in self.signatures:
+            if len(self.signatures) >= self.limits.signatures:
+                self.gave_up = (
+                    f"gave up after {self.limits.signatures} signature verifications "
+                    "(a denial-of-service guard)"
+                )
+                return self.gave_up
+            self.signatures[key] = verify_signature(child, issuer)
+        return self.signatures[key]
+
+    def is_anchor(self, cert: CertFacts) -> bool:
+        """Whether ``cert`` is one of the trust anchors (by DER)."""
+        return cert.fingerprint in self.anchor_fps
+
+    def _record(self, tried: Tried) -> None:
+        if tried.complete:
+            if self.best is None or not self.best.complete or tried.failures < self.best.failures:
+                self.best = tried
+        elif self.best is None or (
+            not self.best.complete and len(tried.path) > len(self.best.path)
+        ):
+            self.best = tried
+        if len(self.tried) < self.limits.recorded:
+            self.tried.append(tried)
+        else:
+            self.unrecorded += 1
+
+    def _issuers(self, child: CertFacts) -> list[CertFacts]:
+        found = self.by_subject.get(child.issuer, [])
+        if len(found) < 2:
+            return list(found)
+        aki = child.ext(x509.AuthorityKeyIdentifier)
+        key_id = aki.value.key_identifier if aki is not None else None
+
+        def order(cert: CertFacts) -> tuple[bool, bool, bool]:
+            ski = cert.ext(x509.SubjectKeyIdentifier)
+            matches = key_id is not None and ski is not None and ski.value.digest == key_id
+            current = cert.not_before <= self.at <= cert.not_after
+            return (not self.is_anchor(cert), not matches, not current)
+
+        return sorted(found, key=order)
+
+    # -- the search -----------------------------------------------------------
+
+    def build(self) -> Tried | None:
+        """Run the search.
+
+        Returns:
+            The first valid path, else ``None`` (see :attr:`best` and :attr:`tried`).
+        """
+        if self.is_anchor(self.leaf):
+            return self._complete((self.leaf,))
+        return self._extend((self.leaf,), 0)
+
+    def _complete(self, path: tuple[CertFacts, ...]) -> Tried | None:
+        self.complete_paths += 1
+        failures, reason = self.evaluate(path)
+        tried = Tried(path, True, failures, reason)
+        self._record(tried)
+        return tried if failures == 0 else None
+
+    def _stop(self) -> bool:
+        if self.gave_up:
+            return True
+        if self.steps >= self.limits.steps:
+            self.gave_up = f"gave up after considering {self.limits.steps} candidate issuers"
+        elif self.complete_paths >= self.limits.complete_paths:
+            self.gave_up = f"gave up after evaluating {self.limits.complete_paths} complete paths"
+        return bool(self.gave_up)
+
+    def _extend(self, path: tuple[CertFacts, ...], depth: int) -> Tried | None:
+        child = path[-1]
+        issuers = self._issuers(child)
+        if not issuers:
+            if child.self_issued and self.signature(child, child) is None:
+                why = f"{child.label} is self-signed but is not one of the trust anchors"
+            else:
+                why = (
+                    f"no certificate with subject {_name(child.issuer)} (the issuer of "
+                    f"{child.label}) is among the intermediates or trust anchors"
+                )
+            self._record(Tried(path, False, 0, why))
+            return None
+        on_path = {c.fingerprint for c in path}
+        extended = False
+        for issuer in issuers:
+            if self._stop():
+                break
+            self.steps += 1
+            anchor = self.is_anchor(issuer)
+            candidate = (*path, issuer)
+            if issuer.fingerprint in on_path:
+                if not (anchor and issuer is child):
+                    why = f"{issuer.label} is already on this path (a cycle)"
+                    self._record(Tried(candidate, False, 0, why))
+                continue
+            next_depth = depth + (0 if anchor or issuer.self_issued else 1)
+            if next_depth > self.max_depth or len(candidate) > self.limits.path_length:
+                why = f"more than {self.max_depth} intermediates (the maximum chain depth)"
+                self._record(Tried(candidate, False, 0, why))
+                continue
+            problem = self.signature(child, issuer)
+            if problem is not None:
+                self._record(Tried(candidate, False, 0, f"{child.label}: {problem}"))
+                continue
+            extended = True
+            result = self._complete(candidate) if anchor else self._extend(candidate, next_depth)
+            if result is not None:
+                return result
+        if not extended and self.gave_up and len(path) == 1:
+            self._record(Tried(path, False, 0, self.gave_up))
+        return None
+
+
+def _name(name: x509.Name) -> str:
+    return name.rfc4514_string() or "(empty name)"

@@ -1,0 +1,262 @@
+"""Profiles: where the Web PKI (CA/Browser Forum) and the bare RFC 5280 reading differ.
+
+A :class:`Profile` is a bundle of switches the checks consult. ``"webpki"``
+follows the CA/B Forum Baseline Requirements (BRs) and what browsers and
+``cryptography.x509.verification`` enforce, a little stricter where x509-limbo
+says the BRs are (CN must copy a SAN, EKU required, no anyEKU in a leaf, no
+wildcard over a public suffix). ``"rfc5280"`` is the RFC alone: no SAN
+requirement, a CA may sit in the leaf position, any algorithm the library can
+verify, but name constraints and policy constraints must be critical.
+
+The algorithm policy lives here too (:func:`algorithm_problems`), and the
+public suffix list used to refuse ``*.co.uk`` (:func:`is_public_suffix`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+from pkiviz.validation.facts import CertFacts
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """The switches one validation profile sets.
+
+    Attributes:
+        name: ``"webpki"`` or ``"rfc5280"``.
+        require_san: the leaf must carry subjectAltName (BR 7.1.2.7.12).
+        cn_in_san: a server leaf's CN must copy one SAN value (BR 7.1.4.3).
+        require_leaf_eku: the leaf must carry EKU (BR 7.1.2.7.10).
+        leaf_any_eku: anyExtendedKeyUsage in a leaf satisfies the purpose.
+        leaf_eku_critical_ok: EKU in a leaf may be critical.
+        leaf_may_be_ca: a CA certificate may be validated as the leaf.
+        root_eku_forbidden: a self-signed trust anchor must not carry EKU (BR 7.1.2.1).
+        nc_must_be_critical: nameConstraints must be critical (RFC 5280 4.2.1.10).
+        pc_must_be_critical: policyConstraints must be critical (RFC 5280 4.2.1.11).
+        strict_aki: AKI must hold keyIdentifier only, matching SKI on a root (BR 7.1.2.11.1).
+        strict_san_criticality: SAN critical if and only if the subject is empty.
+        wildcard_public_suffix: refuse wildcards that cover a public suffix.
+        restrict_algorithms: only the BR signature and key algorithms (BR 7.1.3).
+        anchor_key_ids: the trust anchor itself must carry AKI (unless self-signed)
+            and SKI; otherwise an anchor is trusted as given.
+        max_chain_depth: default cap on (non-self-issued) intermediates.
+    """
+
+    name: str
+    require_san: bool
+    cn_in_san: bool
+    require_leaf_eku: bool
+    leaf_any_eku: bool
+    leaf_eku_critical_ok: bool
+    leaf_may_be_ca: bool
+    root_eku_forbidden: bool
+    nc_must_be_critical: bool
+    pc_must_be_critical: bool
+    strict_aki: bool
+    strict_san_criticality: bool
+    wildcard_public_suffix: bool
+    restrict_algorithms: bool
+    anchor_key_ids: bool
+    max_chain_depth: int = 8
+
+
+PROFILES: dict[str, Profile] = {
+    "webpki": Profile(
+        name="webpki",
+        require_san=True,
+        cn_in_san=True,
+        require_leaf_eku=True,
+        leaf_any_eku=False,
+        leaf_eku_critical_ok=False,
+        leaf_may_be_ca=False,
+        root_eku_forbidden=True,
+        nc_must_be_critical=False,
+        pc_must_be_critical=False,
+        strict_aki=True,
+        strict_san_criticality=True,
+        wildcard_public_suffix=True,
+        restrict_algorithms=True,
+        anchor_key_ids=False,
+    ),
+    "rfc5280": Profile(
+        name="rfc5280",
+        require_san=False,
+        cn_in_san=False,
+        require_leaf_eku=False,
+        leaf_any_eku=True,
+        leaf_eku_critical_ok=True,
+        leaf_may_be_ca=True,
+        root_eku_forbidden=False,
+        nc_must_be_critical=True,
+        pc_must_be_critical=True,
+        strict_aki=False,
+        strict_san_criticality=False,
+        wildcard_public_suffix=False,
+        restrict_algorithms=False,
+        anchor_key_ids=True,
+    ),
+}
+
+#: Signature algorithms the BRs (7.1.3.2) allow, by dotted OID.
+WEBPKI_SIGNATURE_ALGORITHMS: dict[str, str] = {
+    "1.2.840.113549.1.1.11": "RSA PKCS#1 v1.5 with SHA-256",
+    "1.2.840.113549.1.1.12": "RSA PKCS#1 v1.5 with SHA-384",
+    "1.2.840.113549.1.1.13": "RSA PKCS#1 v1.5 with SHA-512",
+    "1.2.840.113549.1.1.10": "RSASSA-PSS",
+    "1.2.840.10045.4.3.2": "ECDSA with SHA-256",
+    "1.2.840.10045.4.3.3": "ECDSA with SHA-384",
+    "1.2.840.10045.4.3.4": "ECDSA with SHA-512",
+}
+
+#: Curves the BRs (7.1.3.1.2) allow.
+WEBPKI_CURVES: dict[str, str] = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+
+#: Smallest RSA modulus the BRs allow (6.1.5).
+MIN_RSA_BITS = 2048
+
+
+def get_profile(name: str | Profile) -> Profile:
+    """Look a profile up by name (a :class:`Profile` is returned as is).
+
+    Args:
+        name: ``"webpki"``, ``"rfc5280"``, or a custom :class:`Profile`.
+
+    Returns:
+        The profile.
+
+    Raises:
+        ValueError: for an unknown name.
+    """
+    if isinstance(name, Profile):
+        return name
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; use one of {', '.join(PROFILES)}") from None
+
+
+def key_description(facts: CertFacts) -> str:
+    """A short description of a certificate's public key, e.g. ``"EC P-256"``."""
+    key = facts.public_key
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA-{key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {WEBPKI_CURVES.get(key.curve.name, key.curve.name)}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA-{key.key_size}"
+    return "an unreadable key" if key is None else type(key).__name__
+
+
+def key_problem(facts: CertFacts, profile: Profile) -> str | None:
+    """Why a certificate's public key is not acceptable under ``profile``, or ``None``."""
+    key = facts.public_key
+    if key is None:
+        return f"its public key cannot be loaded ({facts.public_key_error})"
+    if facts.explicit_curve:
+        return (
+            "its EC key spells out the curve parameters instead of naming the curve "
+            "(RFC 5480 2.1.1)"
+        )
+    if not profile.restrict_algorithms:
+        return None
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            return f"its RSA key has {key.key_size} bits; the BRs require at least {MIN_RSA_BITS}"
+        if key.key_size % 8:
+            return f"its RSA modulus ({key.key_size} bits) is not a multiple of 8 bits"
+        return None
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in WEBPKI_CURVES:
+            return f"its EC key is on {key.curve.name}; the BRs allow only P-256, P-384 and P-521"
+        return None
+    return f"its key type ({key_description(facts)}) is not one the BRs allow (RSA or ECDSA)"
+
+
+def signature_problem(facts: CertFacts, profile: Profile) -> str | None:
+    """Why a certificate's signature algorithm is not acceptable, or ``None``."""
+    outer, inner, _ = facts.signature_algorithm_fields
+    if outer != inner:
+        return (
+            "its signatureAlgorithm differs from the signature field inside the signed part "
+            "(RFC 5280 4.1.1.2 requires them to be identical)"
+        )
+    if not profile.restrict_algorithms:
+        return None
+    oid = facts.signature_algorithm_oid
+    if oid not in WEBPKI_SIGNATURE_ALGORITHMS:
+        name = facts.cert.signature_algorithm_oid._name
+        hash_name = facts.signature_hash_name
+        why = " (SHA-1 is broken for signatures)" if hash_name == "sha1" else ""
+        return f"it is signed with {name}{why}; the BRs allow RSA or ECDSA with SHA-256/384/512"
+    return None
+
+
+# -- public suffixes -------------------------------------------------------
+
+#: Where Debian's publicsuffix package installs the list.
+PUBLIC_SUFFIX_FILES = (
+    Path("/usr/share/publicsuffix/public_suffix_list.dat"),
+    Path("/usr/share/publicsuffix/effective_tld_names.dat"),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _public_suffix_rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    rules: set[str] = set()
+    wildcards: set[str] = set()
+    exceptions: set[str] = set()
+    for path in PUBLIC_SUFFIX_FILES:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("//"):
+                continue
+            line = line.split()[0]
+            try:
+                line = line.encode("idna").decode("ascii") if not line.isascii() else line
+            except UnicodeError:
+                continue
+            if line.startswith("!"):
+                exceptions.add(line[1:].lower())
+            elif line.startswith("*."):
+                wildcards.add(line[2:].lower())
+            else:
+                rules.add(line.lower())
+        break
+    return frozenset(rules), frozenset(wildcards), frozenset(exceptions)
+
+
+def is_public_suffix(domain: str) -> bool:
+    """Whether ``domain`` is a public suffix (``com``, ``co.uk``, ``s3.amazonaws.com``).
+
+    Uses the system's public suffix list when installed; without it, only
+    single labels (top-level domains) count.
+
+    Args:
+        domain: an A-label domain name without a trailing dot.
+
+    Returns:
+        True for a public suffix.
+    """
+    domain = domain.lower().rstrip(".")
+    if "." not in domain:
+        return True
+    rules, wildcards, exceptions = _public_suffix_rules()
+    if domain in exceptions:
+        return False
+    if domain in rules:
+        return True
+    parent = domain.split(".", 1)[1]
+    return parent in wildcards

@@ -1,0 +1,241 @@
+"""``validate()``: build a path, run every check on it, return a :class:`Report`.
+
+It never raises on a bad certificate: a broken certificate becomes a failed
+check with an explanation. It raises only for programmer misuse (an unknown
+profile or purpose, something that is not a certificate).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from typing import Literal, Protocol
+
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from pkiviz import clock
+from pkiviz.validation.checks import CHECKS
+from pkiviz.validation.context import Context
+from pkiviz.validation.facts import CertFacts
+from pkiviz.validation.hostname import PeerName
+from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
+from pkiviz.validation.policy import Profile, get_profile
+from pkiviz.validation.report import Candidate, Check, Report
+
+
+class _HasCertificate(Protocol):
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+
+CertLike = x509.Certificate | _HasCertificate
+
+#: Short EKU names accepted by ``extended_key_usage=``.
+EKU_BY_NAME: dict[str, x509.ObjectIdentifier] = {
+    "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
+    "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH,
+    "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "code_signing": ExtendedKeyUsageOID.CODE_SIGNING,
+    "email_protection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    "any": ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
+}
+
+_NOT_APPLICABLE = {
+    "revocation": "nothing to check",
+    "name-constraints": "no certificate on the path carries nameConstraints",
+    "policy": "no certificate on the path carries policyConstraints",
+    "path-length": "the path has no issuer",
+    "basic-constraints": "the path has no issuer",
+    "extended-key-usage": "no EKU to check",
+}
+
+_RULE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError, UnicodeError)
+
+
+def as_certificate(obj: CertLike) -> x509.Certificate:
+    """Return the ``x509.Certificate`` of ``obj`` (a certificate or a pkiviz ``Issued``).
+
+    Raises:
+        TypeError: for anything else.
+    """
+    if isinstance(obj, x509.Certificate):
+        return obj
+    cert = getattr(obj, "certificate", None)
+    if isinstance(cert, x509.Certificate):
+        return cert
+    raise TypeError(f"expected an x509.Certificate or pkiviz Issued, got {type(obj).__name__}")
+
+
+def _eku_oids(
+    purpose: str, override: Iterable[str | x509.ObjectIdentifier] | None
+) -> tuple[x509.ObjectIdentifier, ...]:
+    if override is None:
+        return (
+            ExtendedKeyUsageOID.SERVER_AUTH
+            if purpose == "server"
+            else ExtendedKeyUsageOID.CLIENT_AUTH,
+        )
+    out = []
+    for item in override:
+        if isinstance(item, x509.ObjectIdentifier):
+            out.append(item)
+        elif item in EKU_BY_NAME:
+            out.append(EKU_BY_NAME[item])
+        else:
+            out.append(x509.ObjectIdentifier(item))
+    if not out:
+        raise ValueError("extended_key_usage must name at least one purpose")
+    return tuple(out)
+
+
+def validate(
+    leaf: CertLike,
+    *,
+    intermediates: Sequence[CertLike] = (),
+    trust_anchors: Sequence[CertLike] = (),
+    peer_name: str | PeerName | None = None,
+    at: _dt.datetime = clock.BOOK_CLOCK,
+    purpose: Literal["server", "client"] = "server",
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    ocsp_responses: Sequence[object] = (),
+    profile: Literal["webpki", "rfc5280"] | Profile = "webpki",
+    max_chain_depth: int | None = None,
+    extended_key_usage: Iterable[str | x509.ObjectIdentifier] | None = None,
+    key_usage: Sequence[str] = (),
+    limits: Limits = LIMITS,
+) -> Report:
+    """Validate ``leaf`` for ``purpose`` and explain every step.
+
+    Args:
+        leaf: the end-entity certificate (or a pkiviz ``Issued``).
+        intermediates: untrusted certificates that may help build the path.
+        trust_anchors: the certificates you trust.
+        peer_name: the DNS name, IP literal or email to match; a
+            :class:`PeerName` makes the kind explicit. ``None`` skips the check.
+        at: the validation time (default: the book clock).
+        purpose: ``"server"`` (EKU serverAuth) or ``"client"`` (clientAuth).
+        crls: CRLs to check revocation against.
+        ocsp_responses: OCSP responses; accepted and reported as not checked.
+        profile: ``"webpki"`` (CA/B Forum BRs) or ``"rfc5280"``, or a custom
+            :class:`~pkiviz.validation.policy.Profile` (``dataclasses.replace`` one).
+        max_chain_depth: most intermediates (not counting self-issued ones);
+            ``None`` uses the profile's default of 8.
+        extended_key_usage: EKUs that satisfy the purpose, overriding it
+            (names such as ``"server_auth"`` or dotted OIDs).
+        key_usage: keyUsage bits (``"digitalSignature"``) the leaf must
+            assert if it carries keyUsage.
+        limits: work bounds for path building.
+
+    Returns:
+        The :class:`Report`.
+
+    Raises:
+        ValueError: for an unknown profile or purpose, or a negative depth.
+        TypeError: if a certificate argument is not a certificate.
+    """
+    if purpose not in ("server", "client"):
+        raise ValueError(f"purpose must be 'server' or 'client', not {purpose!r}")
+    chosen_profile = get_profile(profile)
+    if max_chain_depth is not None and max_chain_depth < 0:
+        raise ValueError("max_chain_depth must be >= 0")
+    depth = chosen_profile.max_chain_depth if max_chain_depth is None else max_chain_depth
+    when = clock.as_utc(at)
+    leaf_facts = CertFacts(as_certificate(leaf))
+    pool = [CertFacts(as_certificate(c)) for c in intermediates]
+    anchors = [CertFacts(as_certificate(c)) for c in trust_anchors]
+    peer = None if peer_name is None else PeerName.parse(peer_name)
+    eku = _eku_oids(purpose, extended_key_usage)
+
+    evaluated: dict[tuple[str, ...], list[Check]] = {}
+    builder: PathBuilder
+
+    def context(path: tuple[CertFacts, ...], anchored: bool, note: str) -> Context:
+        return Context(
+            path=path,
+            anchored=anchored,
+            chain_note=note,
+            at=when,
+            peer=peer,
+            purpose=purpose,
+            eku=eku,
+            key_usage=tuple(key_usage),
+            profile=chosen_profile,
+            crls=tuple(crls),
+            ocsp_responses=tuple(ocsp_responses),
+            max_depth=depth,
+            anchor_count=len(anchors),
+            signature=builder.signature,
+        )
+
+    def evaluate(path: tuple[CertFacts, ...]) -> tuple[int, str]:
+        checks = run_checks(context(path, True, ""))
+        evaluated[tuple(c.fingerprint for c in path)] = checks
+        failures = [c for c in checks if c.failed]
+        first = failures[0] if failures else None
+        reason = f"{first.check}: {first.message}" if first else ""
+        return len(failures), reason
+
+    builder = PathBuilder(
+        leaf_facts, pool, anchors, evaluate=evaluate, at=when, max_depth=depth, limits=limits
+    )
+    found = builder.build()
+    chosen: Tried = found or builder.best or Tried((leaf_facts,), False, 0, "no path")
+    key = tuple(c.fingerprint for c in chosen.path)
+    if chosen.complete and key in evaluated:
+        checks = evaluated[key]
+    else:
+        note = chosen.reason
+        if builder.gave_up and builder.gave_up not in note:
+            note += f"; {builder.gave_up}"
+        checks = run_checks(context(chosen.path, False, note))
+    candidates = tuple(
+        Candidate(
+            subjects=tuple(c.label for c in t.path),
+            fingerprints=tuple(c.fingerprint for c in t.path),
+            complete=t.complete,
+            valid=t.valid,
+            reason=t.reason,
+        )
+        for t in builder.tried
+    )
+    return Report(
+        checks=tuple(checks),
+        path=tuple(c.cert for c in chosen.path),
+        candidates=candidates,
+        peer_name=None if peer is None else peer.value,
+        purpose=purpose,
+        profile=chosen_profile.name,
+        at=when,
+    )
+
+
+def run_checks(ctx: Context) -> list[Check]:
+    """Run every check of the table on one path, in table order.
+
+    Args:
+        ctx: the path and inputs.
+
+    Returns:
+        The checks; a check that yields nothing gets one "skipped" row.
+    """
+    out: list[Check] = []
+    for info in CHECKS:
+        try:
+            produced = list(info.rule(ctx))
+        except _RULE_ERRORS as exc:
+            produced = [
+                Check(
+                    info.name,
+                    "fail",
+                    f"could not be evaluated ({type(exc).__name__}: {exc})",
+                    info.rfc,
+                    None,
+                )
+            ]
+        if not produced:
+            why = _NOT_APPLICABLE.get(info.name, "not applicable to this path")
+            produced = [Check(info.name, "skipped", why, info.rfc, None)]
+        out.extend(produced)
+    return out
