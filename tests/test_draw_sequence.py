@@ -1,0 +1,124 @@
+"""Figure 2 drawn from captured handshakes: steps, styles, alt text, determinism."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from pkiviz.draw.sequence import draw_handshake, sequence_alt_text, sequence_steps
+from pkiviz.example import running_example
+from pkiviz.keys import generate_key
+from pkiviz.tls import impostor
+from pkiviz.tls.live import live_handshake
+
+EXAMPLE = running_example(live=True)
+
+
+@pytest.fixture(scope="module")
+def mtls():
+    return live_handshake(mtls=True, example=EXAMPLE).client
+
+
+@pytest.fixture(scope="module")
+def plain():
+    return live_handshake(example=EXAMPLE).client
+
+
+def test_one_step_per_message_without_ccs(mtls):
+    steps = sequence_steps(mtls)
+    assert [s.label for s in steps] == [m.type for m in mtls if m.type != "ChangeCipherSpec"]
+    assert len(sequence_steps(mtls, show_change_cipher_spec=True)) == len(mtls)
+
+
+def test_mtls_only_steps_are_exactly_the_three(mtls, plain):
+    dashed = [(s.sender, s.label) for s in sequence_steps(mtls) if s.mtls_only]
+    assert dashed == [("server", "CertificateRequest"), ("client", "Certificate"),
+                      ("client", "CertificateVerify")]  # fmt: skip
+    assert not any(s.mtls_only for s in sequence_steps(plain))
+
+
+def test_signatures_marked_and_verified(mtls):
+    signed = [s for s in sequence_steps(mtls) if s.signature]
+    assert [(s.sender, s.label, s.verified) for s in signed] == [
+        ("server", "CertificateVerify", True), ("client", "CertificateVerify", True),
+    ]  # fmt: skip
+
+
+def test_forged_signature_is_marked_not_verified(plain):
+    forged = impostor.forge_server_signature(plain, generate_key("ec-p256"))
+    (step,) = [s for s in sequence_steps(forged) if s.signature]
+    assert step.verified is False
+    assert "NOT verified" in sequence_alt_text(forged)
+    assert "NOT verified" not in sequence_alt_text(plain)
+
+
+def test_encrypted_flags_follow_the_capture(plain):
+    assert [s.encrypted for s in sequence_steps(plain)] == [
+        m.encrypted for m in plain if m.type != "ChangeCipherSpec"
+    ]
+
+
+def test_failed_handshake_ends_with_alert():
+    failed = live_handshake(mtls=True, send_client_cert=False, example=EXAMPLE).server
+    steps = sequence_steps(failed)
+    assert steps[-1].alert and "certificate_required (116)" in steps[-1].detail
+    text = sequence_alt_text(failed)
+    assert "certificate_required" in text and "failed" in text
+    fig = draw_handshake(failed)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("handshake failed") for t in texts)
+
+
+def test_drawing_has_an_arrow_per_step_and_dashed_mtls(mtls):
+    fig = draw_handshake(mtls)
+    ax = fig.axes[0]
+    arrows = [a for a in ax.texts if a.get_text() == "" and hasattr(a, "arrow_patch")]
+    assert len(arrows) == len(sequence_steps(mtls))
+    styles = [a.arrow_patch.get_linestyle() for a in arrows]
+    assert sum(1 for s in styles if s != "-" and s != "solid") == 3
+    labels = [t.get_text() for t in ax.texts]
+    assert "CertificateVerify  [encrypted]" in labels and "ClientHello" in labels
+
+
+def test_draw_into_given_axes(plain):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert draw_handshake(plain, ax=ax) is fig
+
+
+def test_same_handshake_same_svg(plain):
+    import matplotlib
+
+    def svg() -> bytes:
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": "pkiviz"}):
+            draw_handshake(plain).savefig(buf, format="svg", metadata={"Date": None})
+        return buf.getvalue()
+
+    first = svg()
+    assert first == svg()
+    other = live_handshake(version="1.2", example=EXAMPLE).client
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "pkiviz"}):
+        draw_handshake(other).savefig(buf, format="svg", metadata={"Date": None})
+    assert buf.getvalue() != first  # control: a different handshake draws differently
+
+
+def test_tls_core_does_not_import_matplotlib():
+    code = ("import sys, pkiviz.tls.live, pkiviz.tls.signatures, pkiviz.tls.probe, "
+            "pkiviz.tls.impostor, pkiviz.tls.wire; "
+            "bad = [m for m in ('matplotlib', 'networkx', 'IPython', 'ipywidgets') "
+            "if m in sys.modules]; print(bad)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
+    control = subprocess.run(
+        [sys.executable, "-c", "import sys, pkiviz.draw.sequence as s; s.draw_handshake; "
+         "import matplotlib; print('matplotlib' in sys.modules)"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert control.stdout.strip() == "True"
