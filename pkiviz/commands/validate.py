@@ -1,0 +1,187 @@
+"""``pkiviz validate LEAF``: validate a certificate chain and explain every check.
+
+LEAF may be a bundle: its first certificate is the leaf, the rest are
+untrusted intermediates. Without ``--trust`` the platform's trust store is
+used, found the way Python's :mod:`ssl` finds it (then certifi), and the
+output says which one. Exit status: 0 valid, 1 invalid, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import ipaddress
+import json
+import ssl
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from pkiviz import clock
+from pkiviz.errors import InputError
+from pkiviz.load import load_certificates, load_crl
+from pkiviz.validation import PeerName, validate
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``validate`` subcommand."""
+    parser = sub.add_parser(
+        "validate",
+        help="validate a certificate chain and explain every check",
+        description="Validate LEAF (a certificate, or a bundle whose first certificate is the "
+        "leaf) and print every check with the reason and the RFC section. "
+        "Exit 0 if valid, 1 if not, 2 on bad input.",
+    )
+    parser.add_argument("leaf", metavar="LEAF", help="leaf certificate or bundle (PEM or DER)")
+    parser.add_argument(
+        "--untrusted",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="untrusted intermediates (repeatable; bundles allowed)",
+    )
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="trust anchors (repeatable); default: the platform's trust store",
+    )
+    name = parser.add_mutually_exclusive_group()
+    name.add_argument("--host", metavar="NAME", help="DNS name the leaf must be valid for")
+    name.add_argument("--ip", metavar="ADDR", help="IP address the leaf must be valid for")
+    parser.add_argument(
+        "--at",
+        metavar="ISO8601",
+        help="validation time, e.g. 2026-03-01T12:00:00Z "
+        "(default: the book clock, 2026-03-01 12:00 UTC)",
+    )
+    parser.add_argument("--purpose", choices=("server", "client"), default="server")
+    parser.add_argument(
+        "--crl", action="append", default=[], metavar="FILE", help="CRLs to check (repeatable)"
+    )
+    parser.add_argument("--profile", choices=("webpki", "rfc5280"), default="webpki")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(run=run)
+
+
+def parse_time(text: str) -> _dt.datetime:
+    """Parse ``--at``: ISO 8601, ``Z`` allowed, naive taken as UTC.
+
+    Raises:
+        InputError: if ``text`` is not an ISO 8601 time.
+    """
+    try:
+        when = _dt.datetime.fromisoformat(
+            text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        )
+    except ValueError:
+        raise InputError(
+            f"--at {text!r}: not an ISO 8601 time (try 2026-03-01T12:00:00Z)"
+        ) from None
+    return clock.as_utc(when)
+
+
+def peer_from(args: argparse.Namespace) -> PeerName | None:
+    """The peer name from ``--host`` / ``--ip``.
+
+    Raises:
+        InputError: for an IP that does not parse, or an IP given to ``--host``.
+    """
+    if args.ip is not None:
+        try:
+            ipaddress.ip_address(args.ip.strip("[]"))
+        except ValueError:
+            raise InputError(f"--ip {args.ip!r}: not an IPv4 or IPv6 address") from None
+        return PeerName("ip", args.ip.strip("[]"))
+    if args.host is not None:
+        host = args.host.strip()
+        if not host:
+            raise InputError("--host: empty name")
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return PeerName("email" if "@" in host else "dns", host)
+        raise InputError(f"--host {host!r} is an IP address; use --ip {host}")
+    return None
+
+
+def default_trust_store() -> tuple[tuple[x509.Certificate, ...], str]:
+    """Load the platform's trust store as Python's ssl finds it, else certifi's bundle.
+
+    Returns:
+        (certificates, a description of where they came from).
+
+    Raises:
+        InputError: if no store can be found.
+    """
+    paths = ssl.get_default_verify_paths()
+    certs: dict[bytes, x509.Certificate] = {}
+    sources = []
+    if paths.cafile and Path(paths.cafile).is_file():
+        for cert in _load_quietly(Path(paths.cafile)):
+            certs.setdefault(cert.fingerprint(hashes.SHA256()), cert)
+        sources.append(paths.cafile)
+    if paths.capath and Path(paths.capath).is_dir():
+        before = len(certs)
+        for entry in sorted(Path(paths.capath).iterdir()):
+            if entry.is_file():
+                for cert in _load_quietly(entry):
+                    certs.setdefault(cert.fingerprint(hashes.SHA256()), cert)
+        if len(certs) > before:
+            sources.append(paths.capath)
+    if certs:
+        return tuple(certs.values()), f"platform trust store ({', '.join(sources)})"
+    try:
+        import certifi
+    except ImportError:
+        raise InputError(
+            "no --trust given and no platform trust store found (install certifi or pass --trust)"
+        ) from None
+    where = certifi.where()
+    return load_certificates(where, what=where), f"certifi ({where})"
+
+
+def _load_quietly(path: Path) -> tuple[x509.Certificate, ...]:
+    try:
+        return load_certificates(path)
+    except InputError:
+        return ()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate and print; 0 valid, 1 invalid (2 via InputError)."""
+    at = parse_time(args.at) if args.at is not None else clock.BOOK_CLOCK
+    peer = peer_from(args)
+    bundle = load_certificates(args.leaf)
+    leaf, intermediates = bundle[0], list(bundle[1:])
+    for path in args.untrusted:
+        intermediates.extend(load_certificates(path))
+    if args.trust:
+        anchors: list[x509.Certificate] = []
+        for path in args.trust:
+            anchors.extend(load_certificates(path))
+        store = "the --trust files given"
+    else:
+        found, store = default_trust_store()
+        anchors = list(found)
+    crls = [load_crl(path) for path in args.crl]
+    report = validate(
+        leaf,
+        intermediates=intermediates,
+        trust_anchors=anchors,
+        peer_name=peer,
+        at=at,
+        purpose=args.purpose,
+        crls=crls,
+        profile=args.profile,
+    )
+    if args.json:
+        data = report.to_json_dict()
+        data["trust_store"] = store
+        print(json.dumps(data, indent=2))
+    else:
+        print(report.text())
+        print(f"trust anchors: {len(anchors)} from {store}")
+    return 0 if report.valid else 1

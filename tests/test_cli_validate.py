@@ -1,0 +1,199 @@
+"""``pkiviz validate``: exit 0 valid, 1 invalid, 2 bad input with a one-line message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from pkiviz import cli
+from pkiviz.example import running_example
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("scenario")
+    running_example().write_to(directory)
+    return directory
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        status = cli.main(["validate", *argv])
+    except SystemExit as exc:  # argparse usage errors
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_valid_chain_exits_0(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys,
+        str(files / "chain.pem"),
+        "--trust",
+        str(files / "root.pem"),
+        "--host",
+        "login.example.com",
+    )
+    assert status == 0
+    assert out.startswith("VALID")
+    assert "✓ pass    hostname" in out
+
+
+def test_wrong_host_exits_1(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys,
+        str(files / "chain.pem"),
+        "--trust",
+        str(files / "root.pem"),
+        "--host",
+        "evil.example.com",
+    )
+    assert status == 1
+    assert out.startswith("INVALID: hostname")
+
+
+def test_untrusted_flag_supplies_the_intermediate(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [str(files / "server.pem"), "--trust", str(files / "root.pem")]
+    status, out, _ = run(capsys, *args)
+    assert status == 1
+    assert "no path to a trust anchor" in out
+    status, _, _ = run(capsys, *args, "--untrusted", str(files / "intermediate.pem"))
+    assert status == 0
+
+
+def test_json_output(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--json"
+    )
+    data = json.loads(out)
+    assert status == 0
+    assert data["valid"] is True
+    assert {"check", "status", "certificate", "message", "rfc"} <= set(data["checks"][0])
+    assert data["path"][0]["subject"] == "CN=login.example.com"
+    assert data["candidates"][0]["valid"] is True
+    assert data["trust_store"] == "the --trust files given"
+
+
+def test_at_and_purpose_and_ip(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    client = [str(files / "client.pem"), "--trust", str(files / "client-root.pem")]
+    assert run(capsys, *client, "--purpose", "client")[0] == 0
+    assert run(capsys, *client)[0] == 1  # a client certificate is not a server certificate
+    status, out, _ = run(
+        capsys, str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--at", "2099-01-01"
+    )
+    assert status == 1
+    assert "expired" in out
+    status, out, _ = run(
+        capsys, str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--ip", "192.0.2.1"
+    )
+    assert status == 1
+    assert "192.0.2.1 does not match" in out
+
+
+def test_crl_revokes(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = running_example()
+    issuer = example.intermediate
+
+    def crl(serials: list[int]) -> Path:
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer.certificate.subject)
+            .last_update(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+            .next_update(dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+            .add_extension(x509.CRLNumber(1), critical=False)
+        )
+        for serial in serials:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc))
+                .build()
+            )
+        path = tmp_path / f"crl-{len(serials)}.pem"
+        signed = builder.sign(issuer.private_key, hashes.SHA256())  # type: ignore[arg-type]
+        path.write_bytes(signed.public_bytes(serialization.Encoding.PEM))
+        return path
+
+    base = [str(files / "chain.pem"), "--trust", str(files / "root.pem")]
+    status, out, _ = run(capsys, *base, "--crl", str(crl([])))
+    assert status == 0
+    assert "✓ pass    revocation" in out
+    status, out, _ = run(
+        capsys, *base, "--crl", str(crl([example.server.certificate.serial_number]))
+    )
+    assert status == 1
+    assert "REVOKED" in out
+
+
+def test_default_trust_store_is_named(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, str(files / "chain.pem"))
+    assert status == 1  # the book's root is in no platform store
+    assert "trust anchors:" in out
+    assert "platform trust store" in out or "certifi" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["{junk}"], "junk"),
+        (["{key}"], "PRIVATE KEY"),
+        (["{leaf}", "--trust", "{root}", "--at", "yesterday"], "--at 'yesterday': not an ISO 8601"),
+        (["{leaf}", "--trust", "{empty}"], "empty"),
+        (["{leaf}", "--trust", "{root}", "--ip", "999.1.1.1"], "not an IPv4 or IPv6"),
+        (["{leaf}", "--trust", "{root}", "--host", "10.0.0.1"], "use --ip"),
+        (["{leaf}", "--host", "a.example", "--ip", "10.0.0.1"], "not allowed with"),
+        (["{missing}"], "missing.pem"),
+        (["{leaf}", "--trust", "{root}", "--crl", "{leaf}"], "CRL"),
+    ],
+)
+def test_bad_input_exits_2(
+    files: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_bytes(b"this is not a certificate\n")
+    empty = tmp_path / "empty.pem"
+    empty.write_bytes(b"")
+    names = {
+        "junk": str(junk),
+        "key": str(files / "server.key"),
+        "leaf": str(files / "chain.pem"),
+        "root": str(files / "root.pem"),
+        "empty": str(empty),
+        "missing": str(tmp_path / "missing.pem"),
+    }
+    status, _, err = run(capsys, *(a.format(**names) for a in argv))
+    assert status == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_good_input_beside_each_bad_one(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The passing control: the same flags with well-formed values are accepted.
+    status, _, err = run(
+        capsys,
+        str(files / "chain.pem"),
+        "--trust",
+        str(files / "root.pem"),
+        "--at",
+        "2026-03-01T12:00:00Z",
+        "--host",
+        "login.example.com",
+        "--profile",
+        "rfc5280",
+    )
+    assert (status, err) == (0, "")
+    status, _, err = run(
+        capsys, str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--ip", "192.0.2.1"
+    )
+    assert status == 1 and err == ""
