@@ -357,6 +357,10 @@ class Anatomy:
             lines.extend(f"  {'':<{label_width}}{chunk}" for chunk in chunks[1:])
         return "\n".join(lines)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Show :meth:`text` as the notebook's plain-text output."""
+        printer.text(self.text())
+
     def __str__(self) -> str:
         return self.text()
 

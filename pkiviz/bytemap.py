@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
@@ -201,6 +202,10 @@ class ByteMap:
                 name = label if i == 0 else ""
                 lines.append(f"{region.start + i:06x}  {hexes:<{hex_width}}  {name}".rstrip())
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Show :meth:`text` as the notebook's plain-text output."""
+        printer.text(self.text())
 
     def __str__(self) -> str:
         return self.text()
