@@ -19,7 +19,7 @@ import datetime as _dt
 from typing import Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ObjectIdentifier
 
@@ -320,7 +320,7 @@ def _restamp(
     *,
     produced_at: _dt.datetime,
     signer: Issued,
-    algorithm: object,
+    algorithm: hashes.HashAlgorithm | None,
 ) -> bytes:
     """Replace producedAt and the signature of a successful response, keeping the rest."""
     # OCSPResponse ::= SEQUENCE { responseStatus, [0] EXPLICIT ResponseBytes }
@@ -336,7 +336,7 @@ def _restamp(
         for part in _der.children(tbs.content)
     ]
     new_tbs = _der.encode(_der.SEQUENCE, b"".join(fields))
-    signature = sign(signer.private_key, new_tbs, algorithm)  # type: ignore[arg-type]
+    signature = sign(signer.private_key, new_tbs, algorithm)
     new_basic = _der.encode(
         _der.SEQUENCE,
         new_tbs
