@@ -233,7 +233,10 @@ class ChallengeServer:
         self._server = server
         self._address = f"127.0.0.1:{server.server_address[1]}"
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"pkiviz-acme-site-{server.server_address[1]}",
+            daemon=True,
         )
         self._thread.start()
         return self
