@@ -38,7 +38,7 @@ from cryptography.x509 import verification as xv
 
 from pkiviz import clock
 from pkiviz.errors import InputError
-from pkiviz.validation import PROFILES, PeerName, Profile, validate
+from pkiviz.validation import PROFILES, PeerName, Profile, Report, validate
 
 #: Where the suite is looked for unless ``--limbo`` or ``$PKIVIZ_LIMBO`` says otherwise.
 DEFAULT_LIMBO = Path(os.environ.get("PKIVIZ_LIMBO", "/work/shared/limbo/limbo.json.xz"))
@@ -225,22 +225,19 @@ def _certs(pems: Iterable[str]) -> list[x509.Certificate]:
         return [x509.load_pem_x509_certificate(p.encode()) for p in pems]
 
 
-def run_pkiviz(case: dict[str, Any]) -> tuple[str, str]:
-    """Validate one case with pkiviz.
+def validate_case(case: dict[str, Any]) -> Report:
+    """Validate one limbo case with pkiviz and return the full report.
 
-    Returns:
-        (verdict, first failure or empty).
+    Raises:
+        ValueError: if a certificate or CRL in the case cannot be parsed.
     """
-    try:
-        (leaf,) = _certs([case["peer_certificate"]])
-        intermediates = _certs(case["untrusted_intermediates"])
-        anchors = _certs(case["trusted_certs"])
-        crls = [x509.load_pem_x509_crl(p.encode()) for p in case.get("crls") or ()]
-    except ValueError as exc:
-        return "FAILURE", f"unparseable input: {exc}"
+    (leaf,) = _certs([case["peer_certificate"]])
+    intermediates = _certs(case["untrusted_intermediates"])
+    anchors = _certs(case["trusted_certs"])
+    crls = [x509.load_pem_x509_crl(p.encode()) for p in case.get("crls") or ()]
     peer = case.get("expected_peer_name")
     kind = "server" if case["validation_kind"] == "SERVER" else "client"
-    report = validate(
+    return validate(
         leaf,
         intermediates=intermediates,
         trust_anchors=anchors,
@@ -253,6 +250,18 @@ def run_pkiviz(case: dict[str, Any]) -> tuple[str, str]:
         extended_key_usage=case.get("extended_key_usage") or None,
         key_usage=tuple(case.get("key_usage") or ()),
     )
+
+
+def run_pkiviz(case: dict[str, Any]) -> tuple[str, str]:
+    """Validate one case with pkiviz.
+
+    Returns:
+        (verdict, first failure or empty).
+    """
+    try:
+        report = validate_case(case)
+    except ValueError as exc:
+        return "FAILURE", f"unparseable input: {exc}"
     first = report.first_failure
     return ("SUCCESS", "") if first is None else ("FAILURE", f"{first.check}: {first.message}")
 

@@ -195,7 +195,7 @@ class PathBuilder:
 
     def _extend(self, path: tuple[CertFacts, ...], depth: int) -> Tried | None:
         child = path[-1]
-        issuers = self._issuers(child)
+        issuers = [c for c in self._issuers(child) if c.fingerprint != child.fingerprint]
         if not issuers:
             if child.self_issued and self.signature(child, child) is None:
                 why = f"{child.label} is self-signed but is not one of the trust anchors"
@@ -215,9 +215,8 @@ class PathBuilder:
             anchor = self.is_anchor(issuer)
             candidate = (*path, issuer)
             if issuer.fingerprint in on_path:
-                if not (anchor and issuer is child):
-                    why = f"{issuer.label} is already on this path (a cycle)"
-                    self._record(Tried(candidate, False, 0, why))
+                why = f"{issuer.label} is already on this path (a cycle)"
+                self._record(Tried(candidate, False, 0, why))
                 continue
             next_depth = depth + (0 if anchor or issuer.self_issued else 1)
             if next_depth > self.max_depth or len(candidate) > self.limits.path_length:

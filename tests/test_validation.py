@@ -1,0 +1,500 @@
+"""The validator: every check fails on a broken chain and passes on its control.
+
+Chains come from the factory; a broken certificate is a new spec made with
+``dataclasses.replace`` and built again. A few malformations the factory
+cannot encode (v1, duplicate extensions) come from x509-limbo's data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+import warnings
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.utils import CryptographyDeprecationWarning
+
+from pkiviz import limbo
+from pkiviz.clock import BOOK_CLOCK
+from pkiviz.example import HOSTNAME, running_example
+from pkiviz.factory import CA, Issued, build
+from pkiviz.spec import CustomExtension
+from pkiviz.validation import (
+    CHECK_NAMES,
+    Check,
+    Limits,
+    PeerName,
+    Report,
+    check_table,
+    validate,
+)
+
+UTC = dt.timezone.utc
+EX = running_example()
+
+
+def server(leaf: Issued | x509.Certificate = EX.server, **options: object) -> Report:
+    defaults: dict[str, object] = {
+        "intermediates": [EX.intermediate],
+        "trust_anchors": [EX.root],
+        "peer_name": HOSTNAME,
+    }
+    defaults.update(options)
+    return validate(leaf, **defaults)  # type: ignore[arg-type]
+
+
+def leaf_with(**changes: object) -> Issued:
+    return build(dataclasses.replace(EX.server.spec, **changes), EX.intermediate)
+
+
+def assert_only_failure(report: Report, check: str) -> Check:
+    assert not report.valid
+    assert {c.check for c in report.failed} == {check}, report.text()
+    first = report.first_failure
+    assert first is not None
+    return first
+
+
+# -- the running example: the control for everything below --------------------
+
+
+def test_running_example_is_valid() -> None:
+    report = server()
+    assert report.valid, report.text()
+    assert report.first_failure is None
+    assert len(report.path) == 3
+    assert report.path[0] == EX.server.certificate
+    assert report.candidates[0].valid
+
+
+def test_every_check_appears_in_order() -> None:
+    report = server()
+    seen = list(dict.fromkeys(c.check for c in report.checks))
+    assert seen == list(CHECK_NAMES)
+    assert seen[:4] == ["chain-of-trust", "validity", "hostname", "revocation"]
+    assert [row["name"] for row in check_table()] == list(CHECK_NAMES)
+
+
+def test_client_certificate_for_client_purpose() -> None:
+    ok = validate(EX.client, trust_anchors=[EX.client_root], purpose="client")
+    assert ok.valid, ok.text()
+    bad = validate(EX.client, trust_anchors=[EX.client_root], purpose="server")
+    assert "extended-key-usage" in {c.check for c in bad.failed}
+
+
+# -- chain of trust -------------------------------------------------------------
+
+
+def test_missing_intermediate() -> None:
+    first = assert_only_failure(server(intermediates=[]), "chain-of-trust")
+    assert "Example Trust TLS CA 2026" in first.message
+    assert server().valid
+
+
+def test_untrusted_root() -> None:
+    other = CA.root("Somebody Else Root")
+    report = server(intermediates=[EX.intermediate, EX.root], trust_anchors=[other])
+    first = assert_only_failure(report, "chain-of-trust")
+    assert "self-signed but is not one of the trust anchors" in first.message
+    assert server(intermediates=[EX.intermediate, EX.root]).valid
+
+
+def test_no_trust_anchors_at_all() -> None:
+    first = assert_only_failure(server(trust_anchors=[]), "chain-of-trust")
+    assert "no trust anchors" in first.message
+
+
+def test_wrong_key_under_same_name() -> None:
+    impostor = EX.root.intermediate(
+        "Example Trust TLS CA 2026",
+        label="impostor CA",
+        subject=EX.intermediate.spec.subject,
+    )
+    leaf = impostor.issue_server(HOSTNAME, label="impostor leaf")
+    report = server(leaf)
+    assert {c.check for c in report.failed} == {"chain-of-trust", "signature"}
+    assert any("signature does not verify" in c.reason for c in report.candidates)
+    assert server(leaf, intermediates=[impostor]).valid
+
+
+def test_cross_signed_path_backtracks_to_the_good_one() -> None:
+    root_a = CA.root("Cross Root A")
+    root_b = CA.root("Cross Root B")
+    root_c = CA.root("Cross Root C")
+    # A, cross-signed by B (but limited to no intermediates below it) and by C.
+    same_key = {"key_seed": root_a.spec.seed}
+    limited = build(
+        dataclasses.replace(root_a.spec, label="A by B", path_length=0, **same_key), root_b
+    )
+    by_c = build(dataclasses.replace(root_a.spec, label="A by C", **same_key), root_c)
+    inter = root_a.intermediate("Cross Intermediate")
+    leaf = inter.issue_server("cross.example.com")
+    report = validate(
+        leaf,
+        intermediates=[inter, limited, by_c],
+        trust_anchors=[root_b, root_c],
+        peer_name="cross.example.com",
+    )
+    assert report.valid, report.text()
+    assert report.path[-1] == root_c.certificate
+    rejected = [c for c in report.candidates if not c.valid]
+    assert any("path-length" in c.reason for c in rejected)
+    # Control: with only the limited cross-sign, the path-length failure is the verdict.
+    only_b = validate(
+        leaf, intermediates=[inter, limited], trust_anchors=[root_b], peer_name="cross.example.com"
+    )
+    assert_only_failure(only_b, "path-length")
+
+
+def test_cycle_terminates_and_is_recorded() -> None:
+    y0 = CA.root("Cycle Y", label="cycle Y seed")
+    x = build(dataclasses.replace(y0.spec, label="cycle X", subject="CN=Cycle X"), y0)
+    y = build(dataclasses.replace(y0.spec, label="cycle Y", key_seed=y0.spec.seed), x)
+    leaf = x.issue_server("cycle.example.com")
+    report = validate(
+        leaf, intermediates=[x, y], trust_anchors=[EX.root], peer_name="cycle.example.com"
+    )
+    assert_only_failure(report, "chain-of-trust")
+    assert any("cycle" in c.reason for c in report.candidates)
+    assert validate(leaf, intermediates=[x], trust_anchors=[y], peer_name="cycle.example.com").valid
+
+
+def test_pathological_pool_is_bounded() -> None:
+    same = CA.root("Loop CA", label="loop 0")
+    pool = [build(dataclasses.replace(same.spec, label=f"loop {i}"), same) for i in range(1, 30)]
+    leaf = same.issue_server("loop.example.com")
+    limits = Limits(signatures=50, steps=200)
+    report = validate(leaf, intermediates=pool, trust_anchors=[EX.root], limits=limits)
+    assert not report.valid
+    assert len(report.candidates) <= limits.recorded
+    assert validate(leaf, trust_anchors=[same], limits=limits).valid
+
+
+def test_max_chain_depth() -> None:
+    report = server(max_chain_depth=0)
+    assert {c.check for c in report.failed} == {"chain-of-trust", "path-length"}
+    assert "maximum chain depth" in report.failed[0].message
+    assert server(max_chain_depth=1).valid
+
+
+# -- the article's other three --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "word"),
+    [
+        ({"not_after": dt.datetime(2026, 2, 1, tzinfo=UTC)}, "expired"),
+        ({"not_before": dt.datetime(2026, 4, 1, tzinfo=UTC)}, "not valid yet"),
+    ],
+)
+def test_validity(changes: dict[str, object], word: str) -> None:
+    first = assert_only_failure(server(leaf_with(**changes)), "validity")
+    assert word in first.message
+    assert first.certificate is not None and first.certificate.index == 0
+    # Control: the same certificate, validated inside its window, passes.
+    month = 1 if word == "expired" else 5
+    assert server(leaf_with(**changes), at=dt.datetime(2026, month, 15, tzinfo=UTC)).valid
+
+
+def test_validity_of_the_root_too() -> None:
+    assert_only_failure(server(at=dt.datetime(2050, 6, 1, tzinfo=UTC)), "validity")
+    assert server(at=dt.datetime(2030, 6, 1, tzinfo=UTC)).valid
+
+
+def test_hostname_mismatch_and_cn_not_consulted() -> None:
+    first = assert_only_failure(server(peer_name="www.example.com"), "hostname")
+    assert "DNS:login.example.com" in first.message
+    assert server(peer_name="LOGIN.Example.COM").valid
+
+
+@pytest.mark.parametrize(
+    ("peer", "ok"),
+    [
+        ("a.example.com", True),
+        ("a.b.example.com", False),
+        ("example.com", False),
+    ],
+)
+def test_wildcard_is_one_label(peer: str, ok: bool) -> None:
+    leaf = leaf_with(label="wild", subject="CN=*.example.com", dns_names=("*.example.com",))
+    assert server(leaf, peer_name=peer).valid is ok
+
+
+def test_wildcard_over_a_public_suffix_matches_nothing() -> None:
+    leaf = leaf_with(label="wild com", subject="CN=*.com", dns_names=("*.com",))
+    first = assert_only_failure(server(leaf, peer_name="example.com"), "hostname")
+    assert "public suffix" in first.message
+    assert server(leaf, peer_name="example.com", profile="rfc5280").valid
+
+
+def test_ip_address_needs_an_ip_san() -> None:
+    as_dns = leaf_with(label="ip dns", subject="CN=192.0.2.7", dns_names=("192.0.2.7",))
+    assert "hostname" in {c.check for c in server(as_dns, peer_name="192.0.2.7").failed}
+    as_ip = leaf_with(
+        label="ip ip", subject="CN=192.0.2.7", dns_names=(), ip_addresses=("192.0.2.7",)
+    )
+    assert server(as_ip, peer_name="192.0.2.7").valid
+    assert server(as_ip, peer_name=PeerName("ip", "192.0.2.7")).valid
+
+
+def test_no_peer_name_skips_hostname() -> None:
+    report = server(peer_name=None)
+    assert report.valid
+    assert report.status_of("hostname") == "skipped"
+
+
+def _crl(
+    issuer: Issued, revoked: list[int], *, number: bool = True
+) -> x509.CertificateRevocationList:
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(dt.datetime(2026, 1, 1, tzinfo=UTC))
+        .next_update(dt.datetime(2026, 6, 1, tzinfo=UTC))
+    )
+    if number:
+        builder = builder.add_extension(x509.CRLNumber(7), critical=False)
+    for serial in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(dt.datetime(2026, 2, 1, tzinfo=UTC))
+            .build()
+        )
+    return builder.sign(issuer.private_key, hashes.SHA256())  # type: ignore[arg-type]
+
+
+def test_revocation() -> None:
+    revoked = _crl(EX.intermediate, [EX.server.certificate.serial_number])
+    first = assert_only_failure(server(crls=[revoked]), "revocation")
+    assert "REVOKED" in first.message
+    report = server(crls=[_crl(EX.intermediate, [12345])])
+    assert report.valid and report.status_of("revocation") == "pass"
+
+
+def test_unusable_crl_means_unknown_status() -> None:
+    first = assert_only_failure(
+        server(crls=[_crl(EX.intermediate, [], number=False)]), "revocation"
+    )
+    assert "CRL number" in first.message
+
+
+def test_no_crl_and_ocsp_are_reported_honestly() -> None:
+    plain = server()
+    assert plain.status_of("revocation") == "skipped"
+    assert "not checked" in plain.by_check("revocation")[0].message
+    with_ocsp = server(ocsp_responses=[b"a response"])
+    assert with_ocsp.valid
+    assert "does not check OCSP yet" in with_ocsp.by_check("revocation")[0].message
+
+
+# -- the rest of the table -------------------------------------------------------
+
+
+def test_basic_constraints_ca_false_intermediate() -> None:
+    not_ca = build(dataclasses.replace(EX.intermediate.spec, label="not a CA", ca=False), EX.root)
+    leaf = build(dataclasses.replace(EX.server.spec, label="under not-ca"), not_ca)
+    report = server(leaf, intermediates=[not_ca])
+    assert "basic-constraints" in {c.check for c in report.failed}
+    assert report.by_check("basic-constraints")[1].failed
+
+
+def test_path_length_exceeded() -> None:
+    inter2 = EX.intermediate.intermediate("Second TLS CA", extended_key_usage=("server_auth",))
+    leaf = inter2.issue_server(HOSTNAME, label="deep leaf")
+    first = assert_only_failure(
+        server(leaf, intermediates=[EX.intermediate, inter2]), "path-length"
+    )
+    assert "pathLenConstraint=0" in first.message
+    relaxed = build(
+        dataclasses.replace(EX.intermediate.spec, label="relaxed", path_length=1), EX.root
+    )
+    inter2b = build(dataclasses.replace(inter2.spec, label="second b"), relaxed)
+    leaf_b = build(dataclasses.replace(leaf.spec, label="deep leaf b"), inter2b)
+    assert server(leaf_b, intermediates=[relaxed, inter2b]).valid
+
+
+def test_key_usage_without_keycertsign() -> None:
+    bad = build(
+        dataclasses.replace(EX.intermediate.spec, label="no certsign", key_usage=("crl_sign",)),
+        EX.root,
+    )
+    leaf = build(dataclasses.replace(EX.server.spec, label="under no certsign"), bad)
+    first = assert_only_failure(server(leaf, intermediates=[bad]), "key-usage")
+    assert "keyCertSign" in first.message
+
+
+def test_extended_key_usage() -> None:
+    first = assert_only_failure(
+        server(leaf_with(label="client eku", extended_key_usage=("client_auth",))),
+        "extended-key-usage",
+    )
+    assert "serverAuth" in first.message
+    override = server(
+        leaf_with(label="client eku", extended_key_usage=("client_auth",)),
+        extended_key_usage=["client_auth"],
+    )
+    assert override.by_check("extended-key-usage")[0].passed  # the leaf now passes
+    assert override.by_check("extended-key-usage")[1].failed  # its CA allows serverAuth only
+
+
+def test_intermediate_eku_restricts() -> None:
+    # The running example's intermediate allows serverAuth only: its client leaf fails.
+    leaf = EX.intermediate.issue_client("bob@example.com", label="bob")
+    report = validate(
+        leaf, intermediates=[EX.intermediate], trust_anchors=[EX.root], purpose="client"
+    )
+    assert [c.certificate.index for c in report.failed if c.certificate] == [1]
+    assert validate(EX.client, trust_anchors=[EX.client_root], purpose="client").valid
+
+
+def test_name_constraints() -> None:
+    def under(permitted: str) -> Report:
+        ca = build(
+            dataclasses.replace(
+                EX.intermediate.spec, label=f"nc {permitted}", permitted_subtrees=(permitted,)
+            ),
+            EX.root,
+        )
+        leaf = build(dataclasses.replace(EX.server.spec, label=f"leaf nc {permitted}"), ca)
+        return server(leaf, intermediates=[ca])
+
+    first = assert_only_failure(under("DNS:example.org"), "name-constraints")
+    assert "outside the permitted subtrees" in first.message
+    assert under("DNS:example.com").valid
+
+
+def test_subject_alt_name_required_in_webpki_only() -> None:
+    bare = leaf_with(label="no san", dns_names=())
+    first = assert_only_failure(server(bare, peer_name=None), "subject-alt-name")
+    assert "BR" in first.rfc
+    assert server(bare, peer_name=None, profile="rfc5280").valid
+
+
+def test_common_name_must_copy_a_san() -> None:
+    other = leaf_with(label="cn other", subject="CN=other.example.com")
+    assert_only_failure(server(other), "common-name")
+    assert server(other, profile="rfc5280").valid
+
+
+def test_key_identifiers() -> None:
+    first = assert_only_failure(
+        server(leaf_with(label="no aki", authority_key_identifier=False)), "key-identifiers"
+    )
+    assert "authorityKeyIdentifier" in first.message
+
+
+def _patched_serial_zero(issued: Issued) -> x509.Certificate:
+    der = issued.der
+    marker = b"\xa0\x03\x02\x01\x02\x02\x01\x01"  # version v3, then INTEGER 1
+    assert marker in der
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return x509.load_der_x509_certificate(der.replace(marker, marker[:-1] + b"\x00", 1))
+
+
+def test_serial_number_zero() -> None:
+    one = leaf_with(label="serial one", serial=1)
+    assert server(one).valid
+    report = server(_patched_serial_zero(one))
+    assert report.status_of("serial-number") == "fail"
+    assert "not positive" in report.by_check("serial-number")[0].message
+
+
+def test_unknown_critical_extension() -> None:
+    ext = CustomExtension("1.3.6.1.4.1.55738.666.1", b"\x05\x00", critical=True)
+    first = assert_only_failure(
+        server(leaf_with(label="crit", extra_extensions=(ext,))), "critical-extensions"
+    )
+    assert "is unknown" in first.message
+    harmless = dataclasses.replace(ext, critical=False)
+    assert server(leaf_with(label="noncrit", extra_extensions=(harmless,))).valid
+
+
+def test_policy_constraints_form() -> None:
+    pc = bytes.fromhex("3003800103")  # requireExplicitPolicy 3
+
+    def with_pc(critical: bool) -> Report:
+        ca = build(
+            dataclasses.replace(
+                EX.intermediate.spec,
+                label=f"pc {critical}",
+                extra_extensions=(CustomExtension("2.5.29.36", pc, critical=critical),),
+            ),
+            EX.root,
+        )
+        leaf = build(dataclasses.replace(EX.server.spec, label=f"leaf pc {critical}"), ca)
+        return server(leaf, intermediates=[ca], profile="rfc5280")
+
+    assert with_pc(False).status_of("policy") == "fail"
+    assert with_pc(True).status_of("policy") == "pass"
+
+
+def test_algorithms_ed25519_is_not_web_pki() -> None:
+    ed = leaf_with(label="ed leaf", key="ed25519")
+    first = assert_only_failure(server(ed), "algorithms")
+    assert "Ed25519" in first.message
+    assert server(ed, profile="rfc5280").valid
+
+
+# -- malformed certificates from x509-limbo ------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _limbo() -> dict[str, dict[str, object]]:
+    if not limbo.DEFAULT_LIMBO.exists():
+        return {}
+    return {c["id"]: c for c in limbo.load_cases()}
+
+
+@pytest.mark.parametrize(
+    ("case_id", "check"),
+    [
+        ("webpki::v1-cert", "version"),
+        ("rfc5280::duplicate-extensions", "extensions"),
+        ("rfc5280::ee-empty-issuer", "names"),
+        ("webpki::malformed-aia", "extensions"),
+    ],
+)
+def test_malformed_from_limbo(case_id: str, check: str) -> None:
+    case = _limbo().get(case_id)
+    if case is None:
+        pytest.skip("x509-limbo not available")
+    report = limbo.validate_case(case)  # type: ignore[arg-type]
+    assert report.status_of(check) == "fail", report.text()
+    # Control: the suite's plain valid chain passes.
+    control = _limbo()["webpki::san::exact-dns-san"]
+    assert limbo.run_pkiviz(control) == ("SUCCESS", "")  # type: ignore[arg-type]
+
+
+# -- the report object -------------------------------------------------------------
+
+
+def test_report_renders_and_serialises() -> None:
+    good, bad = server(), server(peer_name="www.example.com")
+    html = bad._repr_html_()
+    assert "✗ FAIL" in html and "✓ pass" in html and "<table" in html
+    text = bad.text()
+    assert text.startswith("INVALID: hostname:")
+    data = json.loads(json.dumps(good.to_json_dict()))
+    assert set(data) >= {"valid", "checks", "path", "candidates"}
+    assert set(data["checks"][0]) == {"check", "status", "certificate", "message", "rfc"}
+    assert data["valid"] is True and data["path"][0]["subject"] == "CN=login.example.com"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        good.checks[0].status = "fail"  # type: ignore[misc]
+    assert isinstance(good.checks, tuple) and isinstance(good.candidates, tuple)
+
+
+def test_misuse_raises_but_bad_certificates_do_not() -> None:
+    with pytest.raises(TypeError):
+        validate("not a certificate")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="profile"):
+        server(profile="x509")
+    with pytest.raises(ValueError, match="purpose"):
+        server(purpose="email")
+    pem = EX.server.certificate.public_bytes(serialization.Encoding.PEM)
+    assert validate(x509.load_pem_x509_certificate(pem), at=BOOK_CLOCK).path
