@@ -288,9 +288,27 @@ class Server:
             error = describe_error(exc)
         finally:
             events = self._recorder.take(tls) if tls is not None else ()
+            if error is not None:
+                _drain(tls or conn, min(self.timeout, 1.0))
             (tls or conn).close()
             conn.close()
         return _build(events, "server", completed, error)
+
+
+def _drain(sock: socket.socket, timeout: float) -> None:
+    """Half-close, then read until the peer closes, so our alert is not lost to a TCP RST.
+
+    Closing a socket with unread bytes (say, the client's request sent after
+    its half of a handshake the server then rejects) makes the kernel send a
+    reset, and the peer may lose the alert still in its receive buffer.
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(timeout)
+        while sock.recv(_MAX_READ):
+            pass
+    except OSError:
+        pass
 
 
 def connect(
