@@ -244,3 +244,18 @@ def test_client_alert_on_a_bad_chain_travels_in_plaintext_even_in_tls13():
     # control: the server's alert in the missing-client-certificate case is encrypted
     missing = live_handshake(mtls=True, send_client_cert=False, wire=True, example=example)
     assert missing.wire is not None and missing.wire.failure_alert.encrypted
+
+
+@pytest.mark.parametrize(
+    "suite", ["ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-AES128-GCM-SHA256"]
+)
+def test_wire_path_decrypts_other_tls12_aeads(suite):
+    example = EXAMPLES["ec-p256"]
+    ctx = client_context(example.root, version="1.2")
+    ctx.set_ciphers(suite)
+    session = run_handshake(
+        server_context(example.server), ctx, server_hostname=example.hostname, wire=True
+    )
+    assert session.wire is not None
+    assert per_sender(session.wire) == per_sender(session.client)
+    assert session.wire.find("Finished", "server").encrypted
