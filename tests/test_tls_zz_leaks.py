@@ -27,16 +27,25 @@ EXAMPLE = running_example(live=True)
 
 def snapshot() -> tuple[set[str], int, int]:
     gc.collect()
-    threads = {t.name for t in threading.enumerate() if t.name.startswith("pkiviz")}
+    threads = {t.name for t in threading.enumerate() if t.name.startswith("pkiviz-tls")}
     fds = len(os.listdir("/proc/self/fd"))
     sockets = sum(1 for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() != -1)
     return threads, fds, sockets
 
 
 def children() -> list[str]:
+    """Child processes that the TLS tests start (curl, openssl) still alive."""
     path = f"/proc/{os.getpid()}/task/{os.getpid()}/children"
     with open(path) as f:
-        return f.read().split()
+        pids = f.read().split()
+    names = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                names.append(f.read().strip())
+        except OSError:
+            continue
+    return [n for n in names if n in ("curl", "openssl")]
 
 
 def exercise(tmp_path) -> None:
