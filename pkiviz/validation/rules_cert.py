@@ -188,25 +188,28 @@ def _key_id_problem(ctx: Context, i: int, cert: CertFacts) -> tuple[str | None, 
         return "authorityKeyIdentifier must not be critical", "RFC 5280 4.2.1.1"
     if ski is not None and ski.critical:
         return "subjectKeyIdentifier must not be critical", "RFC 5280 4.2.1.2"
-    self_signed = cert.self_issued and ctx.signature(cert, cert) is None
+
+    def self_signed() -> bool:  # verified only when it decides something
+        return cert.self_issued and ctx.signature(cert, cert) is None
+
     anchor_as_given = ctx.is_anchor(i) and not ctx.profile.anchor_key_ids
-    if not self_signed and not anchor_as_given:
+    key_id = aki.value.key_identifier if aki is not None else None
+    if key_id is None and not anchor_as_given and not self_signed():
         if aki is None:
             return (
                 "it has no authorityKeyIdentifier; only self-signed certificates may omit it",
                 "RFC 5280 4.2.1.1",
             )
-        if aki.value.key_identifier is None:
-            return "its authorityKeyIdentifier lacks keyIdentifier", "RFC 5280 4.2.1.1"
+        return "its authorityKeyIdentifier lacks keyIdentifier", "RFC 5280 4.2.1.1"
     if aki is not None and ctx.profile.strict_aki:
-        if aki.value.key_identifier is None:
+        if key_id is None:
             return "its authorityKeyIdentifier lacks keyIdentifier", "BR 7.1.2.11.1"
         if aki.value.authority_cert_issuer or aki.value.authority_cert_serial_number is not None:
             return (
                 "its authorityKeyIdentifier carries authorityCertIssuer/SerialNumber",
                 "BR 7.1.2.11.1",
             )
-        if self_signed and ski is not None and aki.value.key_identifier != ski.value.digest:
+        if ski is not None and key_id != ski.value.digest and cert.self_issued and self_signed():
             return "it is self-signed but its AKI differs from its own SKI", "BR 7.1.2.11.1"
     if (i > 0 or (cert.is_ca and len(ctx.path) == 1)) and ski is None and not anchor_as_given:
         return "a CA certificate must carry subjectKeyIdentifier", "RFC 5280 4.2.1.2"
