@@ -11,7 +11,8 @@ table in a notebook, and turns into JSON for ``pkiviz inspect --json``.
 :func:`anatomy` never raises on a certificate cryptography could load: an
 extension it cannot parse is listed as ``unparsed`` with its OID, an
 unsupported key or signature algorithm is named by its OID, and a serial
-number that RFC 5280 forbids becomes a note.
+number that RFC 5280 forbids becomes a note. The extensions are read by
+:mod:`pkiviz.extensions`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import re
 import textwrap
 import warnings
-from typing import Any, Literal
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -30,47 +31,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from pkiviz import _html
-from pkiviz.der import children, decode_oid, encode_tlv, oid_name, read_single
+from pkiviz.der import oid_name
 from pkiviz.errors import InputError
+from pkiviz.extensions import (
+    SERIAL_WARNING,
+    SHOWN_EXTENSIONS,
+    BasicConstraintsInfo,
+    ExtensionInfo,
+    PolicyInfo,
+    SubjectAltNames,
+    colon_hex,
+    extension_fields,
+    read_extensions,
+)
 from pkiviz.load import as_certificate
 
-#: RFC 5280 4.2.1.3 names of the key usage bits, with cryptography's attribute names.
-KEY_USAGE_BITS: tuple[tuple[str, str], ...] = (
-    ("digital_signature", "digitalSignature"),
-    ("content_commitment", "nonRepudiation"),
-    ("key_encipherment", "keyEncipherment"),
-    ("data_encipherment", "dataEncipherment"),
-    ("key_agreement", "keyAgreement"),
-    ("key_cert_sign", "keyCertSign"),
-    ("crl_sign", "cRLSign"),
-    ("encipher_only", "encipherOnly"),
-    ("decipher_only", "decipherOnly"),
-)
-
-#: Extensions that have a field of their own in :class:`Anatomy`.
-SHOWN_EXTENSIONS: frozenset[str] = frozenset(
-    {
-        "2.5.29.14",  # subjectKeyIdentifier
-        "2.5.29.15",  # keyUsage
-        "2.5.29.17",  # subjectAltName
-        "2.5.29.19",  # basicConstraints
-        "2.5.29.31",  # cRLDistributionPoints
-        "2.5.29.32",  # certificatePolicies
-        "2.5.29.35",  # authorityKeyIdentifier
-        "2.5.29.37",  # extKeyUsage
-        "1.3.6.1.5.5.7.1.1",  # authorityInfoAccess
-    }
-)
+__all__ = ["Anatomy", "PublicKeyInfo", "SignatureInfo", "anatomy", "colon_hex", "iso_utc"]
 
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
-_SERIAL_WARNING = "Parsed a serial number which wasn't positive"
-
-ExtensionStatus = Literal["parsed", "unrecognized", "unparsed"]
-
-
-def colon_hex(data: bytes) -> str:
-    """Upper-case hex with colons, as fingerprints are printed: ``"AB:CD:..."``."""
-    return ":".join(f"{b:02X}" for b in data)
 
 
 def iso_utc(when: _dt.datetime) -> str:
@@ -126,91 +104,6 @@ class SignatureInfo:
     def length(self) -> int:
         """Length of the signature in bytes."""
         return len(self.value_hex) // 2
-
-
-@dataclasses.dataclass(frozen=True)
-class SubjectAltNames:
-    """Subject alternative names by kind (RFC 5280 4.2.1.6).
-
-    Attributes:
-        dns: dNSName entries.
-        ip: iPAddress entries (addresses, or networks in name constraints).
-        email: rfc822Name entries.
-        uri: uniformResourceIdentifier entries.
-        other: any other kind, as ``"kind:value"`` strings.
-    """
-
-    dns: tuple[str, ...] = ()
-    ip: tuple[str, ...] = ()
-    email: tuple[str, ...] = ()
-    uri: tuple[str, ...] = ()
-    other: tuple[str, ...] = ()
-
-    def entries(self) -> tuple[str, ...]:
-        """Every name as ``"DNS:..."``, ``"IP:..."``, ``"email:..."``, ``"URI:..."``."""
-        return (
-            tuple(f"DNS:{v}" for v in self.dns)
-            + tuple(f"IP:{v}" for v in self.ip)
-            + tuple(f"email:{v}" for v in self.email)
-            + tuple(f"URI:{v}" for v in self.uri)
-            + self.other
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self.entries())
-
-
-@dataclasses.dataclass(frozen=True)
-class BasicConstraintsInfo:
-    """basicConstraints (RFC 5280 4.2.1.9).
-
-    Attributes:
-        ca: whether the subject is a CA.
-        path_length: pathLenConstraint, ``None`` if absent.
-        critical: whether the extension is marked critical.
-    """
-
-    ca: bool
-    path_length: int | None
-    critical: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class PolicyInfo:
-    """One certificate policy (RFC 5280 4.2.1.4).
-
-    Attributes:
-        oid: the policy OID.
-        name: a known name, e.g. ``"CA/B Forum domain validated (DV)"`` for
-            2.23.140.1.2.1 (Baseline Requirements 7.1.6.1), else ``None``.
-        qualifiers: CPS URIs and user-notice texts.
-    """
-
-    oid: str
-    name: str | None
-    qualifiers: tuple[str, ...] = ()
-
-
-@dataclasses.dataclass(frozen=True)
-class ExtensionInfo:
-    """One extension as it appears in the certificate (RFC 5280 4.2).
-
-    Attributes:
-        oid: dotted OID.
-        name: the extension's name, or the OID if unknown.
-        critical: the critical flag.
-        status: ``"parsed"`` (cryptography understood it), ``"unrecognized"``
-            (an OID cryptography does not know; value kept raw) or
-            ``"unparsed"`` (a known OID whose value cryptography rejected).
-        summary: a short description of the value, for extensions without a
-            field of their own in :class:`Anatomy`.
-    """
-
-    oid: str
-    name: str
-    critical: bool
-    status: ExtensionStatus
-    summary: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -468,8 +361,8 @@ def anatomy(cert: object) -> Anatomy:
     der = certificate.public_bytes(serialization.Encoding.DER)
     notes: list[str] = []
     serial = _serial(certificate, notes)
-    extensions, infos = _extensions(certificate, der, notes)
-    fields = _from_extensions(extensions)
+    extensions, infos = read_extensions(certificate, der, notes)
+    fields = extension_fields(extensions)
     return Anatomy(
         subject=_name(lambda: certificate.subject, "subject", notes),
         issuer=_name(lambda: certificate.issuer, "issuer", notes),
@@ -491,7 +384,7 @@ def anatomy(cert: object) -> Anatomy:
 
 def _serial(cert: x509.Certificate, notes: list[str]) -> int:
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_SERIAL_WARNING)
+        warnings.filterwarnings("ignore", message=SERIAL_WARNING)
         serial = cert.serial_number
     if serial <= 0:
         notes.append(
@@ -555,196 +448,3 @@ def _signature(cert: x509.Certificate) -> SignatureInfo:
     except UnsupportedAlgorithm:
         digest = None
     return SignatureInfo(oid_name(dotted), dotted, digest, cert.signature.hex())
-
-
-def _general_name(name: x509.GeneralName) -> tuple[str, str]:
-    if isinstance(name, x509.DNSName):
-        return "dns", name.value
-    if isinstance(name, x509.IPAddress):
-        return "ip", str(name.value)
-    if isinstance(name, x509.RFC822Name):
-        return "email", name.value
-    if isinstance(name, x509.UniformResourceIdentifier):
-        return "uri", name.value
-    if isinstance(name, x509.DirectoryName):
-        return "other", f"DirName:{name.value.rfc4514_string()}"
-    if isinstance(name, x509.RegisteredID):
-        return "other", f"RID:{name.value.dotted_string}"
-    if isinstance(name, x509.OtherName):
-        return "other", f"othername:{name.type_id.dotted_string}:{name.value.hex()}"
-    return "other", repr(name)  # pragma: no cover - cryptography has no other kinds
-
-
-def _from_extensions(exts: list[x509.Extension[x509.ExtensionType]]) -> dict[str, Any]:
-    """The Anatomy fields that come from parsed extensions."""
-    out: dict[str, Any] = {
-        "subject_alt_names": SubjectAltNames(),
-        "key_usage": None,
-        "extended_key_usage": None,
-        "basic_constraints": None,
-        "subject_key_identifier": None,
-        "authority_key_identifier": None,
-        "policies": (),
-        "ocsp_urls": (),
-        "ca_issuers_urls": (),
-        "crl_distribution_points": (),
-    }
-    for ext in exts:
-        value = ext.value
-        if isinstance(value, x509.SubjectAlternativeName):
-            kinds: dict[str, list[str]] = {k: [] for k in ("dns", "ip", "email", "uri", "other")}
-            for general in value:
-                kind, text = _general_name(general)
-                kinds[kind].append(text)
-            out["subject_alt_names"] = SubjectAltNames(**{k: tuple(v) for k, v in kinds.items()})
-        elif isinstance(value, x509.KeyUsage):
-            out["key_usage"] = tuple(rfc for attr, rfc in KEY_USAGE_BITS if _bit(value, attr))
-        elif isinstance(value, x509.ExtendedKeyUsage):
-            out["extended_key_usage"] = tuple(oid_name(o.dotted_string) for o in value)
-        elif isinstance(value, x509.BasicConstraints):
-            out["basic_constraints"] = BasicConstraintsInfo(
-                value.ca, value.path_length, ext.critical
-            )
-        elif isinstance(value, x509.SubjectKeyIdentifier):
-            out["subject_key_identifier"] = colon_hex(value.digest)
-        elif isinstance(value, x509.AuthorityKeyIdentifier):
-            if value.key_identifier is not None:
-                out["authority_key_identifier"] = colon_hex(value.key_identifier)
-        elif isinstance(value, x509.CertificatePolicies):
-            out["policies"] = tuple(_policy(p) for p in value)
-        elif isinstance(value, x509.AuthorityInformationAccess):
-            out["ocsp_urls"] = _access(value, "1.3.6.1.5.5.7.48.1")
-            out["ca_issuers_urls"] = _access(value, "1.3.6.1.5.5.7.48.2")
-        elif isinstance(value, x509.CRLDistributionPoints):
-            out["crl_distribution_points"] = tuple(_points(value))
-    return out
-
-
-def _bit(usage: x509.KeyUsage, attr: str) -> bool:
-    try:
-        return bool(getattr(usage, attr))
-    except ValueError:  # encipher_only/decipher_only are undefined without keyAgreement
-        return False
-
-
-def _policy(info: x509.PolicyInformation) -> PolicyInfo:
-    dotted = info.policy_identifier.dotted_string
-    name = oid_name(dotted)
-    qualifiers: list[str] = []
-    for qualifier in info.policy_qualifiers or ():
-        if isinstance(qualifier, str):
-            qualifiers.append(f"CPS: {qualifier}")
-        elif qualifier.explicit_text:
-            qualifiers.append(f"notice: {qualifier.explicit_text}")
-    return PolicyInfo(dotted, None if name == dotted else name, tuple(qualifiers))
-
-
-def _access(value: x509.AuthorityInformationAccess, method: str) -> tuple[str, ...]:
-    return tuple(
-        _general_name(d.access_location)[1]
-        for d in value
-        if d.access_method.dotted_string == method
-    )
-
-
-def _points(value: x509.CRLDistributionPoints) -> list[str]:
-    out: list[str] = []
-    for point in value:
-        for general in point.full_name or ():
-            out.append(_general_name(general)[1])
-        if point.relative_name is not None:
-            out.append(f"relative name {point.relative_name.rfc4514_string()}")
-    return out
-
-
-def _summary(value: x509.ExtensionType) -> str:
-    if isinstance(value, x509.UnrecognizedExtension):
-        raw = value.value.hex()
-        return f"value {raw[:32]}{'...' if len(raw) > 32 else ''} ({len(value.value)} bytes)"
-    if isinstance(value, x509.NameConstraints):
-        parts = [
-            f"{label}: " + ", ".join(_general_name(g)[1] for g in trees)
-            for label, trees in (
-                ("permitted", value.permitted_subtrees),
-                ("excluded", value.excluded_subtrees),
-            )
-            if trees
-        ]
-        return "; ".join(parts)
-    if isinstance(value, x509.TLSFeature):
-        return ", ".join(f.name for f in value)
-    if isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
-        return f"{len(value)} SCTs"
-    return ""
-
-
-# --- extensions, robustly ---------------------------------------------------------
-
-
-def _extensions(
-    cert: x509.Certificate, der: bytes, notes: list[str]
-) -> tuple[list[x509.Extension[x509.ExtensionType]], list[ExtensionInfo]]:
-    """Parse the extensions; if cryptography rejects the list, parse them one at a time."""
-    try:
-        parsed = list(cert.extensions)
-    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
-        before = len(notes)
-        result = _one_by_one(der, notes)
-        if len(notes) == before:  # each parses alone: the list as a whole is wrong
-            notes.append(f"cryptography rejects the extension list: {_first_line(exc)}")
-        return result
-    return parsed, [_info(e) for e in parsed]
-
-
-def _info(ext: x509.Extension[x509.ExtensionType]) -> ExtensionInfo:
-    dotted = ext.oid.dotted_string
-    status: ExtensionStatus = (
-        "unrecognized" if isinstance(ext.value, x509.UnrecognizedExtension) else "parsed"
-    )
-    summary = "" if dotted in SHOWN_EXTENSIONS else _summary(ext.value)
-    return ExtensionInfo(dotted, oid_name(dotted), ext.critical, status, summary)
-
-
-def _one_by_one(
-    der: bytes, notes: list[str]
-) -> tuple[list[x509.Extension[x509.ExtensionType]], list[ExtensionInfo]]:
-    """Re-wrap each extension alone in a copy of the certificate and let cryptography parse it.
-
-    The copy's signature no longer matches, which does not matter: only the
-    extension is read from it.
-    """
-    top = read_single(der)
-    tbs, alg, sig = children(der, top)
-    fields = children(der, tbs)
-    wrapper = fields[-1]
-    prefix = der[tbs.content_start : wrapper.start]
-    (seq,) = children(der, wrapper)
-    parsed: list[x509.Extension[x509.ExtensionType]] = []
-    infos: list[ExtensionInfo] = []
-    for raw in children(der, seq):
-        parts = children(der, raw)
-        dotted = decode_oid(parts[0].content(der))
-        critical = len(parts) == 3 and parts[1].content(der) != b"\x00"
-        single = encode_tlv(0xA3, encode_tlv(0x30, der[raw.start : raw.end]))
-        copy = encode_tlv(
-            0x30, encode_tlv(0x30, prefix + single) + der[alg.start : alg.end] + der[sig.start :]
-        )
-        try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=_SERIAL_WARNING)
-                ext = x509.load_der_x509_certificate(copy).extensions[0]
-        except (ValueError, x509.UnsupportedGeneralNameType) as exc:
-            notes.append(f"extension {oid_name(dotted)} ({dotted}) is unparsed: {_first_line(exc)}")
-            value = parts[-1].content(der)
-            infos.append(
-                ExtensionInfo(dotted, oid_name(dotted), critical, "unparsed", f"{len(value)} bytes")
-            )
-            continue
-        parsed.append(ext)
-        infos.append(_info(ext))
-    return parsed, infos
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text if len(text) <= 120 else text[:117] + "..."

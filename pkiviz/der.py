@@ -1,15 +1,25 @@
-"""A small DER reader: tag-length-value triples, OIDs, and the names of well-known OIDs.
+"""DER, read and written: tag-length-value triples, OIDs, and the names of well-known OIDs.
 
-DER (ITU-T X.690 section 10) encodes every value as a TLV: an identifier
-octet (class, constructed bit, tag number), a length (short form below 128,
+DER (ITU-T X.690 section 10) encodes every value as a TLV: identifier
+octets (class, constructed bit, tag number), a length (short form below 128,
 long form ``0x80 | n`` followed by ``n`` big-endian octets), then the
-contents. This module reads that structure and nothing more; it never
-interprets a certificate. :mod:`pkiviz.bytemap` uses it to name the bytes of
-a certificate, :mod:`pkiviz.anatomy` to reach fields cryptography will not
-show.
+contents. This module reads that structure and writes the few types pkiviz
+builds by hand; it never interprets a certificate.
 
-Only definite, minimal lengths are accepted (X.690 10.1), as DER requires.
-Malformed input raises :class:`~pkiviz.errors.InputError` naming the offset.
+* Reading: :func:`read_tlv`, :func:`read_single` and :func:`children` give
+  each value's position as a :class:`TLV`; :func:`decode_oid` reads an
+  OBJECT IDENTIFIER. :mod:`pkiviz.bytemap` uses them to name the bytes of a
+  certificate, :mod:`pkiviz.anatomy` to reach fields cryptography will not
+  show, :mod:`pkiviz.signature` to find the signed bytes.
+* Writing: :func:`encode_length`, :func:`encode_tlv` and the constructors
+  :func:`sequence`, :func:`bit_string`, :func:`octet_string`, :func:`null`
+  and :func:`object_identifier` - enough for a Certificate ``SEQUENCE { tbs,
+  signatureAlgorithm, BIT STRING }`` (RFC 5280 4.1.1) and a DigestInfo
+  (RFC 8017 9.2).
+
+Only definite, minimal lengths and minimal tag numbers are accepted (X.690
+8.1.2, 10.1), as DER requires. Malformed input raises
+:class:`~pkiviz.errors.InputError` naming the offset.
 """
 
 from __future__ import annotations
@@ -41,6 +51,14 @@ UNIVERSAL_TAGS: dict[int, str] = {
 }
 
 _CLASSES = ("universal", "application", "context", "private")
+
+#: Identifier octets (X.690 8.1.2) of the universal types the encoder writes.
+INTEGER = 0x02
+BIT_STRING = 0x03
+OCTET_STRING = 0x04
+NULL = 0x05
+OID = 0x06
+SEQUENCE = 0x30
 
 #: Names of OIDs that appear in certificates: extensions (RFC 5280 4.2),
 #: signature and key algorithms (RFC 3279, 4055, 5758, 8410), extended key
@@ -161,6 +179,16 @@ class TLV:
             return f"[{self.number}]"
         return f"[{self.tag_class.upper()} {self.number}]"
 
+    @property
+    def identifier(self) -> int:
+        """The first identifier octet: ``0x30`` for SEQUENCE, ``0xA3`` for ``[3]`` EXPLICIT...
+
+        For a tag number of 31 or more this is the octet that announces the
+        high tag number form (low five bits all set).
+        """
+        constructed = 0x20 if self.constructed else 0
+        return (_CLASSES.index(self.tag_class) << 6) | constructed | min(self.number, 0x1F)
+
     def is_universal(self, number: int) -> bool:
         """Whether this is the universal tag ``number`` (e.g. 16 for SEQUENCE)."""
         return self.tag_class == "universal" and self.number == number
@@ -187,7 +215,8 @@ def read_tlv(data: bytes, offset: int = 0, *, end: int | None = None, what: str 
         The TLV's position and tag.
 
     Raises:
-        InputError: truncated header or contents, indefinite or non-minimal
+        InputError: truncated header or contents, a tag number in a longer
+            form than needed (X.690 8.1.2), an indefinite or non-minimal
             length (X.690 10.1), or a length that overruns ``end``.
     """
     limit = len(data) if end is None else end
@@ -204,10 +233,17 @@ def read_tlv(data: bytes, offset: int = 0, *, end: int | None = None, what: str 
             if pos >= limit:
                 raise InputError(f"{what}: truncated DER: tag at offset {offset} is cut off")
             octet = data[pos]
+            if number == 0 and octet == 0x80:
+                raise InputError(f"{what}: tag number at offset {offset} has a leading zero")
             pos += 1
             number = (number << 7) | (octet & 0x7F)
             if not octet & 0x80:
                 break
+        if number < 0x1F:
+            raise InputError(
+                f"{what}: tag number {number} at offset {offset} needs no high tag number "
+                "form (X.690 8.1.2.2)"
+            )
     if pos >= limit:
         raise InputError(f"{what}: truncated DER: no length after the tag at offset {offset}")
     first_len = data[pos]
@@ -317,8 +353,13 @@ def encode_length(length: int) -> bytes:
         length: a non-negative content length.
 
     Returns:
-        The length octets.
+        One octet below 128, else ``0x80 | n`` followed by ``n`` big-endian octets.
+
+    Raises:
+        ValueError: for a negative length.
     """
+    if length < 0:
+        raise ValueError("a length cannot be negative")
     if length < 0x80:
         return bytes([length])
     body = length.to_bytes((length.bit_length() + 7) // 8, "big")
@@ -336,3 +377,52 @@ def encode_tlv(identifier: int, content: bytes) -> bytes:
         Identifier, minimal length and contents.
     """
     return bytes([identifier]) + encode_length(len(content)) + content
+
+
+def sequence(*elements: bytes) -> bytes:
+    """Encode ``SEQUENCE { elements... }`` from already-encoded elements."""
+    return encode_tlv(SEQUENCE, b"".join(elements))
+
+
+def bit_string(data: bytes) -> bytes:
+    """Encode a BIT STRING whose length is a whole number of octets (no unused bits)."""
+    return encode_tlv(BIT_STRING, b"\x00" + data)
+
+
+def octet_string(data: bytes) -> bytes:
+    """Encode an OCTET STRING."""
+    return encode_tlv(OCTET_STRING, data)
+
+
+def null() -> bytes:
+    """Encode NULL."""
+    return encode_tlv(NULL, b"")
+
+
+def object_identifier(dotted: str) -> bytes:
+    """Encode an OBJECT IDENTIFIER from its dotted form (X.690 8.19).
+
+    Args:
+        dotted: e.g. ``"2.16.840.1.101.3.4.2.1"``.
+
+    Returns:
+        The DER encoding, tag and length included.
+
+    Raises:
+        ValueError: if ``dotted`` is not a valid OID.
+    """
+    try:
+        arcs = [int(part) for part in dotted.split(".")]
+    except ValueError:
+        raise ValueError(f"not a dotted OID: {dotted!r}") from None
+    if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] >= 40) or min(arcs) < 0:
+        raise ValueError(f"not a valid OID: {dotted!r}")
+    body = bytearray()
+    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        body.extend(reversed(chunk))
+    return encode_tlv(OID, bytes(body))

@@ -7,35 +7,29 @@ import hashlib
 import itertools
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from hypothesis import given
-from hypothesis import strategies as st
 
-from pkiviz import CA, running_example
-from pkiviz import _der_encode as der
+from pkiviz import CA, der, running_example
+from pkiviz.example import RunningExample
 from pkiviz.factory import Issued
+from pkiviz.hexdump import hexdump
 from pkiviz.keys import derive_key
-from pkiviz.signature import (
-    TAMPER_FIELDS,
+from pkiviz.signature import certificate_parts, signature_one
+from pkiviz.signature_schemes import (
     EcdsaCheck,
     Ed25519Check,
     PssRecovery,
     RsaRecovery,
-    certificate_parts,
     digest_info,
     emsa_pkcs1_v15_encode,
-    hexdump,
-    resign_pss,
-    signature_one,
-    splice,
-    tamper,
-    tamper_summary,
 )
+from pkiviz.tamper import TAMPER_FIELDS, resign_pss, splice, tamper, tamper_summary
 
 UTC = dt.timezone.utc
 
@@ -196,8 +190,12 @@ def test_digest_info_prefixes_are_rfc_8017_note_1() -> None:
 # --- RSA-PSS ----------------------------------------------------------------------
 
 
+# an int, or padding.PSS.DIGEST_LENGTH / MAX_LENGTH (whose classes cryptography keeps private)
+PssSalt = Any
+
+
 def _pss_cert(
-    issuer: Issued, hash_algorithm: hashes.HashAlgorithm, salt_length: int
+    issuer: Issued, hash_algorithm: hashes.SHA256 | hashes.SHA384, salt_length: PssSalt
 ) -> x509.Certificate:
     key = derive_key("ec-p256", "pss leaf")
     return (
@@ -209,7 +207,7 @@ def _pss_cert(
         .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=UTC))
         .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=UTC))
         .sign(
-            issuer.private_key,  # type: ignore[arg-type]
+            issuer.private_key,
             hash_algorithm,
             rsa_padding=padding.PSS(padding.MGF1(hash_algorithm), salt_length),
         )
@@ -226,8 +224,11 @@ def _pss_cert(
     ],
 )
 def test_rsa_pss_verifies_by_structure(
-    rsa_example, hash_algorithm: hashes.HashAlgorithm, salt_length: int, expected_salt: int
-) -> None:  # type: ignore[no-untyped-def]
+    rsa_example: RunningExample,
+    hash_algorithm: hashes.SHA256 | hashes.SHA384,
+    salt_length: PssSalt,
+    expected_salt: int,
+) -> None:
     issuer = rsa_example.intermediate
     cert = _pss_cert(issuer, hash_algorithm, salt_length)
     one = signature_one(cert, issuer)
@@ -292,11 +293,11 @@ def test_ecdsa_is_verified_not_decrypted(ec_example, which: str, curve: str) -> 
 
 @pytest.mark.parametrize("key_type", ["ec-p256", "ec-p384"])
 def test_plain_int_curve_matches_cryptography(key_type: str) -> None:
-    from pkiviz.signature import _CURVES
+    from pkiviz._curves import CURVES
 
     key = derive_key(key_type, "curve check")
     assert isinstance(key, ec.EllipticCurvePrivateKey)
-    curve = _CURVES[key.curve.name]
+    curve = CURVES[key.curve.name]
     pub = key.public_key().public_numbers()
     assert curve.mul(key.private_numbers().private_value, curve.g) == (pub.x, pub.y)
     assert curve.mul(curve.n, curve.g) is None
@@ -316,7 +317,7 @@ def test_ed25519_is_verified_not_decrypted(ed_example) -> None:  # type: ignore[
 
 
 def test_ed25519_plain_int_base_point_matches_cryptography() -> None:
-    from pkiviz.signature import _ED_B, _ed_encode, _ed_mul
+    from pkiviz._curves import ED_B, ed_encode, ed_mul
 
     key = derive_key("ed25519", "edwards check")
     assert isinstance(key, ed25519.Ed25519PrivateKey)
@@ -326,9 +327,9 @@ def test_ed25519_plain_int_base_point_matches_cryptography() -> None:
     h = bytearray(hashlib.sha512(seed).digest()[:32])
     h[0] &= 248
     h[31] = (h[31] & 127) | 64
-    assert _ED_B is not None
+    assert ED_B is not None
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    assert _ed_encode(_ed_mul(int.from_bytes(h, "little"), _ED_B)) == raw
+    assert ed_encode(ed_mul(int.from_bytes(h, "little"), ED_B)) == raw
 
 
 # --- wrong keys ---------------------------------------------------------------------
@@ -450,7 +451,7 @@ def test_tamper_values_and_errors(ec_example) -> None:  # type: ignore[no-untype
     with pytest.raises(TypeError, match="expected"):
         tamper(ec_example.server, "not_after", "tomorrow")
     with pytest.raises(TypeError, match="Issued"):
-        tamper(ec_example.server.certificate, "subject")  # type: ignore[arg-type]
+        tamper(ec_example.server.certificate, "subject")
     live = CA.root("Live CA", live=True)
     with pytest.raises(ValueError, match="deterministic"):
         tamper(live, "subject")
@@ -505,61 +506,9 @@ def test_certificate_parts_rejects_non_certificates() -> None:
         certificate_parts(der.sequence(der.null()))
 
 
-# --- the DER encoder ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("length", "encoded"),
-    [(0, "00"), (127, "7f"), (128, "8180"), (255, "81ff"), (256, "820100"), (65536, "83010000")],
-)
-def test_encode_length(length: int, encoded: str) -> None:
-    assert der.encode_length(length).hex() == encoded
-
-
-@given(st.binary(max_size=70000))
-def test_tlv_round_trip(content: bytes) -> None:
-    encoded = der.octet_string(content)
-    element = der.read_tlv(encoded)
-    assert element.tag == der.OCTET_STRING and element.end == len(encoded)
-    assert element.content(encoded) == content
-
-
-@given(
-    st.integers(0, 2).flatmap(
-        lambda first: st.tuples(
-            st.just(first),
-            st.integers(0, 39 if first < 2 else 10**6),
-            st.lists(st.integers(0, 2**64), max_size=8),
-        )
-    )
-)
-def test_oid_round_trip(arcs: tuple[int, int, list[int]]) -> None:
-    dotted = ".".join(str(a) for a in (arcs[0], arcs[1], *arcs[2]))
-    encoded = der.object_identifier(dotted)
-    assert der.decode_oid(der.read_tlv(encoded).content(encoded)) == dotted
-
-
-def test_oids_match_cryptography() -> None:
-    oid = x509.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
-    name = x509.Name([x509.NameAttribute(oid, "x")])
-    assert der.object_identifier(oid.dotted_string) in name.public_bytes()
-    with pytest.raises(ValueError):
-        der.object_identifier("1.40")
-    with pytest.raises(ValueError):
-        der.object_identifier("one.two")
-
-
-def test_reader_rejects_bad_der() -> None:
-    for bad in (b"\x30", b"\x30\x80\x00\x00", b"\x30\x05\x00", b"\x1f\x01\x00", b"\x30\x82\x01"):
-        with pytest.raises(ValueError):
-            der.read_tlv(bad)
-    with pytest.raises(ValueError):
-        der.encode_length(-1)
-
-
 def test_core_imports_no_drawing_or_notebook_modules() -> None:
     code = (
-        "import sys, pkiviz.signature; "
+        "import sys, pkiviz.signature, pkiviz.signature_schemes, pkiviz.tamper, pkiviz.hexdump; "
         "print(sorted(m for m in ('matplotlib', 'IPython', 'ipywidgets', 'networkx') "
         "if m in sys.modules))"
     )
