@@ -12,10 +12,11 @@ builds by hand; it never interprets a certificate.
   certificate, :mod:`pkiviz.anatomy` to reach fields cryptography will not
   show, :mod:`pkiviz.signature` to find the signed bytes.
 * Writing: :func:`encode_length`, :func:`encode_tlv` and the constructors
-  :func:`sequence`, :func:`bit_string`, :func:`octet_string`, :func:`null`
-  and :func:`object_identifier` - enough for a Certificate ``SEQUENCE { tbs,
-  signatureAlgorithm, BIT STRING }`` (RFC 5280 4.1.1) and a DigestInfo
-  (RFC 8017 9.2).
+  :func:`sequence`, :func:`bit_string`, :func:`octet_string`, :func:`null`,
+  :func:`object_identifier` and :func:`generalized_time` - enough for a
+  Certificate ``SEQUENCE { tbs, signatureAlgorithm, BIT STRING }`` (RFC 5280
+  4.1.1), a DigestInfo (RFC 8017 9.2) and an OCSP response re-stamped with
+  a fixed ``producedAt`` (:mod:`pkiviz.revocation.ocsp`).
 
 Only definite, minimal lengths and minimal tag numbers are accepted (X.690
 8.1.2, 10.1), as DER requires. Malformed input raises
@@ -25,6 +26,7 @@ Only definite, minimal lengths and minimal tag numbers are accepted (X.690
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 
 from pkiviz.errors import InputError
 
@@ -58,7 +60,9 @@ BIT_STRING = 0x03
 OCTET_STRING = 0x04
 NULL = 0x05
 OID = 0x06
+GENERALIZED_TIME = 0x18
 SEQUENCE = 0x30
+SET = 0x31
 
 #: Names of OIDs that appear in certificates: extensions (RFC 5280 4.2),
 #: signature and key algorithms (RFC 3279, 4055, 5758, 8410), extended key
@@ -200,6 +204,10 @@ class TLV:
     def content(self, data: bytes) -> bytes:
         """The content octets of this TLV within ``data``."""
         return data[self.content_start : self.end]
+
+    def encoded(self, data: bytes) -> bytes:
+        """The whole TLV - identifier, length and contents - within ``data``."""
+        return data[self.start : self.end]
 
 
 def read_tlv(data: bytes, offset: int = 0, *, end: int | None = None, what: str = "DER") -> TLV:
@@ -426,3 +434,22 @@ def object_identifier(dotted: str) -> bytes:
             arc >>= 7
         body.extend(reversed(chunk))
     return encode_tlv(OID, bytes(body))
+
+
+def generalized_time(when: _dt.datetime) -> bytes:
+    """Encode a GeneralizedTime in UTC, whole seconds (X.690 11.7, RFC 5280 4.1.2.5.2).
+
+    Args:
+        when: an aware datetime; fractions of a second are dropped.
+
+    Returns:
+        The DER encoding, e.g. ``YYYYMMDDHHMMSSZ`` with tag and length.
+
+    Raises:
+        ValueError: for a naive datetime, whose instant is unknown.
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("a GeneralizedTime needs an aware datetime")
+    utc = when.astimezone(_dt.timezone.utc)
+    text = f"{utc.year:04d}{utc:%m%d%H%M%S}Z"
+    return encode_tlv(GENERALIZED_TIME, text.encode("ascii"))

@@ -6,6 +6,8 @@ DER requires, reads back.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from cryptography import x509
 from hypothesis import given
@@ -118,6 +120,29 @@ def test_decode_oid_refuses_a_cut_off_arc() -> None:
     for bad in (b"", bytes.fromhex("551d91")):
         with pytest.raises(InputError, match="malformed OBJECT IDENTIFIER"):
             der.decode_oid(bad)
+
+
+def test_generalized_time() -> None:
+    when = dt.datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    encoded = der.generalized_time(when)
+    assert encoded == b"\x18\x0f" + b"20260304030607Z"  # UTC, whole seconds (RFC 5280 4.1.2.5.2)
+    assert der.read_single(encoded).identifier == der.GENERALIZED_TIME
+
+
+def test_generalized_time_refuses_a_naive_datetime() -> None:
+    aware = dt.datetime(2026, 3, 4, tzinfo=dt.timezone.utc)
+    assert der.generalized_time(aware).endswith(b"20260304000000Z")  # control
+    with pytest.raises(ValueError, match="aware"):
+        der.generalized_time(aware.replace(tzinfo=None))
+
+
+@given(st.binary(max_size=300), st.binary(max_size=300))
+def test_encoded_slices_a_whole_tlv(first: bytes, second: bytes) -> None:
+    parts = (der.octet_string(first), der.bit_string(second))
+    encoded = der.sequence(*parts)
+    kids = der.children(encoded, der.read_single(encoded))
+    assert tuple(k.encoded(encoded) for k in kids) == parts
+    assert der.sequence(*(k.encoded(encoded) for k in kids)) == encoded
 
 
 # --- the reader accepts DER only ------------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from cryptography import x509
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pkiviz import der
 from pkiviz.example import running_example
 from pkiviz.tls import HandshakeParseError, parse_message
 from pkiviz.tls._der import parse_name
@@ -96,9 +98,57 @@ def test_der_name_round_trips():
     assert parse_name(name.public_bytes()) == name
 
 
+def test_der_name_keeps_string_types_so_it_re_encodes_the_same_bytes() -> None:
+    def rdn(oid: str, tag: int, value: bytes) -> bytes:
+        return der.encode_tlv(
+            0x31, der.sequence(der.object_identifier(oid), der.encode_tlv(tag, value))
+        )
+
+    encoded = der.sequence(
+        rdn("2.5.4.10", 0x13, b"Example"),  # PrintableString where cryptography picks UTF8String
+        rdn("2.5.4.3", 0x14, b"Cafe"),  # T61String
+        rdn("2.5.4.3", 0x1E, "Ω".encode("utf-16-be")),  # BMPString
+    )
+    name = parse_name(encoded)
+    assert name.rfc4514_string() == "CN=Ω,CN=Cafe,O=Example"
+    assert name.public_bytes() == encoded
+
+
 def test_bad_der_name_is_a_parse_error():
     with pytest.raises(HandshakeParseError):
         parse_name(b"\x30\x05\x31\x03")
+
+
+def test_non_der_name_is_a_parse_error() -> None:
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "x")]).public_bytes()
+    assert parse_name(name).rfc4514_string() == "CN=x"  # control
+    long_form = b"\x30\x81" + name[1:]  # the same length in a needless long form (X.690 10.1)
+    with pytest.raises(HandshakeParseError, match="non-minimal length"):
+        parse_name(long_form)
+
+
+def _certificate_request(names: list[x509.Name], *, tls13: bool) -> bytes:
+    """A CertificateRequest naming ``names`` (RFC 8446 4.3.2 / 4.2.4, RFC 5246 7.4.4)."""
+    dns = b"".join(len(d).to_bytes(2, "big") + d for d in (n.public_bytes() for n in names))
+    authorities = len(dns).to_bytes(2, "big") + dns
+    if tls13:
+        ext = (47).to_bytes(2, "big") + len(authorities).to_bytes(2, "big") + authorities
+        body = b"\x00" + len(ext).to_bytes(2, "big") + ext
+    else:  # certificate_types {ecdsa_sign}, signature algorithms {ecdsa_secp256r1_sha256}
+        body = b"\x01\x40" + b"\x00\x02\x04\x03" + authorities
+    return b"\x0d" + len(body).to_bytes(3, "big") + body
+
+
+@pytest.mark.parametrize("tls13", [True, False])
+def test_certificate_request_ca_name_with_a_large_first_arc(tls13: bool) -> None:
+    control = x509.Name([x509.NameAttribute(x509.ObjectIdentifier("2.5.4.3"), "Root")])
+    # 2.999: the first subidentifier, 2 * 40 + 999 = 1079, needs two octets (X.690 8.19.4)
+    large = x509.Name([x509.NameAttribute(x509.ObjectIdentifier("2.999.1"), "x")])
+    msg = parse_message(
+        "server", 22, _certificate_request([control, large], tls13=tls13), tls13=tls13
+    )
+    assert isinstance(msg.body, CertificateRequest)
+    assert msg.body.certificate_authorities == ("CN=Root", "2.999.1=x")
 
 
 def test_truncated_message_is_a_parse_error_naming_the_field(mtls13):

@@ -17,9 +17,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
+from pkiviz import der
 from pkiviz.factory import Issued
 from pkiviz.keys import PrivateKey
-from pkiviz.revocation import _der
 
 #: RFC 5280 5.3.1 reason codes by the short names pkiviz uses.
 REASONS: dict[str, x509.ReasonFlags] = {
@@ -149,11 +149,17 @@ def certificate_of(value: Issued | x509.Certificate) -> x509.Certificate:
 
 
 def key_bits(cert: x509.Certificate) -> bytes:
-    """The subjectPublicKey bits of a certificate (what OCSP key hashes cover)."""
+    """The subjectPublicKey bits of a certificate (what OCSP key hashes cover).
+
+    That is the value of the SubjectPublicKeyInfo's BIT STRING (RFC 5280 4.1)
+    without tag, length and unused-bits octet, as an OCSP CertID's
+    issuerKeyHash and a responder's byKey ID hash it (RFC 6960 4.1.1, 4.2.1).
+    """
     spki = cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return _der.spki_key_bits(spki)
+    _algorithm, bits = der.children(spki, der.read_single(spki, what="SubjectPublicKeyInfo"))
+    return bits.content(spki)[1:]
 
 
 def cert_id_hashes(issuer: x509.Certificate, algorithm: str) -> tuple[bytes, bytes]:

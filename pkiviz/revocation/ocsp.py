@@ -23,9 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ObjectIdentifier
 
-from pkiviz import clock
+from pkiviz import clock, der
 from pkiviz.factory import Issued
-from pkiviz.revocation import _der
 from pkiviz.revocation._common import (
     cert_id_hashes,
     certificate_of,
@@ -316,7 +315,7 @@ def build_ocsp_response(
 
 
 def _restamp(
-    der: bytes,
+    data: bytes,
     *,
     produced_at: _dt.datetime,
     signer: Issued,
@@ -324,30 +323,29 @@ def _restamp(
 ) -> bytes:
     """Replace producedAt and the signature of a successful response, keeping the rest."""
     # OCSPResponse ::= SEQUENCE { responseStatus, [0] EXPLICIT ResponseBytes }
-    status, wrapped = _der.children(_der.parse_one(der).content)
-    (response_bytes,) = _der.children(wrapped.content)
-    response_type, octets = _der.children(response_bytes.content)
+    status, wrapped = der.children(data, der.read_single(data))
+    (response_bytes,) = der.children(data, wrapped)
+    response_type, octets = der.children(data, response_bytes)
     # BasicOCSPResponse ::= SEQUENCE { tbsResponseData, signatureAlgorithm,
     #                                  signature BIT STRING, [0] certs OPTIONAL }
-    basic = _der.children(_der.parse_one(octets.content).content)
-    tbs = basic[0]
+    basic_der = octets.content(data)
+    basic = der.children(basic_der, der.read_single(basic_der))
     fields = [
-        _der.generalized_time(produced_at) if part.tag == _der.GENERALIZED_TIME else part.encode()
-        for part in _der.children(tbs.content)
+        der.generalized_time(produced_at)
+        if part.identifier == der.GENERALIZED_TIME
+        else part.encoded(basic_der)
+        for part in der.children(basic_der, basic[0])
     ]
-    new_tbs = _der.encode(_der.SEQUENCE, b"".join(fields))
+    new_tbs = der.sequence(*fields)
     signature = sign(signer.private_key, new_tbs, algorithm)
-    new_basic = _der.encode(
-        _der.SEQUENCE,
-        new_tbs
-        + basic[1].encode()
-        + _der.bit_string(signature)
-        + b"".join(p.encode() for p in basic[3:]),
+    new_basic = der.sequence(
+        new_tbs,
+        basic[1].encoded(basic_der),
+        der.bit_string(signature),
+        *(p.encoded(basic_der) for p in basic[3:]),
     )
-    new_bytes = _der.encode(
-        _der.SEQUENCE, response_type.encode() + _der.encode(_der.OCTET_STRING, new_basic)
-    )
-    return _der.encode(_der.SEQUENCE, status.encode() + _der.encode(wrapped.tag, new_bytes))
+    new_bytes = der.sequence(response_type.encoded(data), der.octet_string(new_basic))
+    return der.sequence(status.encoded(data), der.encode_tlv(wrapped.identifier, new_bytes))
 
 
 __all__ = [
