@@ -26,7 +26,7 @@ import secrets
 import socket
 import threading
 import types
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -299,6 +299,10 @@ class DomainCheck:
 
     def __str__(self) -> str:
         return f"{self.outcome}: {self.message}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Show the text rendering as a notebook's plain-text output."""
+        printer.text(str(self))
 
     def _repr_html_(self) -> str:
         return html_table(

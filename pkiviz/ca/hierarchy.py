@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -203,6 +205,10 @@ class Ceremony:
     def __str__(self) -> str:
         return "\n".join(f"{k}: {v}" for k, v in self._rows())
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Show the text rendering as a notebook's plain-text output."""
+        printer.text(str(self))
+
     def _repr_html_(self) -> str:
         return html_table("Key ceremony", self._rows())
 
@@ -294,6 +300,48 @@ class CompromiseStory:
     def crl(self) -> BuiltCrl:
         """The root's CRL from the second ceremony, listing the compromised intermediate."""
         return self.second.crl
+
+    @property
+    def issuing_crls(self) -> tuple[BuiltCrl, BuiltCrl]:
+        """The intermediates' own CRLs, listing no leaf: CA A's current one, CA B's last one.
+
+        CA A signs its CRL at the revocation ceremony's time; CA B's last CRL
+        was signed a day before its key was compromised. A checker that wants
+        a CRL from every CA on the path (``openssl verify -crl_check_all``)
+        needs these besides the root's.
+        """
+        entry = self.crl.entry_for(self.compromised_ca)
+        compromised_at = entry.revoked_at if entry is not None else self.second.at
+        return (
+            build_crl(self.good_ca, this_update=self.second.at),
+            build_crl(self.compromised_ca, this_update=compromised_at - _dt.timedelta(days=1)),
+        )
+
+    def write_to(self, directory: str | os.PathLike[str]) -> tuple[Path, ...]:
+        """Write the story as PEM files for real tools (no private keys).
+
+        Files: ``root.pem``, ``ca-a.pem``, ``ca-b.pem`` (the compromised one),
+        ``login.pem`` (under CA A), ``shop.pem`` (under CA B), ``root-crl.pem``,
+        ``ca-a-crl.pem`` and ``ca-b-crl.pem``.
+
+        Args:
+            directory: an existing directory.
+
+        Returns:
+            The paths written, in that order.
+        """
+        crl_a, crl_b = self.issuing_crls
+        blobs = {
+            "root.pem": self.root.pem,
+            "ca-a.pem": self.good_ca.pem,
+            "ca-b.pem": self.compromised_ca.pem,
+            "login.pem": self.good_leaf.pem,
+            "shop.pem": self.bad_leaf.pem,
+            "root-crl.pem": self.crl.pem,
+            "ca-a-crl.pem": crl_a.pem,
+            "ca-b-crl.pem": crl_b.pem,
+        }
+        return tuple(blob.write_to_path(Path(directory) / name) for name, blob in blobs.items())
 
     def __str__(self) -> str:
         return "\n".join(
