@@ -3,15 +3,25 @@
 Prints the TLS version, cipher, the server's chain, pkiviz's validation report,
 the handshake messages, the server's handshake signature verified
 independently, and whether (and from which CAs) a client certificate was
-requested. ``--json`` prints one JSON object with at least these keys:
-``tls_version``, ``cipher``, ``chain``, ``validation``, ``handshake`` (list of
+requested. With ``--cert FILE --key FILE`` it presents that client certificate
+if asked and reports whether the server accepted it, including a TLS 1.3
+rejection that arrives as an alert after the handshake (the probe reads for
+``--wait`` seconds after the handshake to catch it).
+
+``--json`` prints one JSON object with at least these keys: ``tls_version``,
+``cipher``, ``chain``, ``validation``, ``handshake`` (list of
 ``{"from", "type", ...}``), ``server_signature`` (``message``, ``scheme``,
 ``verified``, ...), ``client_certificate_requested``,
-``acceptable_client_ca_names``, ``requested_signature_algorithms``.
+``acceptable_client_ca_names`` (RFC 4514), ``requested_signature_algorithms``,
+``client_certificate_offered`` (subject or null), ``client_certificate_sent``,
+``client_certificate_accepted`` (true, false, or null if none was sent) and
+``server_alert`` (``level``, ``description``, ``code``, ``after_handshake``;
+or null).
 
-Exit status: 0 handshake completed, server signature verified and chain valid;
-1 something failed (the report says what); 2 the server could not be reached
-or does not speak TLS.
+Exit status: 0 handshake completed, server signature verified and chain valid
+(and the client certificate, if sent, accepted); 1 something failed (the
+report says what); 2 the server could not be reached or does not speak TLS,
+or a file given is unusable.
 """
 
 from __future__ import annotations
@@ -39,6 +49,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--timeout", type=float, default=5.0, metavar="S", help="seconds per step (default 5)"
     )
+    parser.add_argument(
+        "--cert", metavar="FILE", help="client certificate (PEM, leaf first) to present if asked"
+    )
+    parser.add_argument("--key", metavar="FILE", help="the client certificate's private key (PEM)")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.3,
+        metavar="S",
+        help="seconds to read after the handshake for a late alert (default 0.3)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -48,7 +69,16 @@ def run(args: argparse.Namespace) -> int:
     from pkiviz.tls.probe import parse_target, probe
 
     host, port = parse_target(args.target)
-    result = probe(host, port, servername=args.servername, trust=args.trust, timeout=args.timeout)
+    result = probe(
+        host,
+        port,
+        servername=args.servername,
+        trust=args.trust,
+        timeout=args.timeout,
+        cert=args.cert,
+        key=args.key,
+        wait=args.wait,
+    )
     if args.json:
         print(json.dumps(result.to_json_dict(), indent=2))
     else:

@@ -10,7 +10,15 @@ one whose chain would fail; pkiviz then judges for itself:
   (:mod:`pkiviz.tls.signatures`): TLS 1.3 CertificateVerify or TLS 1.2
   ServerKeyExchange;
 * whether the server asked for a client certificate, from which CAs, with
-  which signature algorithms (the CertificateRequest).
+  which signature algorithms (the CertificateRequest);
+* with a client certificate (``cert=``/``key=``, ``--cert``/``--key``),
+  whether the server accepted it. In TLS 1.2 a rejection fails the handshake;
+  in TLS 1.3 the client's handshake completes first and the server's verdict
+  (an alert such as 116 certificate_required or 48 unknown_ca) arrives
+  afterwards, so the probe reads once more, for ``wait`` seconds, after the
+  handshake. "Accepted" means at the TLS layer: no alert came within that
+  time (an application may still refuse the request later, e.g. nginx's
+  ``400 No required SSL certificate was sent``).
 
 Connection problems (unresolvable name, refused, timeout, not TLS) raise
 :class:`~pkiviz.errors.InputError` with one line, after at most about
@@ -36,6 +44,7 @@ from cryptography.hazmat.primitives import serialization
 from pkiviz.errors import InputError
 from pkiviz.tls import live
 from pkiviz.tls.handshake import Handshake
+from pkiviz.tls.messages import Alert, Certificate
 from pkiviz.tls.signatures import SignatureCheck, verify_server_signature
 
 if TYPE_CHECKING:
@@ -59,6 +68,9 @@ class ProbeResult:
         server_signature: the independently verified server signature, ``None``
             if the server signed nothing (e.g. the handshake failed first).
         at: when the probe ran (wall clock; the validation time).
+        offered_certificate: the subject (RFC 4514) of the client certificate
+            the probe had ready to present, ``None`` if it had none.
+        wait: seconds the probe waited after the handshake for a late alert.
     """
 
     host: str
@@ -70,6 +82,8 @@ class ProbeResult:
     validation_note: str | None
     server_signature: SignatureCheck | None
     at: _dt.datetime
+    offered_certificate: str | None = None
+    wait: float = 0.3
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
@@ -104,6 +118,40 @@ class ProbeResult:
         return req.signature_algorithms if req is not None else ()
 
     @property
+    def client_certificate_sent(self) -> bool:
+        """Whether the probe sent a (non-empty) client certificate."""
+        msg = self.handshake.find("Certificate", "client")
+        return msg is not None and isinstance(msg.body, Certificate) and bool(msg.body.certificates)
+
+    @property
+    def server_alert(self) -> Alert | None:
+        """The fatal alert the server sent, if any (during or after the handshake)."""
+        for m in self.handshake.alerts:
+            if m.sender == "server" and isinstance(m.body, Alert) and m.body.level == "fatal":
+                return m.body
+        return None
+
+    @property
+    def alert_after_handshake(self) -> bool:
+        """Whether the server's fatal alert came after the client's handshake (TLS 1.3)."""
+        return self.server_alert is not None and self.handshake.completed
+
+    @property
+    def client_certificate_accepted(self) -> bool | None:
+        """Whether the server accepted the client certificate the probe sent.
+
+        ``None`` if none was sent (not requested, or none given); ``False`` if
+        the handshake failed or the server sent a fatal alert (in TLS 1.3,
+        after the handshake); ``True`` if no alert came within :attr:`wait`
+        seconds after the handshake.
+        """
+        if not self.client_certificate_sent:
+            return None
+        return (
+            self.handshake.completed and self.handshake.error is None and self.server_alert is None
+        )
+
+    @property
     def ok(self) -> bool:
         """Handshake completed, server signature verified, and the chain valid (if judged)."""
         return (
@@ -136,8 +184,47 @@ class ProbeResult:
             "acceptable_client_ca_names": list(self.acceptable_client_ca_names),
             "requested_signature_algorithms": list(self.requested_signature_algorithms),
             "requested_certificate_types": list(req.certificate_types) if req else [],
+            "client_certificate_offered": self.offered_certificate,
+            "client_certificate_sent": self.client_certificate_sent,
+            "client_certificate_accepted": self.client_certificate_accepted,
+            "server_alert": self._alert_json(),
             "at": self.at.isoformat(),
         }
+
+    def _alert_json(self) -> dict[str, Any] | None:
+        alert = self.server_alert
+        if alert is None:
+            return None
+        return {
+            "level": alert.level,
+            "description": alert.description,
+            "code": alert.code,
+            "after_handshake": self.alert_after_handshake,
+        }
+
+    def _client_lines(self) -> list[str]:
+        lines = []
+        if self.client_certificate_requested:
+            cas = "; ".join(self.acceptable_client_ca_names) or "any CA (no names sent)"
+            lines.append(f"  client certificate requested; acceptable CAs: {cas}")
+            lines.append(
+                f"    signature algorithms: {', '.join(self.requested_signature_algorithms)}"
+            )
+        else:
+            lines.append("  no client certificate requested")
+        alert = self.server_alert
+        when = "after the handshake" if self.alert_after_handshake else "during the handshake"
+        verdict = f"server sent {alert.summary()} {when}" if alert is not None else None
+        if self.client_certificate_sent:
+            status = {True: "ACCEPTED", False: "REJECTED"}[bool(self.client_certificate_accepted)]
+            reason = verdict or self.handshake.error or f"no alert within {self.wait:g} s"
+            lines.append(f"  client certificate {self.offered_certificate}: {status} ({reason})")
+        elif self.offered_certificate is not None:
+            lines.append(f"  client certificate {self.offered_certificate}: not sent (not asked)")
+        elif self.client_certificate_requested:
+            outcome = verdict or f"the server went on without one (no alert within {self.wait:g} s)"
+            lines.append(f"  no client certificate sent: {outcome}")
+        return lines
 
     def text(self) -> str:
         """A human-readable report."""
@@ -159,14 +246,7 @@ class ProbeResult:
             lines += ["  " + line for line in self.server_signature.text().splitlines()]
         else:
             lines.append("  server signature: none captured")
-        if self.client_certificate_requested:
-            cas = "; ".join(self.acceptable_client_ca_names) or "any CA (no names sent)"
-            lines.append(f"  client certificate requested; acceptable CAs: {cas}")
-            lines.append(
-                f"    signature algorithms: {', '.join(self.requested_signature_algorithms)}"
-            )
-        else:
-            lines.append("  no client certificate requested")
+        lines += self._client_lines()
         lines.append("  handshake:")
         lines += ["    " + line for line in self.handshake.text().splitlines()[1:]]
         return "\n".join(lines)
@@ -264,6 +344,9 @@ def probe(
     trust: Sequence[str | os.PathLike[str]] = (),
     timeout: float = 5.0,
     at: _dt.datetime | None = None,
+    cert: str | os.PathLike[str] | None = None,
+    key: str | os.PathLike[str] | None = None,
+    wait: float = _LINGER,
 ) -> ProbeResult:
     """Handshake with ``host:port``, capture it, and judge the server.
 
@@ -274,18 +357,26 @@ def probe(
         trust: PEM/DER files of trust anchors; default the system bundle.
         timeout: seconds for connecting and for each read.
         at: validation time (default: now).
+        cert: a PEM client certificate (chain) to present if the server asks.
+        key: its PEM private key (default: read from ``cert``).
+        wait: seconds to read after the handshake, for tickets or the
+            server's late verdict on a client certificate (TLS 1.3).
 
     Returns:
         The result, even if the handshake failed after the server answered.
 
     Raises:
-        InputError: bad trust file, unresolvable host, refused or timed-out
-            connection, or a peer that does not speak TLS.
+        InputError: bad trust, certificate or key file, unresolvable host,
+            refused or timed-out connection, or a peer that does not speak TLS.
     """
     from pkiviz.load import load_certificates
 
     if timeout <= 0:
         raise InputError(f"timeout must be positive, not {timeout}")
+    if wait < 0:
+        raise InputError(f"wait must not be negative, not {wait}")
+    if key is not None and cert is None:
+        raise InputError("a client key (--key) needs a client certificate (--cert)")
     anchors: list[x509.Certificate] = []
     for path in trust:
         anchors += load_certificates(path)
@@ -296,10 +387,11 @@ def probe(
     sni = servername if servername is not None else (None if _is_ip(host) else host)
     when = at if at is not None else live.now()
     ctx = live.client_context(None)
+    offered = _load_client_certificate(ctx, cert, key) if cert is not None else None
     try:
         handshake = live.connect(
             ctx, host, port, server_hostname=sni or "", timeout=timeout, request=b"",
-            linger=_LINGER,
+            linger=wait or None,
         )  # fmt: skip
     except socket.gaierror as exc:
         raise InputError(f"{host}: cannot resolve ({exc.strerror})") from None
@@ -327,4 +419,24 @@ def probe(
         validation_note=note,
         server_signature=verify_server_signature(handshake),
         at=when,
+        offered_certificate=offered,
+        wait=wait,
     )
+
+
+def _load_client_certificate(
+    ctx: ssl.SSLContext, cert: str | os.PathLike[str], key: str | os.PathLike[str] | None
+) -> str:
+    """Load a client certificate and key into ``ctx``; return the leaf's subject."""
+    from pkiviz.load import load_certificates
+
+    leaf = load_certificates(cert)[0]
+    try:
+        ctx.load_cert_chain(cert, key)
+    except FileNotFoundError as exc:
+        raise InputError(f"{exc.filename}: no such file") from None
+    except (ssl.SSLError, OSError) as exc:
+        what = f"{cert}" + (f" / {key}" if key is not None else "")
+        reason = getattr(exc, "reason", None) or str(exc)
+        raise InputError(f"{what}: cannot use as a client certificate and key ({reason})") from None
+    return leaf.subject.rfc4514_string()

@@ -1,0 +1,326 @@
+"""Four local HTTPS servers that differ only in what they ask of the client.
+
+Used to show, with the real ``curl -v`` and ``openssl s_client``, how to tell
+from outside whether a server wants a client certificate
+(:mod:`pkiviz.tls.detect`):
+
+================  =================================================================
+``https``         plain HTTPS (Python's ssl): no CertificateRequest at all
+``mtls-unnamed``  mTLS required (Python's ssl): a CertificateRequest naming no CAs,
+                  because Python's ssl module has no way to name them
+``mtls-named``    mTLS required (pyOpenSSL): the CertificateRequest names the
+                  client-authentication root, as ``openssl s_server -Verify 1
+                  -CAfile client-root.pem`` or nginx do
+``optional``      a certificate requested but optional (pyOpenSSL, names the CA);
+                  without one the handshake succeeds and the server answers
+                  ``HTTP/1.1 400 Bad Request`` with "No required SSL certificate
+                  was sent", as nginx does with ``ssl_verify_client optional``
+================  =================================================================
+
+:class:`OpenSSLServer` is the pyOpenSSL server (pyOpenSSL can call
+``SSL_CTX_add_client_CA``; Python's ssl cannot). Like
+:class:`pkiviz.tls.live.Server` it serves one connection at a time from a
+daemon thread named ``pkiviz-tls-...``, bounds every socket operation with a
+timeout, and half-closes and drains before closing so that its alert is not
+lost to a TCP reset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal, Protocol
+
+from OpenSSL import SSL
+
+from pkiviz.example import RunningExample
+from pkiviz.factory import Issued
+from pkiviz.tls import _listener
+from pkiviz.tls.live import HTTP_RESPONSE, Server, Version, server_context
+
+Kind = Literal["https", "mtls-unnamed", "mtls-named", "optional"]
+
+#: The servers, in the order the book shows them, with a one-line description.
+KINDS: dict[Kind, str] = {
+    "https": "plain HTTPS",
+    "mtls-unnamed": "mTLS required, no CA names (Python's ssl)",
+    "mtls-named": "mTLS required, names its CA (pyOpenSSL)",
+    "optional": "certificate optional, HTTP 400 without (like nginx)",
+}
+
+#: What nginx answers a request that came without a client certificate when
+#: ``ssl_verify_client optional`` is set and the application insists on one.
+NO_CERT_BODY = (
+    b"<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n"
+    b"<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
+    b"<center>No required SSL certificate was sent</center>\r\n</body>\r\n</html>\r\n"
+)
+NO_CERT_RESPONSE = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
+    b"Content-Length: " + str(len(NO_CERT_BODY)).encode() + b"\r\n"
+    b"Connection: close\r\n\r\n" + NO_CERT_BODY
+)
+_VERSIONS = {"1.2": SSL.TLS1_2_VERSION, "1.3": SSL.TLS1_3_VERSION}
+_MAX_READ = 1 << 16
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What :class:`OpenSSLServer` saw on one connection.
+
+    Attributes:
+        completed: whether its handshake completed.
+        error: OpenSSL's reason if it failed (e.g. ``"peer did not return a certificate"``).
+        client_certificate: the client certificate's subject (RFC 4514), if one was sent.
+        status: the HTTP status it answered with, ``None`` if it answered nothing.
+    """
+
+    completed: bool
+    error: str | None
+    client_certificate: str | None
+    status: int | None
+
+
+class OpenSSLServer:
+    """An HTTPS server on 127.0.0.1 built on pyOpenSSL, which can name acceptable client CAs.
+
+    Args:
+        server: the server's certificate (its intermediates are sent too).
+        client_ca: the CA client certificates must chain to; ``None``: no mTLS.
+        name_cas: put ``client_ca``'s name in the CertificateRequest.
+        require_client_cert: fail the handshake without a client certificate;
+            ``False`` asks optionally and answers HTTP 400 without one.
+        version: pin ``"1.2"`` or ``"1.3"``; ``None`` allows both.
+        timeout: seconds allowed for each socket operation.
+    """
+
+    def __init__(
+        self,
+        server: Issued,
+        *,
+        client_ca: Issued | None = None,
+        name_cas: bool = True,
+        require_client_cert: bool = True,
+        version: Version | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.timeout = timeout
+        self.require_client_cert = require_client_cert
+        self._context = _context(server, client_ca, name_cas, require_client_cert, version)
+        self._listener: _listener.Listener | None = None
+        self._thread: threading.Thread | None = None
+        self._cond = threading.Condition()
+        self._outcomes: list[Outcome] = []
+        self._errors: list[BaseException] = []
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """``(host, port)``."""
+        if self._listener is None:
+            raise RuntimeError("the server is not running; use it as a context manager")
+        return self._listener.address
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return self.address[1]
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """One outcome per connection served so far."""
+        with self._cond:
+            return tuple(self._outcomes)
+
+    def wait(self, count: int = 1, timeout: float | None = None) -> tuple[Outcome, ...]:
+        """Block until ``count`` connections have been served.
+
+        Raises:
+            TimeoutError: fewer were served in time.
+            RuntimeError: the server thread hit an unexpected error.
+        """
+        limit = self.timeout + 5 if timeout is None else timeout
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._outcomes) >= count or self._errors, limit)
+            if self._errors:
+                raise RuntimeError(f"server thread failed: {self._errors[0]!r}")
+            if len(self._outcomes) < count:
+                raise TimeoutError(f"{len(self._outcomes)} of {count} connections in {limit} s")
+            return tuple(self._outcomes[:count])
+
+    def __enter__(self) -> OpenSSLServer:
+        self._listener = _listener.Listener()
+        self._thread = threading.Thread(
+            target=self._serve, name="pkiviz-tls-openssl-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop serving, join the thread, close the listening socket."""
+        if self._listener is not None:
+            self._listener.wake()
+        if self._thread is not None:
+            self._thread.join(self.timeout + 5)
+            self._thread = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def _serve(self) -> None:
+        assert self._listener is not None
+        while True:
+            conn = self._listener.accept()
+            if conn is None:
+                break
+            try:
+                outcome = self._handle(conn)
+            except BaseException as exc:  # report, never kill the thread silently
+                with self._cond:
+                    self._errors.append(exc)
+                    self._cond.notify_all()
+                continue
+            with self._cond:
+                self._outcomes.append(outcome)
+                self._cond.notify_all()
+
+    def _handle(self, conn: socket.socket) -> Outcome:
+        _bound(conn, self.timeout)
+        tls = SSL.Connection(self._context, conn)
+        tls.set_accept_state()
+        completed, error, subject, status = False, None, None, None
+        try:
+            tls.do_handshake()
+            completed = True
+            peer = tls.get_peer_certificate(as_cryptography=True)
+            subject = peer.subject.rfc4514_string() if peer is not None else None
+            request = tls.recv(_MAX_READ)
+            if request:
+                missing = peer is None and not self.require_client_cert
+                tls.sendall(NO_CERT_RESPONSE if missing else HTTP_RESPONSE)
+                status = 400 if missing else 200
+            tls.shutdown()
+        except SSL.WantReadError:
+            error = "timed out"
+        except (SSL.Error, OSError) as exc:
+            error = _reason(exc)
+        finally:
+            _drain(conn, min(self.timeout, 1.0))
+            conn.close()
+        return Outcome(completed, error, subject, status)
+
+
+def _context(
+    server: Issued,
+    client_ca: Issued | None,
+    name_cas: bool,
+    require: bool,
+    version: Version | None,
+) -> SSL.Context:
+    ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+    if version is not None:
+        if version not in _VERSIONS:
+            raise ValueError(f"version must be '1.2' or '1.3', not {version!r}")
+        ctx.set_min_proto_version(_VERSIONS[version])
+        ctx.set_max_proto_version(_VERSIONS[version])
+    ctx.use_certificate(server.certificate)
+    ctx.use_privatekey(server.private_key)
+    for issuer in server.intermediates:
+        ctx.add_extra_chain_cert(issuer.certificate)
+    if client_ca is not None:
+        with client_ca.pem.tempfile() as path:
+            ctx.load_verify_locations(str(path))
+        if name_cas:
+            ctx.add_client_ca(client_ca.certificate)
+        mode = SSL.VERIFY_PEER | (SSL.VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
+        ctx.set_verify(mode)
+    return ctx
+
+
+def _bound(sock: socket.socket, timeout: float) -> None:
+    """Blocking socket whose reads and writes give up after ``timeout`` (SO_RCVTIMEO).
+
+    pyOpenSSL does its own I/O on the file descriptor, so a Python-level
+    ``settimeout`` (which makes the descriptor non-blocking) would turn every
+    read into a WantReadError; a kernel timeout keeps it blocking but bounded.
+    """
+    sock.setblocking(True)
+    seconds = int(timeout)
+    tv = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, SSL.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        entry = exc.args[0][0]
+        return str(entry[-1]) if isinstance(entry, tuple) else str(entry)
+    return str(exc) or type(exc).__name__
+
+
+def _drain(sock: socket.socket, timeout: float) -> None:
+    """Half-close, then read until the peer closes, so the alert is not lost to a reset."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(timeout)
+        while sock.recv(_MAX_READ):
+            pass
+    except OSError:
+        pass
+
+
+class Running(Protocol):
+    """A running detection server: what the tools need to reach it."""
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        ...
+
+
+@contextmanager
+def detection_server(
+    kind: Kind,
+    example: RunningExample,
+    *,
+    version: Version | None = None,
+    timeout: float = 5.0,
+) -> Iterator[Running]:
+    """Start one of the :data:`KINDS` serving ``login.example.com`` on 127.0.0.1.
+
+    Args:
+        kind: which server.
+        example: the certificates (server chain; client-authentication root).
+        version: pin ``"1.2"`` or ``"1.3"``; ``None`` allows both.
+        timeout: seconds per socket operation.
+
+    Yields:
+        The running server (``.port``); it is stopped when the block ends.
+
+    Raises:
+        ValueError: an unknown kind.
+    """
+    if kind == "https":
+        with Server(server_context(example.server, version=version), timeout=timeout) as srv:
+            yield srv
+    elif kind == "mtls-unnamed":
+        ctx = server_context(example.server, version=version, client_ca=example.client_root)
+        with Server(ctx, timeout=timeout) as srv:
+            yield srv
+    elif kind in ("mtls-named", "optional"):
+        with OpenSSLServer(
+            example.server,
+            client_ca=example.client_root,
+            require_client_cert=kind == "mtls-named",
+            version=version,
+            timeout=timeout,
+        ) as osrv:
+            yield osrv
+    else:
+        raise ValueError(f"unknown server kind {kind!r}; choose from {list(KINDS)}")
