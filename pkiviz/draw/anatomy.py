@@ -16,6 +16,7 @@ import dataclasses
 from typing import Any, Literal
 
 from pkiviz.anatomy import Anatomy, anatomy, iso_utc
+from pkiviz.draw._notebook import enable_display
 
 RowKind = Literal["field", "key", "extension", "signature"]
 
@@ -151,6 +152,8 @@ def draw_anatomy(cert: object, ax: Any = None) -> Any:
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
+
+    enable_display()
 
     a = cert if isinstance(cert, Anatomy) else anatomy(cert)
     rows = figure_rows(a)

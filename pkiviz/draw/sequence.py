@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pkiviz.draw._notebook import enable_display
 from pkiviz.tls.handshake import Handshake
 from pkiviz.tls.messages import Alert
 from pkiviz.tls.signatures import SignatureCheck, verify_all
@@ -187,6 +188,8 @@ def draw_handshake(
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+
+    enable_display()
 
     steps = sequence_steps(
         handshake, checks=checks, show_change_cipher_spec=show_change_cipher_spec
