@@ -205,3 +205,19 @@ def test_corrupted_messages_never_raise_anything_but_parse_error(mtls13, data):
 def test_handshake_from_records_rejects_garbage_with_parse_error():
     with pytest.raises(HandshakeParseError):
         handshake_from_records([("client", 22, b"\x01\x00\x00\x05abc", None)], perspective="wire")
+
+
+def test_client_key_exchange_rsa_and_ecdhe_layouts() -> None:
+    from pkiviz.tls.messages import parse_message
+
+    rsa_body = b"\x01\x00" + bytes(range(256))  # 2-byte length: RSA key transport
+    rsa = parse_message(
+        "client", 22, b"\x10" + len(rsa_body).to_bytes(3, "big") + rsa_body, tls13=False
+    )
+    assert rsa.body.kind == "rsa-or-dhe" and len(rsa.body.public) == 256
+    # Control: an ECDHE point keeps its 1-byte length.
+    ec_body = b"\x41" + b"\x04" + bytes(64)
+    ecdhe = parse_message(
+        "client", 22, b"\x10" + len(ec_body).to_bytes(3, "big") + ec_body, tls13=False
+    )
+    assert ecdhe.body.kind == "ecdhe" and len(ecdhe.body.public) == 65

@@ -173,13 +173,28 @@ class ServerKeyExchange:
 
 @dataclasses.dataclass(frozen=True)
 class ClientKeyExchange:
-    """RFC 8422 5.7 ClientKeyExchange: the client's ephemeral public value (TLS 1.2)."""
+    """TLS 1.2 ClientKeyExchange: what the client contributes to the key exchange.
+
+    Its wire format depends on the negotiated suite, which a single message
+    does not name: ECDHE sends the client's public point with a 1-byte
+    length (RFC 8422 5.7); RSA key transport sends the premaster secret
+    encrypted to the server's key with a 2-byte length (RFC 5246 7.4.7.1),
+    and so does finite-field DHE (7.4.7.2). The parser takes the reading
+    whose length prefix covers the body exactly.
+
+    Attributes:
+        public: the public value or the encrypted premaster secret.
+        kind: ``"ecdhe"`` or ``"rsa-or-dhe"``.
+    """
 
     public: bytes
+    kind: str = "ecdhe"
 
     def summary(self) -> str:
         """One line for a table."""
-        return f"{len(self.public)}-byte public value"
+        if self.kind == "ecdhe":
+            return f"{len(self.public)}-byte public value"
+        return f"{len(self.public)}-byte encrypted premaster secret or DH value"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -548,7 +563,12 @@ def _signed_params(r: Reader, group: str, public: bytes, params: bytes) -> Serve
 
 
 def _client_key_exchange(r: Reader, tls13: bool) -> ClientKeyExchange:
-    return ClientKeyExchange(r.vector(1, "ecdh_Yc", minimum=1))
+    body = r.rest()
+    if body and body[0] == len(body) - 1:
+        return ClientKeyExchange(body[1:], "ecdhe")
+    if len(body) >= 3 and int.from_bytes(body[:2], "big") == len(body) - 2:
+        return ClientKeyExchange(body[2:], "rsa-or-dhe")
+    return ClientKeyExchange(Reader(body, r.what).vector(1, "ecdh_Yc", minimum=1))
 
 
 def _new_session_ticket(r: Reader, tls13: bool) -> NewSessionTicket:
