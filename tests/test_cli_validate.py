@@ -11,7 +11,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from pkiviz import cli
+from pkiviz.clock import BOOK_CLOCK
 from pkiviz.example import running_example
+from pkiviz.factory import CA
+from pkiviz.revocation import build_crl, build_ocsp_response
+from pkiviz.revocation.responder import Responder
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +121,7 @@ def test_crl_revokes(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
                 .build()
             )
         path = tmp_path / f"crl-{len(serials)}.pem"
-        signed = builder.sign(issuer.private_key, hashes.SHA256())  # type: ignore[arg-type]
+        signed = builder.sign(issuer.private_key, hashes.SHA256())
         path.write_bytes(signed.public_bytes(serialization.Encoding.PEM))
         return path
 
@@ -151,6 +155,9 @@ def test_default_trust_store_is_named(files: Path, capsys: pytest.CaptureFixture
         (["{leaf}", "--host", "a.example", "--ip", "10.0.0.1"], "not allowed with"),
         (["{missing}"], "missing.pem"),
         (["{leaf}", "--trust", "{root}", "--crl", "{leaf}"], "CRL"),
+        (["{leaf}", "--trust", "{root}", "--ocsp-response", "{missing}"], "--ocsp-response"),
+        (["{leaf}", "--trust", "{root}", "--ocsp-response", "{empty}"], "is empty"),
+        (["{leaf}", "--trust", "{root}", "--revocation", "lenient"], "invalid choice"),
     ],
 )
 def test_bad_input_exits_2(
@@ -197,3 +204,82 @@ def test_good_input_beside_each_bad_one(files: Path, capsys: pytest.CaptureFixtu
         capsys, str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--ip", "192.0.2.1"
     )
     assert status == 1 and err == ""
+
+
+# -- revocation: OCSP response files, fetching, the policy ----------------------
+
+
+def _revocation_rows(out: str) -> list[dict[str, object]]:
+    return [c for c in json.loads(out)["checks"] if c["check"] == "revocation"]
+
+
+def test_ocsp_response_files(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = running_example()
+    at = dt.datetime(2026, 2, 27, tzinfo=dt.timezone.utc)
+    impostor = CA.root("cli impostor", subject=example.intermediate.spec.subject)
+    responses = {
+        "good": build_ocsp_response(example.intermediate, example.server),
+        "revoked": build_ocsp_response(
+            example.intermediate, example.server, status="revoked", revoked_at=at
+        ),
+        "forged": build_ocsp_response(example.intermediate, example.server, responder=impostor),
+    }
+    for name, response in responses.items():
+        (tmp_path / f"{name}.der").write_bytes(response.der)
+    (tmp_path / "junk.der").write_bytes(b"<html>not an OCSP response</html>")
+    base = [str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--json"]
+    expected = {
+        "good": (0, "pass", "good: the response signed by"),
+        "revoked": (1, "fail", "REVOKED on 2026-02-27"),
+        "forged": (1, "fail", "does not verify with the public key"),
+        "junk": (1, "fail", "not a DER OCSPResponse"),
+    }
+    for name, (code, state, text) in expected.items():
+        status, out, err = run(capsys, *base, "--ocsp-response", str(tmp_path / f"{name}.der"))
+        leaf = _revocation_rows(out)[0]
+        assert (status, leaf["status"], err) == (code, state, ""), name
+        assert text in str(leaf["message"]), leaf
+
+
+def test_fetch_revocation_from_the_responder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = running_example()
+    (tmp_path / "root.pem").write_bytes(example.root.pem.bytes())
+    (tmp_path / "root.crl").write_bytes(build_crl(example.root).der)
+    with Responder(example.intermediate, at=BOOK_CLOCK) as served:
+        leaf = served.issue_server("cli-fetch.example.com")
+        (tmp_path / "chain.pem").write_bytes(leaf.pem.bytes() + example.intermediate.pem.bytes())
+        base = [str(tmp_path / "chain.pem"), "--trust", str(tmp_path / "root.pem"), "--json"]
+        status, out, _ = run(capsys, *base)  # control: without the flag nothing is asked
+        assert status == 0 and served.requests == 0
+        assert _revocation_rows(out)[0]["status"] == "skipped"
+        status, out, _ = run(capsys, *base, "--fetch-revocation")
+        assert status == 0 and served.requests == 1
+        assert "[OCSP from http://127.0.0.1:" in str(_revocation_rows(out)[0]["message"])
+        served.revoke(leaf, at=BOOK_CLOCK - dt.timedelta(days=1), reason="key_compromise")
+        status, out, _ = run(capsys, *base, "--fetch-revocation")
+        assert status == 1
+        assert str(_revocation_rows(out)[0]["message"]).startswith("REVOKED on 2026-02-28")
+        served.behaviour = "http_error"
+        status, out, _ = run(capsys, *base, "--fetch-revocation")
+        assert status == 0  # soft-fail: the revocation goes unseen
+        assert "Soft-fail (revocation_policy='soft')" in str(_revocation_rows(out)[0]["message"])
+        hard = [*base, "--fetch-revocation", "--revocation", "hard"]
+        status, out, _ = run(capsys, *hard, "--crl", str(tmp_path / "root.crl"))
+        assert status == 1
+        assert "Hard-fail (revocation_policy='hard')" in str(_revocation_rows(out)[0]["message"])
+        served.behaviour = "ok"  # control: hard-fail with an answer for every certificate
+        good = served.issue_server("cli-fetch-good.example.com")
+        (tmp_path / "good.pem").write_bytes(good.pem.bytes() + example.intermediate.pem.bytes())
+        status, out, _ = run(
+            capsys,
+            str(tmp_path / "good.pem"),
+            *base[1:],
+            *hard[len(base) :],
+            "--crl",
+            str(tmp_path / "root.crl"),
+        )
+        assert status == 0, out

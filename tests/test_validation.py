@@ -231,6 +231,18 @@ def test_wildcard_over_a_public_suffix_matches_nothing() -> None:
     assert server(leaf, peer_name="example.com", profile="rfc5280").valid
 
 
+@pytest.mark.parametrize(
+    ("suffix", "public"),
+    [("co.uk", True), ("s3.amazonaws.com", True), ("example.co.uk", False), ("www.ck", False)],
+)
+def test_wildcard_over_a_multi_label_public_suffix(suffix: str, public: bool) -> None:
+    # The list ships with the publicsuffixlist package, so this holds on any machine;
+    # the private section (s3.amazonaws.com) and exception rules (!www.ck) count too.
+    leaf = leaf_with(label=f"wild {suffix}", subject=f"CN=*.{suffix}", dns_names=(f"*.{suffix}",))
+    report = server(leaf, peer_name=f"host.{suffix}")
+    assert report.valid is not public, report.text()
+
+
 def test_ip_address_needs_an_ip_san() -> None:
     as_dns = leaf_with(label="ip dns", subject="CN=192.0.2.7", dns_names=("192.0.2.7",))
     assert "hostname" in {c.check for c in server(as_dns, peer_name="192.0.2.7").failed}
@@ -287,9 +299,9 @@ def test_no_crl_and_ocsp_are_reported_honestly() -> None:
     plain = server()
     assert plain.status_of("revocation") == "skipped"
     assert "not checked" in plain.by_check("revocation")[0].message
-    with_ocsp = server(ocsp_responses=[b"a response"])
-    assert with_ocsp.valid
-    assert "does not check OCSP yet" in with_ocsp.by_check("revocation")[0].message
+    with_junk = server(ocsp_responses=[b"a response"])  # checked now: junk is not an answer
+    assert with_junk.status_of("revocation") == "fail"
+    assert "not a DER OCSPResponse" in with_junk.by_check("revocation")[0].message
 
 
 # -- the rest of the table -------------------------------------------------------
@@ -439,6 +451,23 @@ def test_algorithms_ed25519_is_not_web_pki() -> None:
     first = assert_only_failure(server(ed), "algorithms")
     assert "Ed25519" in first.message
     assert server(ed, profile="rfc5280").valid
+
+
+def test_sha1_signatures_are_refused_plainly() -> None:
+    root = CA.root("SHA-1 Test Root", key="rsa-2048")
+    legacy = root.issue_server("legacy.example.com", hash="sha1")
+    modern = root.issue_server("legacy.example.com")  # control: same CA, SHA-256
+    assert validate(modern, trust_anchors=[root], peer_name="legacy.example.com").valid
+    for profile in ("webpki", "rfc5280"):
+        report = validate(
+            legacy, trust_anchors=[root], peer_name="legacy.example.com", profile=profile
+        )
+        (signature,) = [c for c in report.by_check("signature") if c.failed]
+        assert "SHA-1 signatures are refused" in signature.message
+        assert "BRs (7.1.3.2)" in signature.message and "SHAttered" in signature.message
+        assert "could not be checked" not in report.text()
+    webpki = validate(legacy, trust_anchors=[root], peer_name="legacy.example.com")
+    assert "SHA-1 signatures are refused" in webpki.by_check("algorithms")[0].message
 
 
 # -- malformed certificates from x509-limbo ------------------------------------

@@ -3,7 +3,10 @@
 LEAF may be a bundle: its first certificate is the leaf, the rest are
 untrusted intermediates. Without ``--trust`` the platform's trust store is
 used, found the way Python's :mod:`ssl` finds it (then certifi), and the
-output says which one. Exit status: 0 valid, 1 invalid, 2 bad input.
+output says which one. Revocation: ``--crl`` and ``--ocsp-response`` files,
+or ``--fetch-revocation`` from the URLs in the certificates, judged under
+``--revocation soft|hard``; the verdict is the ``revocation`` check. Exit
+status: 0 valid, 1 invalid, 2 bad input.
 """
 
 from __future__ import annotations
@@ -60,6 +63,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--purpose", choices=("server", "client"), default="server")
     parser.add_argument(
         "--crl", action="append", default=[], metavar="FILE", help="CRLs to check (repeatable)"
+    )
+    parser.add_argument(
+        "--ocsp-response",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="DER OCSP responses to check (repeatable)",
+    )
+    parser.add_argument(
+        "--fetch-revocation",
+        action="store_true",
+        help="fetch OCSP, then the CRL, from the URLs in the certificates when the CRLs and "
+        "OCSP responses given settle nothing (127.0.0.1 only unless --allow-network)",
+    )
+    parser.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="let --fetch-revocation reach hosts outside 127.0.0.0/8",
+    )
+    parser.add_argument(
+        "--revocation",
+        choices=("soft", "hard"),
+        default="soft",
+        help="without a revocation answer: soft accepts (as browsers do), hard rejects "
+        "(default: soft)",
     )
     parser.add_argument("--profile", choices=("webpki", "rfc5280"), default="webpki")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -143,6 +171,31 @@ def default_trust_store() -> tuple[tuple[x509.Certificate, ...], str]:
     return load_certificates(where, what=where), f"certifi ({where})"
 
 
+def read_ocsp_response(path: str) -> bytes:
+    """Read a DER OCSP response file; the validator judges the bytes.
+
+    Raises:
+        InputError: if the file cannot be read, is empty or is over 1 MiB.
+    """
+    file = Path(path)
+    try:
+        if file.is_dir():
+            raise InputError(f"--ocsp-response {path}: is a directory, not a file")
+        with file.open("rb") as handle:
+            data = handle.read(OCSP_MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"--ocsp-response {path}: cannot read ({exc.strerror or exc})") from None
+    if not data:
+        raise InputError(f"--ocsp-response {path}: is empty")
+    if len(data) > OCSP_MAX_BYTES:
+        raise InputError(f"--ocsp-response {path}: more than {OCSP_MAX_BYTES} bytes")
+    return data
+
+
+#: Largest OCSP response file read (real ones are a few kilobytes).
+OCSP_MAX_BYTES = 1 << 20
+
+
 def _load_quietly(path: Path) -> tuple[x509.Certificate, ...]:
     try:
         return load_certificates(path)
@@ -167,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
         found, store = default_trust_store()
         anchors = list(found)
     crls = [load_crl(path) for path in args.crl]
+    responses = [read_ocsp_response(path) for path in args.ocsp_response]
     report = validate(
         leaf,
         intermediates=intermediates,
@@ -175,6 +229,10 @@ def run(args: argparse.Namespace) -> int:
         at=at,
         purpose=args.purpose,
         crls=crls,
+        ocsp_responses=responses,
+        fetch_revocation=args.fetch_revocation,
+        allow_network=args.allow_network,
+        revocation_policy=args.revocation,
         profile=args.profile,
     )
     if args.json:

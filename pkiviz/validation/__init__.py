@@ -8,9 +8,10 @@ RFC or CA/B Forum rule. The checks are one table, :data:`CHECKS`
 
 Modules: :mod:`.report` (results), :mod:`.checks` (the table), :mod:`.path`
 (path building), :mod:`.hostname` (peer names), :mod:`.constraints` (name
-constraints), :mod:`.policy` (profiles, algorithms), :mod:`.crl`
-(revocation), :mod:`.facts` (the one place cryptography's exceptions are
-caught), :mod:`.validator` (``validate``).
+constraints), :mod:`.policy` (profiles, algorithms), :mod:`.revocation`
+(CRLs, OCSP, staples, soft/hard-fail) and :mod:`.crl` (one CRL),
+:mod:`.facts` (the one place cryptography's exceptions are caught),
+:mod:`.validator` (``validate``).
 """
 
 from __future__ import annotations

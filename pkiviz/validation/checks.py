@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 
-from pkiviz.validation import crl, rules_cert, rules_path
+from pkiviz.validation import revocation, rules_cert, rules_path
 from pkiviz.validation.context import Context
 from pkiviz.validation.report import Check
 
@@ -63,8 +63,9 @@ CHECKS: tuple[CheckInfo, ...] = (
         "revocation",
         "Revocation",
         "RFC 5280 6.3",
-        "no certificate is on a CRL from its issuer (only the CRLs given are consulted)",
-        crl.revocation,
+        "no certificate is revoked by a CRL, OCSP response or staple given or fetched; "
+        "without an answer: soft-fail or hard-fail, as the policy says",
+        revocation.revocation,
     ),
     CheckInfo(
         "signature",

@@ -12,13 +12,52 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from collections.abc import Callable
+from typing import Literal
 
 from cryptography import x509
+from cryptography.x509 import ocsp
 
 from pkiviz.validation.facts import CertFacts
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.policy import Profile
 from pkiviz.validation.report import CertRef, Check, Status
+
+RevocationPolicy = Literal["soft", "hard"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RevocationInputs:
+    """What the ``revocation`` check may consult, and what it does without an answer.
+
+    Attributes:
+        crls: CRLs given.
+        ocsp_responses: OCSP responses given (DER bytes or parsed).
+        staple: the OCSP response stapled in the handshake (about the leaf), if any.
+        fetch: fetch OCSP, then the CRL, from the URLs in each certificate.
+        allow_network: let fetching leave 127.0.0.0/8.
+        timeout: bound on each fetch, seconds.
+        max_bytes: bound on each fetched body.
+        policy: ``"soft"`` accepts a certificate whose status could not be
+            had (as browsers do); ``"hard"`` rejects it.
+        cache: fetched answers, shared by the candidate paths of one validation.
+    """
+
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    ocsp_responses: tuple[bytes | ocsp.OCSPResponse, ...] = ()
+    staple: bytes | ocsp.OCSPResponse | None = None
+    fetch: bool = False
+    allow_network: bool = False
+    timeout: float = 2.0
+    max_bytes: int = 1 << 20
+    policy: RevocationPolicy = "soft"
+    cache: dict[tuple[str, ...], object] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def anything(self) -> bool:
+        """Whether any revocation source is given or may be fetched."""
+        return bool(self.crls or self.ocsp_responses or self.staple is not None or self.fetch)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,8 +74,7 @@ class Context:
         eku: the extended key usages that satisfy the purpose.
         key_usage: key usage bits the leaf must assert if it has keyUsage.
         profile: the profile's switches.
-        crls: CRLs given for revocation checking.
-        ocsp_responses: OCSP responses given (not checked yet).
+        revocation: the revocation sources and the no-answer policy.
         max_depth: most non-self-issued intermediates allowed.
         anchor_count: how many trust anchors were given.
         signature: cached signature verification, ``None`` if it verifies.
@@ -51,8 +89,7 @@ class Context:
     eku: tuple[x509.ObjectIdentifier, ...]
     key_usage: tuple[str, ...]
     profile: Profile
-    crls: tuple[x509.CertificateRevocationList, ...]
-    ocsp_responses: tuple[object, ...]
+    revocation: RevocationInputs
     max_depth: int
     anchor_count: int
     signature: Callable[[CertFacts, CertFacts], str | None]

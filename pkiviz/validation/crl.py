@@ -1,23 +1,22 @@
-"""Revocation from the CRLs given (RFC 5280 5, 6.3); OCSP is reported as not checked.
+"""Judging one CRL (RFC 5280 5, 6.3); the ``revocation`` check itself is in :mod:`.revocation`.
 
-For each certificate on the path below the anchor, the CRLs whose issuer name
-equals its issuer name are considered. A CRL is used only if its issuer's
-certificate (the next one up the path) may sign CRLs (keyUsage cRLSign, when
-keyUsage is present), its signature verifies, it is current at the validation
-time, and it carries a non-critical CRL number and no critical extension
-pkiviz cannot process. An unusable CRL fails the check: the status is unknown.
-A certificate for which no CRL was given is "skipped": nobody was asked.
+A CRL is used for a certificate only if its issuer name is the certificate's
+issuer name, its issuer's certificate (the next one up the path) may sign CRLs
+(keyUsage cRLSign, when keyUsage is present), its signature verifies, it is
+current at the validation time, and it carries a non-critical CRL number and
+no critical extension pkiviz cannot process. Otherwise it is *unusable*: the
+status it would give is unknown.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
+from typing import Literal
 
 from cryptography import x509
 from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
-from pkiviz.validation.context import Context
+from pkiviz.revocation._common import reason_name
 from pkiviz.validation.facts import (
     CertFacts,
     crl_extensions,
@@ -25,7 +24,6 @@ from pkiviz.validation.facts import (
     oid_label,
     verify_crl_signature,
 )
-from pkiviz.validation.report import Check
 
 #: CRL extensions pkiviz understands (RFC 5280 5.2).
 KNOWN_CRL_EXTENSIONS = frozenset(
@@ -76,79 +74,47 @@ def crl_problem(
     if this_update > at:
         return f"the CRL is dated {this_update:%Y-%m-%d}, after the validation time"
     if next_update is not None and next_update < at:
-        return f"the CRL expired on {next_update:%Y-%m-%d} (its nextUpdate)"
+        return (
+            f"the CRL is stale: it expired on {next_update:%Y-%m-%d} (its nextUpdate), "
+            "so it says nothing about now"
+        )
     return None
 
 
-def revocation(ctx: Context) -> Iterator[Check]:
-    """No certificate on the path is revoked by the CRLs given (RFC 5280 6.3)."""
-    rfc = "RFC 5280 6.3"
-    if not ctx.crls:
-        if ctx.ocsp_responses:
-            yield ctx.skip(
-                "revocation",
-                None,
-                f"{len(ctx.ocsp_responses)} OCSP response(s) were given, but pkiviz does not "
-                "check OCSP yet, so revocation was not checked",
-                "RFC 6960",
-            )
-        else:
-            yield ctx.skip(
-                "revocation",
-                None,
-                "no CRL or OCSP response was given, so revocation was not checked",
-                rfc,
-            )
-        return
-    path = ctx.path
-    last = len(path) - 1 if ctx.anchored else len(path)
-    for i in range(last):
-        cert = path[i]
-        if i + 1 >= len(path):
-            yield ctx.skip("revocation", i, "its issuer is unknown, so no CRL applies", rfc)
-            continue
-        issuer = path[i + 1]
-        relevant = [crl for crl in ctx.crls if crl.issuer == cert.issuer]
-        if not relevant:
-            yield ctx.skip(
-                "revocation", i, f"no CRL from {issuer.label} was given, so not checked", rfc
-            )
-            continue
-        verdict: Check | None = None
-        for crl in relevant:
-            problem = crl_problem(crl, issuer, ctx.at)
-            if problem:
-                verdict = verdict or ctx.fail(
-                    "revocation", i, f"revocation status unknown: {problem}", rfc
-                )
-                continue
-            listed = crl_is_revoked(crl, cert.serial)
-            if isinstance(listed, str):
-                verdict = ctx.fail("revocation", i, f"revocation status unknown: {listed}", rfc)
-            elif listed:
-                yield ctx.fail("revocation", i, _revoked_message(crl, cert), rfc)
-                verdict = None
-                break
-            else:
-                verdict = ctx.ok(
-                    "revocation",
-                    i,
-                    f"not on the CRL {issuer.label} issued on {crl.last_update_utc:%Y-%m-%d}",
-                    rfc,
-                )
-                break
-        if verdict is not None:
-            yield verdict
+def judge_crl(
+    crl: x509.CertificateRevocationList, cert: CertFacts, issuer: CertFacts, at: _dt.datetime
+) -> tuple[Literal["good", "revoked", "unusable"], str]:
+    """What one CRL says about ``cert``, or why it cannot be used.
+
+    Args:
+        crl: a CRL whose issuer name is ``cert``'s issuer name.
+        cert: the certificate asked about.
+        issuer: the certificate of the CA that issued ``cert``.
+        at: validation time.
+
+    Returns:
+        (finding, plain-English detail).
+    """
+    problem = crl_problem(crl, issuer, at)
+    if problem:
+        return "unusable", problem
+    listed = crl_is_revoked(crl, cert.serial)
+    if isinstance(listed, str):
+        return "unusable", listed
+    if listed:
+        return "revoked", revoked_message(crl, cert)
+    return "good", f"serial {cert.serial:#x} is not on the CRL from {issuer.label}"
 
 
-def _revoked_message(crl: x509.CertificateRevocationList, cert: CertFacts) -> str:
+def revoked_message(crl: x509.CertificateRevocationList, cert: CertFacts) -> str:
+    """``"REVOKED on <date> (reason: ...): serial ... is on the CRL from ..."``."""
     entry = crl.get_revoked_certificate_by_serial_number(cert.serial)
     when = f" on {entry.revocation_date_utc:%Y-%m-%d}" if entry is not None else ""
     reason = ""
     if entry is not None:
         try:
             ext = entry.extensions.get_extension_for_oid(CRLEntryExtensionOID.CRL_REASON)
-            reason = f" (reason: {ext.value.reason.value})"  # type: ignore[attr-defined]
+            reason = f" (reason: {reason_name(ext.value.reason)})"  # type: ignore[attr-defined]
         except (x509.ExtensionNotFound, ValueError):
             reason = ""
     source = crl.issuer.rfc4514_string()

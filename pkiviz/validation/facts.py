@@ -202,6 +202,8 @@ def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
     Returns:
         ``None`` if the signature verifies, else why not.
     """
+    if child.signature_hash_name == "sha1":
+        return sha1_refusal(child)
     try:
         child.cert.verify_directly_issued_by(issuer.cert)
     except InvalidSignature:
@@ -214,6 +216,17 @@ def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
     except (TypeError, UnsupportedAlgorithm) as exc:
         return f"the signature could not be checked ({_first_line(exc)})"
     return None
+
+
+def sha1_refusal(facts: CertFacts) -> str:
+    """The plain reason a SHA-1 signature is refused, under every profile (cryptography
+    refuses to verify one too)."""
+    name = facts.cert.signature_algorithm_oid._name
+    return (
+        f"it is signed with SHA-1 ({name}), and SHA-1 signatures are refused: the CA/B "
+        "Forum BRs (7.1.3.2) forbid them, and the SHAttered collision (2017) showed SHA-1 "
+        "is broken, so a SHA-1 signature no longer proves who signed"
+    )
 
 
 def verify_crl_signature(crl: x509.CertificateRevocationList, issuer: CertFacts) -> str | None:

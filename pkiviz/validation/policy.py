@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from publicsuffixlist import PublicSuffixList
 
-from pkiviz.validation.facts import CertFacts
+from pkiviz.validation.facts import CertFacts, sha1_refusal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,57 +192,30 @@ def signature_problem(facts: CertFacts, profile: Profile) -> str | None:
     if not profile.restrict_algorithms:
         return None
     oid = facts.signature_algorithm_oid
+    if facts.signature_hash_name == "sha1":
+        return sha1_refusal(facts)
     if oid not in WEBPKI_SIGNATURE_ALGORITHMS:
         name = facts.cert.signature_algorithm_oid._name
-        hash_name = facts.signature_hash_name
-        why = " (SHA-1 is broken for signatures)" if hash_name == "sha1" else ""
-        return f"it is signed with {name}{why}; the BRs allow RSA or ECDSA with SHA-256/384/512"
+        return f"it is signed with {name}; the BRs allow RSA or ECDSA with SHA-256/384/512"
     return None
 
 
 # -- public suffixes -------------------------------------------------------
 
-#: Where Debian's publicsuffix package installs the list.
-PUBLIC_SUFFIX_FILES = (
-    Path("/usr/share/publicsuffix/public_suffix_list.dat"),
-    Path("/usr/share/publicsuffix/effective_tld_names.dat"),
-)
-
 
 @functools.lru_cache(maxsize=1)
-def _public_suffix_rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    rules: set[str] = set()
-    wildcards: set[str] = set()
-    exceptions: set[str] = set()
-    for path in PUBLIC_SUFFIX_FILES:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        for raw in text.splitlines():
-            line = raw.strip()
-            if not line or line.startswith("//"):
-                continue
-            line = line.split()[0]
-            try:
-                line = line.encode("idna").decode("ascii") if not line.isascii() else line
-            except UnicodeError:
-                continue
-            if line.startswith("!"):
-                exceptions.add(line[1:].lower())
-            elif line.startswith("*."):
-                wildcards.add(line[2:].lower())
-            else:
-                rules.add(line.lower())
-        break
-    return frozenset(rules), frozenset(wildcards), frozenset(exceptions)
+def _public_suffix_list() -> PublicSuffixList:
+    # The list the publicsuffixlist package ships: the same on every machine,
+    # whatever the operating system has installed.
+    return PublicSuffixList(accept_unknown=True, only_icann=False)
 
 
 def is_public_suffix(domain: str) -> bool:
     """Whether ``domain`` is a public suffix (``com``, ``co.uk``, ``s3.amazonaws.com``).
 
-    Uses the system's public suffix list when installed; without it, only
-    single labels (top-level domains) count.
+    Uses the Public Suffix List shipped by the ``publicsuffixlist`` package
+    (ICANN and private sections), so the answer does not depend on the
+    machine. An unknown top-level label counts as a public suffix.
 
     Args:
         domain: an A-label domain name without a trailing dot.
@@ -253,10 +226,4 @@ def is_public_suffix(domain: str) -> bool:
     domain = domain.lower().rstrip(".")
     if "." not in domain:
         return True
-    rules, wildcards, exceptions = _public_suffix_rules()
-    if domain in exceptions:
-        return False
-    if domain in rules:
-        return True
-    parent = domain.split(".", 1)[1]
-    return parent in wildcards
+    return bool(_public_suffix_list().is_public(domain))

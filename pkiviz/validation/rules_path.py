@@ -184,7 +184,9 @@ def signature(ctx: Context) -> Iterator[Check]:
         if i + 1 < len(path):
             issuer = path[i + 1]
             problem = ctx.signature(cert, issuer)
-            if problem:
+            if problem and cert.signature_hash_name == "sha1":
+                yield ctx.fail("signature", i, problem, "BR 7.1.3.2")
+            elif problem:
                 yield ctx.fail("signature", i, problem, rfc)
             else:
                 name = cert.cert.signature_algorithm_oid._name

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Protocol
 
 from cryptography import x509
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkiviz import clock
 from pkiviz.validation.checks import CHECKS
-from pkiviz.validation.context import Context
+from pkiviz.validation.context import Context, RevocationInputs, RevocationPolicy
 from pkiviz.validation.facts import CertFacts
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
@@ -99,7 +100,13 @@ def validate(
     at: _dt.datetime = clock.BOOK_CLOCK,
     purpose: Literal["server", "client"] = "server",
     crls: Sequence[x509.CertificateRevocationList] = (),
-    ocsp_responses: Sequence[object] = (),
+    ocsp_responses: Sequence[bytes | ocsp.OCSPResponse] = (),
+    ocsp_staple: bytes | ocsp.OCSPResponse | None = None,
+    fetch_revocation: bool = False,
+    allow_network: bool = False,
+    revocation_policy: RevocationPolicy = "soft",
+    revocation_timeout: float = 2.0,
+    revocation_max_bytes: int = 1 << 20,
     profile: Literal["webpki", "rfc5280"] | Profile = "webpki",
     max_chain_depth: int | None = None,
     extended_key_usage: Iterable[str | x509.ObjectIdentifier] | None = None,
@@ -117,7 +124,18 @@ def validate(
         at: the validation time (default: the book clock).
         purpose: ``"server"`` (EKU serverAuth) or ``"client"`` (clientAuth).
         crls: CRLs to check revocation against.
-        ocsp_responses: OCSP responses; accepted and reported as not checked.
+        ocsp_responses: OCSP responses (DER bytes or parsed), each checked with
+            :func:`pkiviz.revocation.check_ocsp` against the certificate its
+            certID names; an unreadable one counts against the leaf.
+        ocsp_staple: the OCSP response the server stapled (about the leaf).
+        fetch_revocation: when the answers given settle nothing, fetch OCSP,
+            then the CRL, from the URLs in each certificate.
+        allow_network: let fetching leave 127.0.0.0/8 (default: loopback only).
+        revocation_policy: without a revocation answer, ``"soft"`` accepts (as
+            browsers do, and says so) and ``"hard"`` rejects. A stale, forged
+            or malformed answer is rejected under both.
+        revocation_timeout: bound on each fetch, in seconds.
+        revocation_max_bytes: bound on each fetched body.
         profile: ``"webpki"`` (CA/B Forum BRs) or ``"rfc5280"``, or a custom
             :class:`~pkiviz.validation.policy.Profile` (``dataclasses.replace`` one).
         max_chain_depth: most intermediates (not counting self-issued ones);
@@ -132,11 +150,26 @@ def validate(
         The :class:`Report`.
 
     Raises:
-        ValueError: for an unknown profile or purpose, or a negative depth.
+        ValueError: for an unknown profile, purpose or revocation policy, a
+            negative depth, or a timeout that is not positive.
         TypeError: if a certificate argument is not a certificate.
     """
     if purpose not in ("server", "client"):
         raise ValueError(f"purpose must be 'server' or 'client', not {purpose!r}")
+    if revocation_policy not in ("soft", "hard"):
+        raise ValueError(f"revocation_policy must be 'soft' or 'hard', not {revocation_policy!r}")
+    if not revocation_timeout > 0:
+        raise ValueError("revocation_timeout must be > 0 seconds")
+    revocation = RevocationInputs(
+        crls=tuple(crls),
+        ocsp_responses=tuple(ocsp_responses),
+        staple=ocsp_staple,
+        fetch=fetch_revocation,
+        allow_network=allow_network,
+        timeout=revocation_timeout,
+        max_bytes=revocation_max_bytes,
+        policy=revocation_policy,
+    )
     chosen_profile = get_profile(profile)
     if max_chain_depth is not None and max_chain_depth < 0:
         raise ValueError("max_chain_depth must be >= 0")
@@ -162,8 +195,7 @@ def validate(
             eku=eku,
             key_usage=tuple(key_usage),
             profile=chosen_profile,
-            crls=tuple(crls),
-            ocsp_responses=tuple(ocsp_responses),
+            revocation=revocation,
             max_depth=depth,
             anchor_count=len(anchors),
             signature=builder.signature,
