@@ -123,3 +123,16 @@ def test_a_one_way_handshake_is_not_mutual():
             session.client, server_trust=(EXAMPLE.root,), client_trust=(EXAMPLE.client_root,),
             at=_dt.datetime.now(_dt.timezone.utc),
         )  # fmt: skip
+
+
+def test_message_table_marks_the_three_mtls_messages(mutual):
+    from pkiviz.tls.mtls import message_table
+
+    table = message_table(mutual.handshake)
+    marked = [
+        msg
+        for msg, flag in zip(table.column("message"), table.column("only in mTLS"), strict=True)
+        if flag
+    ]
+    assert marked == ["CertificateRequest", "Certificate", "CertificateVerify"]
+    assert message_table(mtls_handshake(version=mutual.handshake.version[-3:]).handshake) == table

@@ -217,6 +217,51 @@ def symmetric_picture(
     ).picture()  # fmt: skip
 
 
+# --- tables ----------------------------------------------------------------------
+
+#: The messages only mutual TLS has (the dashed arrows of Figure 2).
+MTLS_ONLY = frozenset(
+    {("server", "CertificateRequest"), ("client", "Certificate"), ("client", "CertificateVerify")}
+)
+
+
+def message_table(handshake: Handshake) -> Table:
+    """The handshake's messages, marking the ones only mutual TLS has.
+
+    Nothing live is shown (no randoms, no signature lengths), so the table is
+    the same on every run.
+
+    Args:
+        handshake: a captured handshake.
+
+    Returns:
+        Columns: #, direction, message, on the wire, only in mTLS.
+    """
+    rows = []
+    for i, m in enumerate(handshake.messages, 1):
+        arrow = "client -> server" if m.sender == "client" else "server -> client"
+        name = m.type
+        if m.type == "Certificate" and not handshake.certificates(m.sender):
+            name += " (empty)"
+        if m.type == "Alert":
+            name += f" {m.summary}"
+        rows.append(
+            (
+                str(i),
+                arrow,
+                name,
+                "encrypted" if m.encrypted else "plaintext",
+                "yes" if (m.sender, m.type) in MTLS_ONLY else "",
+            )
+        )
+    return Table(
+        ("#", "direction", "message", "on the wire", "only in mTLS"),
+        tuple(rows),
+        caption=f"{handshake.version or 'TLS'} {handshake.cipher or ''}, captured at the "
+        f"{handshake.perspective}",
+    )
+
+
 # --- the picture ------------------------------------------------------------------
 
 
