@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pkiviz.catalogue import CATALOGUE, Breakage
 from pkiviz.cli import main
 
 EXPECTED = {
@@ -114,3 +115,59 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert (tmp_path / "root.pem").exists()
+
+
+# -- every entry of the Break-it catalogue -------------------------------------
+
+ENTRIES = [pytest.param(entry, id=entry.id) for entry in CATALOGUE]
+
+
+def test_scenario_list_names_every_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenario", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == [entry.id for entry in CATALOGUE]
+    for line, entry in zip(lines, CATALOGUE, strict=True):
+        assert line == f"{entry.id}\t{entry.breaks}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_every_scenario_writes_identical_private_files(tmp_path: Path, entry: Breakage) -> None:
+    assert main(["scenario", entry.id, str(tmp_path / "a")]) == 0
+    assert main(["scenario", entry.id, str(tmp_path / "b")]) == 0
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(entry.scenario().file_names)
+    assert {"root.pem", "server.pem", "server.key", "chain.pem"} <= set(names)
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+        mode = stat.S_IMODE(os.stat(tmp_path / "a" / name).st_mode)
+        assert (mode == 0o600) == name.endswith(".key")
+    # root.pem is always the trust anchor to use: the same as valid's.
+    main(["scenario", "valid", str(tmp_path / "valid")])
+    assert (tmp_path / "a" / "root.pem").read_bytes() == (
+        tmp_path / "valid" / "root.pem"
+    ).read_bytes()
+    if entry.id == "client-certificate-missing":
+        assert not {"client.pem", "client.key", "client-chain.pem"} & set(names)
+        assert "client-root.pem" in names  # what the server requires client certificates from
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_every_scenario_against_openssl_today(tmp_path: Path, entry: Breakage) -> None:
+    """The files as a reader gets them, checked with the real clock (no -attime)."""
+    main(["scenario", entry.id, str(tmp_path)])
+    argv = ["openssl", "verify", "-purpose", "sslserver", "-auth_level", "2"]
+    argv += ["-CAfile", "root.pem", "-untrusted", "chain.pem"]
+    argv += ["-verify_hostname", "login.example.com"]
+    if (tmp_path / "crl.pem").exists():
+        argv += ["-crl_check", "-CRLfile", "crl.pem"]
+    result = subprocess.run(
+        [*argv, "server.pem"], cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
+    output = result.stdout + result.stderr
+    if entry.openssl_error is None:
+        # The control, the server side of the mTLS entry, and CN fallback (see the entry).
+        assert result.returncode == 0, output
+        assert entry.id in ("valid", "client-certificate-missing") or entry.note
+    else:
+        assert result.returncode != 0
+        assert entry.openssl_error in output, output

@@ -1,27 +1,19 @@
 """``pkiviz scenario NAME DIR``: write a scenario's certificates and keys as PEM files.
 
-``valid`` is the running example. Further scenarios (broken certificates)
-register themselves in :data:`SCENARIOS`.
+The scenarios are the Break-it catalogue (:mod:`pkiviz.catalogue`): ``valid``
+(the running example) and one broken variant per entry. Files are named as for
+``valid``, so ``DIR/root.pem`` is always the trust anchor to use and
+``DIR/chain.pem`` is what the server sends; ``crl.pem`` appears where the
+scenario has CRLs. ``pkiviz scenario --list`` prints one entry a line: its
+name, a tab, what it breaks.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-
-
-def _valid() -> dict[str, bytes]:
-    return running_example().files()
-
-
-#: Scenario name -> (one-line description, function returning file name -> bytes).
-SCENARIOS: dict[str, tuple[str, Callable[[], dict[str, bytes]]]] = {
-    "valid": ("nothing broken: login.example.com under a root and an intermediate", _valid),
-}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +22,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "scenario",
         help="write a scenario's certificates and keys as PEM files",
         description="Write a scenario's certificates (PEM) and keys (mode 0600) into DIR. "
-        "DIR/root.pem is always the trust anchor to use.",
+        "DIR/root.pem is always the trust anchor to use; DIR/chain.pem is what the server sends.",
     )
     parser.add_argument("name", nargs="?", help="scenario name (see --list)")
     parser.add_argument("directory", nargs="?", help="directory to write into (created if missing)")
@@ -40,24 +32,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the files, or list the scenarios."""
+    from pkiviz.catalogue import BY_ID, CATALOGUE
+
     if args.list:
-        for name, (what, _) in SCENARIOS.items():
-            print(f"{name}\t{what}")
+        for entry in CATALOGUE:
+            print(entry.text())
         return 0
     if not args.name or not args.directory:
         raise InputError("usage: pkiviz scenario NAME DIR (or pkiviz scenario --list)")
-    if args.name not in SCENARIOS:
+    if args.name not in BY_ID:
         raise InputError(f"unknown scenario {args.name!r}; run 'pkiviz scenario --list'")
-    from pkiviz.factory import Blob
-
     target = Path(args.directory)
     if target.exists() and not target.is_dir():
         raise InputError(f"{target}: exists and is not a directory")
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        for name, data in SCENARIOS[args.name][1]().items():
-            Blob(data, secret=name.endswith(".key")).write_to_path(target / name)
-            print(target / name)
+        for path in BY_ID[args.name].scenario().write_to(target):
+            print(path)
     except OSError as exc:
         raise InputError(f"{target}: cannot write ({exc.strerror})") from None
     return 0

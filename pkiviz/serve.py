@@ -1,0 +1,344 @@
+"""``pkiviz serve``: a catalogue scenario as a real HTTPS server on 127.0.0.1.
+
+::
+
+    with ScenarioServer("expired") as server:
+        print(server.curl_command)   # curl --resolve login.example.com:PORT:127.0.0.1 ...
+        ...                          # any TLS client you like, pointed at server.url
+
+The server answers as ``login.example.com`` with the scenario's ``chain.pem``
+and ``server.key``, and a short HTTP/1.1 page naming the scenario. It writes
+the scenario's files to a private temporary directory (keys 0600), which
+:meth:`ScenarioServer.close` removes, so the trust file to use is
+``server.directory / "root.pem"``. Where the scenario requires a client
+certificate, the server asks for one issued under ``client-root.pem``
+(``CERT_REQUIRED``). Where the scenario revokes something, a
+:class:`~pkiviz.revocation.responder.Responder` serves that CA's CRL (and
+OCSP) over HTTP on 127.0.0.1; curl does not fetch CRLs, so
+:attr:`ScenarioServer.curl_argv` passes ``--crlfile crl.pem``.
+
+The server's security level is 0 so that it can load what it must present
+(an RSA-1024 key, a SHA-1 signature): refusing them is the client's job.
+What Python's ssl still refuses - a ``chain.pem`` whose first certificate is
+not ``server.key``'s, as in ``chain-out-of-order`` - raises
+:class:`~pkiviz.errors.InputError` with the reason, as nginx refuses to start.
+
+This is live code: it binds a socket and reads the wall clock (through the
+TLS stack). The ``with`` block always shuts the server down, joins its
+threads and closes every socket.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shlex
+import shutil
+import socket
+import socketserver
+import ssl
+import tempfile
+import threading
+import types
+from pathlib import Path
+from typing import Any
+
+from pkiviz.catalogue import BY_ID, Breakage, Scenario
+from pkiviz.errors import InputError
+from pkiviz.example import HOSTNAME
+from pkiviz.revocation.responder import Responder
+
+#: Seconds a connection may sit idle (in the handshake or the request) before it is dropped.
+SOCKET_TIMEOUT = 5.0
+
+#: At most this many bytes are read from a client whose handshake failed.
+_DRAIN_LIMIT = 65536
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = False  # server_close() joins the handler threads
+    block_on_close = True
+    allow_reuse_address = True
+    context: ssl.SSLContext
+    scenario_server: ScenarioServer
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = self.socket.accept()
+        sock.settimeout(SOCKET_TIMEOUT)
+        try:
+            tls = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        except (OSError, ValueError):
+            sock.close()
+            raise
+        return tls, address
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet: clients refusing the certificate is what the server is for."""
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+    timeout = SOCKET_TIMEOUT
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        try:
+            self.request.do_handshake()  # in this thread, so a silent client blocks no one else
+        except (ssl.SSLError, OSError):
+            _drain(self.request)
+            raise
+        super().setup()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Do not log to stderr."""
+
+    def do_GET(self) -> None:
+        owner = self.server.scenario_server
+        body = owner.page().encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+        with owner._lock:
+            owner.requests += 1
+
+
+def _drain(sock: ssl.SSLSocket) -> None:
+    """After a failed handshake: send FIN behind the alert and read what the client still sends.
+
+    Closing with unread data makes the kernel send a reset, which can reach
+    the client before it reads the alert (a TLS 1.3 client sends its request
+    before it learns that its missing certificate was refused).
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)  # drops the TLS layer; the alert is already sent
+        received = 0
+        while received < _DRAIN_LIMIT:
+            data = sock.recv(4096)
+            if not data:
+                break
+            received += len(data)
+    except OSError:
+        pass
+
+
+class ScenarioServer:
+    """An HTTPS server on 127.0.0.1 presenting one catalogue scenario as login.example.com.
+
+    Use it as a context manager; the port, URLs and files exist once it has started.
+
+    Args:
+        name: a catalogue id (``pkiviz scenario --list``).
+        port: the TCP port on 127.0.0.1; 0 picks a free one.
+
+    Raises:
+        InputError: for an unknown scenario, a port that cannot be bound, or
+            a scenario Python's ssl refuses to serve (raised by :meth:`start`).
+    """
+
+    def __init__(self, name: str, *, port: int = 0) -> None:
+        if name not in BY_ID:
+            raise InputError(f"unknown scenario {name!r}; run 'pkiviz scenario --list'")
+        if not 0 <= port <= 65535:
+            raise InputError(f"port {port}: must be between 0 and 65535")
+        self.entry: Breakage = BY_ID[name]
+        self.scenario: Scenario = self.entry.scenario()
+        self.requested_port = port
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._directory: Path | None = None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._responder: Responder | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> ScenarioServer:
+        """Write the files, load the chain, bind 127.0.0.1 and start serving.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            InputError: if the scenario cannot be served or the port bound;
+                everything started so far is closed again.
+        """
+        if self._directory is not None:
+            raise RuntimeError("this server has already started")
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _start(self) -> None:
+        directory = Path(tempfile.mkdtemp(prefix=f"pkiviz-serve-{self.entry.id}-"))
+        self._directory = directory
+        os.chmod(directory, 0o700)
+        self.scenario.write_to(directory)
+        context = self._context(directory)
+        try:
+            server = _Server(("127.0.0.1", self.requested_port), _Handler, bind_and_activate=False)
+        except OSError as exc:  # pragma: no cover - socket() itself failing
+            raise InputError(f"cannot create a socket ({exc.strerror})") from None
+        self._server = server
+        try:
+            server.server_bind()
+            server.server_activate()
+        except OSError as exc:
+            raise InputError(
+                f"127.0.0.1:{self.requested_port}: cannot listen ({exc.strerror}); "
+                "try another --port, or 0 for any free one"
+            ) from None
+        server.context = context
+        server.scenario_server = self
+        if self.scenario.crl_issuer is not None:
+            self._responder = Responder(
+                self.scenario.crl_issuer, revoked=self.scenario.revoked
+            ).start()
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"pkiviz-serve-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _context(self, directory: Path) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        # Load what the scenario presents (RSA-1024, SHA-1); judging it is the client's job.
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        try:
+            context.load_cert_chain(directory / "chain.pem", directory / "server.key")
+        except ssl.SSLError as exc:
+            why = exc.reason.lower().replace("_", " ") if exc.reason else str(exc)
+            raise InputError(
+                f"{self.entry.id} cannot be served: Python's ssl refuses chain.pem with "
+                f"server.key ({why})"
+            ) from None
+        if self.scenario.require_client_cert:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cafile=directory / "client-root.pem")
+        return context
+
+    def close(self) -> None:
+        """Stop serving, join the threads, close every socket, remove the files; safe twice."""
+        server, self._server = self._server, None
+        if server is not None:
+            if self._thread is not None:
+                server.shutdown()
+                self._thread.join(timeout=SOCKET_TIMEOUT + 1)
+                self._thread = None
+            server.server_close()
+        responder, self._responder = self._responder, None
+        if responder is not None:
+            responder.close()
+        directory, self._directory = self._directory, None
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def __enter__(self) -> ScenarioServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- what to tell the reader --------------------------------------------
+
+    def _running(self) -> _Server:
+        if self._server is None:
+            raise RuntimeError(
+                "start the server first: use it as `with ScenarioServer(name) as s:`"
+            )
+        return self._server
+
+    @property
+    def port(self) -> int:
+        """The port it listens on, on 127.0.0.1."""
+        port: int = self._running().server_address[1]
+        return port
+
+    @property
+    def directory(self) -> Path:
+        """The temporary directory holding the scenario's files (removed at close)."""
+        self._running()
+        assert self._directory is not None
+        return self._directory
+
+    @property
+    def trust_file(self) -> Path:
+        """The trust anchor a client should use: ``root.pem``."""
+        return self.directory / "root.pem"
+
+    @property
+    def url(self) -> str:
+        """``https://login.example.com:PORT/`` (resolve the name to 127.0.0.1)."""
+        return f"https://{HOSTNAME}:{self.port}/"
+
+    @property
+    def crl_url(self) -> str | None:
+        """Where the revoking CA's CRL is served over HTTP, if the scenario has one."""
+        return None if self._responder is None else self._responder.crl_url
+
+    @property
+    def curl_argv(self) -> tuple[str, ...]:
+        """The curl command that tries the server (``--crlfile`` where there are CRLs)."""
+        argv = ["curl", "--resolve", f"{HOSTNAME}:{self.port}:127.0.0.1"]
+        argv += ["--cacert", str(self.trust_file)]
+        if self.scenario.crls:
+            argv += ["--crlfile", str(self.directory / "crl.pem")]
+        return (*argv, self.url)
+
+    @property
+    def curl_command(self) -> str:
+        """:attr:`curl_argv` as one shell line."""
+        return shlex.join(self.curl_argv)
+
+    def page(self) -> str:
+        """The body of the HTTP response."""
+        return f"pkiviz serve: scenario {self.entry.id} - {self.entry.title}\n"
+
+    def text(self) -> str:
+        """What ``pkiviz serve`` prints: URL, trust file, curl command, and notes."""
+        lines = [
+            f"Serving {self.entry.id} ({self.entry.title.lower()}) "
+            f"as {HOSTNAME} on 127.0.0.1:{self.port}",
+            f"  breaks: {self.entry.breaks}",
+            f"URL:   {self.url}",
+            f"Trust: {self.trust_file}",
+            f"Files: {self.directory} (removed when the server stops)",
+        ]
+        if self.crl_url is not None:
+            lines.append(
+                f"CRL:   {self.crl_url} (curl does not fetch CRLs; the command passes --crlfile)"
+            )
+        if self.scenario.require_client_cert:
+            lines.append(
+                "Client certificate: required, issued under client-root.pem "
+                "(this scenario gives the client none)"
+            )
+        lines += ["Try:", f"  {self.curl_command}", "Stop with Ctrl-C."]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for tests and examples)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+__all__ = ["SOCKET_TIMEOUT", "ScenarioServer", "free_port"]

@@ -1,0 +1,211 @@
+"""`pkiviz serve`: the real curl against every catalogue scenario, served on 127.0.0.1.
+
+``valid`` is the control (HTTP 200); each broken entry must make curl fail
+with the exit status and words the catalogue records. The mTLS and CRL
+entries have their own controls: the same server accepts a client that has
+a certificate, and curl without the CRL does not notice the revocation.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from pkiviz.catalogue import CATALOGUE, Breakage, get
+from pkiviz.cli import main
+from pkiviz.errors import InputError
+from pkiviz.serve import ScenarioServer, free_port
+from pkiviz.tools import ToolRun, run_tool
+
+ENTRIES = [pytest.param(entry, id=entry.id) for entry in CATALOGUE]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _serve_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(("pkiviz-serve", "pkiviz-resp"))]
+
+
+@pytest.fixture
+def no_leaks() -> Iterator[None]:
+    before_fds = _fds()
+    before_threads = set(threading.enumerate())
+    yield
+    assert not _serve_threads()
+    assert set(threading.enumerate()) <= before_threads
+    assert _fds() <= before_fds
+
+
+def _curl(server: ScenarioServer, *extra: str) -> ToolRun:
+    argv = server.curl_argv
+    return run_tool((argv[0], "--max-time", "10", "--silent", "--show-error", *extra, *argv[1:]))
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_curl_against_each_scenario(entry: Breakage, no_leaks: None) -> None:
+    server = ScenarioServer(entry.id)
+    if entry.serve_note is not None:
+        with pytest.raises(InputError, match=f"{entry.id} cannot be served") as info:
+            server.start()
+        assert "key values mismatch" in str(info.value) and "\n" not in str(info.value)
+        return
+    with server:
+        run = _curl(server)
+        assert run.returncode == entry.curl_exit, run.text()
+        if entry.curl_error is None:
+            assert run.stdout == server.page()
+            assert entry.id == "valid" or entry.note, "say why curl accepts"
+        else:
+            assert entry.curl_error in run.stderr, run.text()
+            assert server.requests == 0
+
+
+def test_mtls_control_a_client_with_a_certificate_gets_in(tmp_path: Path, no_leaks: None) -> None:
+    get("valid").scenario().write_to(tmp_path)  # the client's files
+    with ScenarioServer("client-certificate-missing") as server:
+        assert "Client certificate: required" in server.text()
+        assert not (server.directory / "client.pem").exists()
+        run = _curl(
+            server, "--cert", str(tmp_path / "client.pem"), "--key", str(tmp_path / "client.key")
+        )
+        assert run.ok, run.text()
+        assert run.stdout == server.page()
+        assert _curl(server).returncode == get("client-certificate-missing").curl_exit
+
+
+def test_revoked_control_curl_without_the_crl_does_not_notice(no_leaks: None) -> None:
+    with ScenarioServer("revoked") as server:
+        assert "--crlfile" in server.curl_argv
+        argv = list(server.curl_argv)
+        index = argv.index("--crlfile")
+        del argv[index : index + 2]
+        run = run_tool((argv[0], "--max-time", "10", "-sS", *argv[1:]))
+        assert run.ok, run.text()
+        # The CRL is served over HTTP on 127.0.0.1 and lists the leaf.
+        assert server.crl_url is not None and server.crl_url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(server.crl_url, timeout=10) as response:
+            crl = x509.load_der_x509_crl(response.read())
+        leaf = x509.load_pem_x509_certificate((server.directory / "server.pem").read_bytes())
+        assert crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None
+    assert get("valid").scenario().crls == ()
+
+
+def test_files_are_private_and_removed_at_exit(no_leaks: None) -> None:
+    with ScenarioServer("expired") as server:
+        directory = server.directory
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+        assert stat.S_IMODE((directory / "server.key").stat().st_mode) == 0o600
+        assert server.trust_file == directory / "root.pem"
+        assert server.url == f"https://login.example.com:{server.port}/"
+        expected = (
+            f"curl --resolve login.example.com:{server.port}:127.0.0.1 "
+            f"--cacert {directory}/root.pem https://login.example.com:{server.port}/"
+        )
+        assert server.curl_command == expected
+        assert server.curl_command in server.text()
+        assert server.crl_url is None
+    assert not directory.exists()
+
+
+def test_context_manager_shuts_down_on_error(no_leaks: None) -> None:
+    with pytest.raises(RuntimeError, match="boom"), ScenarioServer("valid") as server:
+        port = server.port
+        raise RuntimeError("boom")
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+    server.close()  # twice is fine
+
+
+def test_only_loopback(no_leaks: None) -> None:
+    with ScenarioServer("valid") as server:
+        assert server._running().server_address[0] == "127.0.0.1"
+
+
+def test_bad_input(no_leaks: None) -> None:
+    with pytest.raises(InputError, match="unknown scenario 'nope'"):
+        ScenarioServer("nope")
+    with pytest.raises(InputError, match="between 0 and 65535"):
+        ScenarioServer("valid", port=70000)
+    with pytest.raises(RuntimeError, match="start the server first"):
+        _ = ScenarioServer("valid").port
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(InputError, match="cannot listen"):
+            ScenarioServer("valid", port=busy.getsockname()[1]).start()
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["serve", "nope"], "unknown scenario 'nope'"),
+        (["serve", "chain-out-of-order"], "chain-out-of-order cannot be served"),
+    ],
+)
+def test_cli_errors_are_one_line(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str], no_leaks: None
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1
+
+
+def _read_until(proc: subprocess.Popen[bytes], marker: str) -> str:
+    """Read the child's stdout until a line starting with ``marker`` (bounded by a timeout)."""
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    seen = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while not any(line.startswith(marker) for line in seen.decode().splitlines()):
+            if not selector.select(timeout=60):
+                raise AssertionError(f"no {marker!r} line; got {seen!r}")
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise AssertionError(f"exited early; got {seen!r}")
+            seen += chunk
+    return seen.decode()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_cli_serves_until_signalled(sig: signal.Signals) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pkiviz", "serve", "valid", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    try:
+        out = _read_until(proc, "Stop with Ctrl-C")
+        assert f"URL:   https://login.example.com:{port}/" in out
+        trust = next(line for line in out.splitlines() if line.startswith("Trust: "))
+        directory = Path(trust.removeprefix("Trust: ")).parent
+        command = next(line.strip() for line in out.splitlines() if line.startswith("  curl "))
+        run = run_tool(["curl", "--max-time", "10", "-sS", *command.split()[1:]])
+        assert run.ok and "scenario valid" in run.stdout, run.text()
+        proc.send_signal(sig)
+        _, err_bytes = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only if the test failed above
+            proc.kill()
+            proc.communicate()
+    err = err_bytes.decode()
+    assert proc.returncode in (0, 130), err
+    assert "Traceback" not in err and "stopped" in err
+    assert not directory.exists()
