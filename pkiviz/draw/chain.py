@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pkiviz.chaingraph import ROLE_TEXT, ChainGraph, ChainNode, chain_graph
+from pkiviz.draw._notebook import enable_display
 from pkiviz.validation import Report
 from pkiviz.validation.validator import CertLike
 
@@ -132,6 +133,8 @@ def draw_chain(
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
+
+    enable_display()
 
     graph = _graph(source, intermediates, trust_anchors)
     nx_graph = graph.to_networkx()

@@ -221,6 +221,10 @@ class Report:
     def __str__(self) -> str:
         return self.text()
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Show :meth:`text` as the notebook's plain-text output."""
+        printer.text(self.text())
+
     def _summary(self) -> str:
         first = self.first_failure
         if first is None:
