@@ -193,7 +193,7 @@ def test_optional_server_400_is_http_not_tls(detections):
     )
     assert not any("alert" in line for line in d.curl.lines + d.s_client.lines)
     assert d.curl.run.returncode == 0  # curl itself is content: the handshake succeeded
-    assert d.verdict == "client certificate requested but optional"
+    assert d.verdict == "certificate asked for optionally; the HTTP request refused"
 
 
 @tools

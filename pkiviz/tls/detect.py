@@ -184,7 +184,9 @@ class Detection:
             return "plain HTTPS: no client certificate requested"
         if "alert" in self.without_certificate:
             return "mutual TLS required"
-        return "client certificate requested but optional"
+        if self.without_certificate.startswith("answered HTTP/1.1 4"):
+            return "certificate asked for optionally; the HTTP request refused"
+        return "certificate asked for optionally; served without one"
 
 
 def _curl_argv(hostname: str, port: int | str) -> list[str]:

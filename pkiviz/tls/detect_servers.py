@@ -11,11 +11,19 @@ from outside whether a server wants a client certificate
 ``mtls-named``    mTLS required (pyOpenSSL): the CertificateRequest names the
                   client-authentication root, as ``openssl s_server -Verify 1
                   -CAfile client-root.pem`` or nginx do
-``optional``      a certificate requested but optional (pyOpenSSL, names the CA);
-                  without one the handshake succeeds and the server answers
-                  ``HTTP/1.1 400 Bad Request`` with "No required SSL certificate
-                  was sent", as nginx does with ``ssl_verify_client optional``
+``optional``      a certificate asked for optionally in the handshake (pyOpenSSL,
+                  names the CA); without one the handshake succeeds and the server
+                  answers ``HTTP/1.1 400 Bad Request``, "No required SSL
+                  certificate was sent", as nginx does
 ================  =================================================================
+
+nginx is the model for ``optional``: even with ``ssl_verify_client on`` it
+asks for the certificate without ``SSL_VERIFY_FAIL_IF_NO_PEER_CERT``, so the
+handshake completes without one, and refuses the *HTTP request* instead (its
+``NGX_HTTPS_NO_CERT`` page, status 400). Unlike nginx, which also completes
+the handshake with a certificate that fails verification (and answers "The
+SSL certificate error"), this server refuses such a certificate in the
+handshake, as OpenSSL does by default.
 
 :class:`OpenSSLServer` is the pyOpenSSL server (pyOpenSSL can call
 ``SSL_CTX_add_client_CA``; Python's ssl cannot). Like
@@ -49,11 +57,11 @@ KINDS: dict[Kind, str] = {
     "https": "plain HTTPS",
     "mtls-unnamed": "mTLS required, no CA names (Python's ssl)",
     "mtls-named": "mTLS required, names its CA (pyOpenSSL)",
-    "optional": "certificate optional, HTTP 400 without (like nginx)",
+    "optional": "asks optionally, HTTP 400 without (like nginx)",
 }
 
-#: What nginx answers a request that came without a client certificate when
-#: ``ssl_verify_client optional`` is set and the application insists on one.
+#: What nginx answers (``ssl_verify_client on``) to a request on a connection
+#: whose handshake completed without a client certificate.
 NO_CERT_BODY = (
     b"<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n"
     b"<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
