@@ -1,0 +1,84 @@
+"""The chapters follow the book's conventions, checked on the saved notebooks.
+
+nbval (run by ``make test`` on book/) re-executes every chapter and compares its
+text outputs with the saved ones; these tests check the shape every chapter
+promises its reader, and that the comparison machinery itself is not vacuous.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pkiviz.bookrun import chapters, sanitizers, saved_outputs, text_outputs
+
+CHAPTERS = chapters()
+
+
+def test_the_book_has_its_chapters_in_order() -> None:
+    numbers = [int(p.name[:2]) for p in CHAPTERS]
+    assert numbers == list(range(len(numbers)))
+    assert len(numbers) >= 9
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_shape(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.search(r"(?i)by the end of this chapter|you will be able to|you can now", markdown)
+    assert re.search(r"(?m)^#+ Summary", markdown)
+    assert re.search(r"(?m)^#+ (Review )?[Ee]xercises", markdown)
+    assert "check_answer" in "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_cells_are_thin(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        tree = ast.parse(source)
+        defined = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)
+        ]
+        assert not defined, f"{path.name}: a cell defines code; move it into pkiviz"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_is_saved_executed_without_errors(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code), "run every cell before saving"
+    for cell in code:
+        assert not any(o.get("output_type") == "error" for o in cell.outputs)
+
+
+def test_sanitizers_touch_only_live_values() -> None:
+    rules = sanitizers()
+    sample = "OK from 127.0.0.1:54321 in /tmp/pkiviz-abc/x.pem; serial 0936F183"
+    cleaned = sample
+    for pattern, replacement in rules:
+        cleaned = pattern.sub(replacement, cleaned)
+    assert cleaned == "OK from 127.0.0.1:PORT in TMPPATH; serial 0936F183"
+
+
+def test_text_output_comparison_sees_a_change() -> None:
+    nb = nbformat.read(CHAPTERS[0], as_version=4)
+    before = text_outputs(nb, sanitizers())
+    assert before == list(saved_outputs(CHAPTERS[0]))
+    target = next(c for c in nb.cells if c.cell_type == "code" and c.outputs)
+    target.outputs[0]["data"]["text/plain"] = "'0.0.0'"
+    # Control: one changed character is a difference.
+    assert text_outputs(nb, sanitizers()) != before
