@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_BOOK := $(VENV)/.stamp-book
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: book test lint typecheck pytest bench clean
+.PHONY: book test lint typecheck pytest bench clean site
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ pytest: $(STAMP_TEST)
 	$(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with book/sanitize.cfg tests book
 
 test: lint typecheck pytest
+
+# The book as static HTML for reading offline (chapters as saved, contents, glossary).
+site: $(STAMP_BOOK)
+	$(BIN)/python -m pkiviz.site build site/
 
 bench: $(STAMP_TEST)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done

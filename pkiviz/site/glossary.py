@@ -1,0 +1,254 @@
+"""The book's glossary: each term once, with a definition in plain English.
+
+The site builder renders this table as ``glossary.html`` and links the first appearance of each
+term (or one of its ``forms``) in every chapter's prose to its entry. Matching is by whole word;
+a form written in capitals (``CA``, ``OCSP``) matches only in capitals, any other form matches
+in any case, and a trailing plural ``s`` is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry.
+
+    Attributes:
+        term: The headword, as the glossary page shows it.
+        definition: One or two sentences of plain English.
+        forms: Other spellings that link here (abbreviations, longer names).
+    """
+
+    term: str
+    definition: str
+    forms: tuple[str, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        """The entry's anchor on the glossary page, e.g. ``term-trust-anchor``."""
+        return "term-" + re.sub(r"[^a-z0-9]+", "-", self.term.lower()).strip("-")
+
+    @property
+    def all_forms(self) -> tuple[str, ...]:
+        """The headword and its other forms."""
+        return (self.term, *self.forms)
+
+
+TERMS: tuple[Term, ...] = (
+    Term(
+        "ACME",
+        "Automatic Certificate Management Environment (RFC 8555): the protocol a CA such as "
+        "Let's Encrypt uses to check that you control a domain and then issue its certificate "
+        "without a person in the loop.",
+    ),
+    Term(
+        "asymmetric cryptography",
+        "Cryptography with key pairs: a private key that its owner keeps and a public key that "
+        "anyone may have. What the private key signs, the public key verifies, and nothing "
+        "else does; TLS certificates and handshake signatures rest on it.",
+        ("key pair", "public-key cryptography"),
+    ),
+    Term(
+        "Basic Constraints",
+        "The extension that says whether a certificate belongs to a CA (cA=TRUE) and may sign "
+        "other certificates, and optionally how many CA certificates may follow it in a chain.",
+    ),
+    Term(
+        "certificate",
+        "A signed statement binding a public key to a name (for TLS, a host name): the issuer's "
+        "signature over the subject, the key, the validity period and the extensions.",
+        ("X.509 certificate",),
+    ),
+    Term(
+        "certificate authority",
+        "An organisation (or a key it holds) that signs certificates for others. Clients trust "
+        "a certificate because a chain of CA signatures leads from it to a trust anchor.",
+        ("CA", "certificate authorities"),
+    ),
+    Term(
+        "certificate chain",
+        "The sequence leaf, intermediates, root in which each certificate is signed by the key "
+        "of the next. Validation checks every link and ends at a trust anchor.",
+        ("chain of trust", "chains of trust"),
+    ),
+    Term(
+        "CertificateRequest",
+        "The TLS handshake message in which the server asks the client for a certificate, "
+        "listing the signature schemes (and optionally the CA names) it accepts. Its presence "
+        "is the sure sign that a server wants mutual TLS.",
+    ),
+    Term(
+        "CertificateVerify",
+        "The TLS handshake message in which a peer signs the handshake transcript with the "
+        "private key of its certificate, proving it holds that key right now (signature two).",
+    ),
+    Term(
+        "client certificate",
+        "A certificate the client presents when the server asks for one (CertificateRequest), "
+        "so that the server can authenticate the client; the basis of mutual TLS.",
+    ),
+    Term(
+        "Common Name",
+        "The CN attribute of a certificate's subject. Once used for the host name; today "
+        "clients must match host names against the Subject Alternative Name instead.",
+        ("CN",),
+    ),
+    Term(
+        "CRL",
+        "Certificate Revocation List: a list of revoked serial numbers, signed and dated by the "
+        "CA that issued them, which clients download and check.",
+        ("certificate revocation list",),
+    ),
+    Term(
+        "cross-signing",
+        "Issuing a second certificate for the same CA name and key from a different issuer, so "
+        "that clients trusting either root can build a path to it.",
+        ("cross-signed",),
+    ),
+    Term(
+        "DER",
+        "Distinguished Encoding Rules: the exact binary encoding of ASN.1 that a certificate is "
+        "made of, and the bytes its signature covers.",
+    ),
+    Term(
+        "Extended Key Usage",
+        "The extension listing what a certificate's key may be used for at the application "
+        "level, such as serverAuth or clientAuth.",
+        ("EKU",),
+    ),
+    Term(
+        "extension",
+        "A typed field in an X.509 v3 certificate (Basic Constraints, Key Usage, Subject "
+        "Alternative Name, ...); one marked critical must be understood or the certificate "
+        "rejected.",
+    ),
+    Term(
+        "handshake",
+        "The first messages of a TLS connection, in which client and server agree on keys and "
+        "the server (and in mutual TLS, the client) proves its identity.",
+    ),
+    Term(
+        "HTTPS",
+        "HTTP carried inside a TLS connection. In ordinary HTTPS only the server presents a "
+        "certificate and signs the handshake; the client stays anonymous to TLS.",
+    ),
+    Term(
+        "intermediate certificate",
+        "A CA certificate between the root and the leaf. The server sends it along with its own "
+        "certificate so that clients can complete the chain.",
+        ("intermediate CA", "intermediate"),
+    ),
+    Term(
+        "issuer",
+        "The name of the CA that signed a certificate. A certificate's issuer must equal the "
+        "subject of the certificate whose key verifies its signature.",
+    ),
+    Term(
+        "Key Usage",
+        "The extension limiting the cryptographic operations a key may perform, such as "
+        "digitalSignature or keyCertSign.",
+    ),
+    Term(
+        "leaf certificate",
+        "The certificate at the bottom of a chain, naming the server (or client) itself rather "
+        "than a CA.",
+        ("leaf", "end-entity certificate"),
+    ),
+    Term(
+        "mutual TLS",
+        "TLS in which both sides present certificates: the server requests one, the client "
+        "sends it and proves its key with its own CertificateVerify.",
+        ("mTLS",),
+    ),
+    Term(
+        "OCSP",
+        "Online Certificate Status Protocol: a client asks the CA's responder whether one "
+        "certificate is revoked and gets a signed, dated answer.",
+    ),
+    Term(
+        "OCSP stapling",
+        "The server fetches its own OCSP response and sends it in the handshake, so the client "
+        "need not contact the CA.",
+        ("stapling", "stapled"),
+    ),
+    Term(
+        "PEM",
+        "The text form of DER: base64 between -----BEGIN ...----- and -----END ...----- lines.",
+    ),
+    Term(
+        "private key",
+        "The secret half of a key pair. Whoever holds it can sign; it never appears in a "
+        "certificate.",
+    ),
+    Term(
+        "public key",
+        "The half of a key pair that may be shared. A certificate carries it so that anyone can "
+        "verify signatures made with the matching private key.",
+    ),
+    Term(
+        "revocation",
+        "Withdrawing a certificate before it expires, because its key was compromised or it was "
+        "issued wrongly; published through CRLs and OCSP.",
+        ("revoked",),
+    ),
+    Term(
+        "root certificate",
+        "A self-signed CA certificate at the top of a chain. It is trusted because it is in a "
+        "trust store, not because of its own signature.",
+        ("root CA",),
+    ),
+    Term(
+        "self-signed certificate",
+        "A certificate whose issuer is its own subject and whose signature verifies with its own "
+        "key. Roots are self-signed; a self-signed leaf is trusted only if pinned.",
+        ("self-signed",),
+    ),
+    Term(
+        "signature",
+        "A value only the holder of a private key can produce over some bytes, and anyone with "
+        "the public key can check. The book follows two: the CA's over the certificate "
+        "(signature one) and the server's over the handshake (signature two).",
+    ),
+    Term(
+        "Subject Alternative Name",
+        "The extension listing the DNS names and IP addresses a certificate is valid for; the "
+        "place clients match the host name.",
+        ("SAN",),
+    ),
+    Term(
+        "subject",
+        "The name a certificate is about: the server or client for a leaf, the CA for a CA "
+        "certificate.",
+    ),
+    Term(
+        "TLS",
+        "Transport Layer Security, the protocol under HTTPS: a handshake that authenticates the "
+        "server (optionally the client) and agrees keys, then encrypted records.",
+        ("Transport Layer Security",),
+    ),
+    Term(
+        "transcript hash",
+        "The hash of every handshake message so far, in order. CertificateVerify and Finished "
+        "sign or MAC it, which ties the proof to this one connection.",
+        ("transcript",),
+    ),
+    Term(
+        "trust anchor",
+        "A certificate (or key and name) a client trusts without further proof, usually a root "
+        "in its trust store. Every valid chain ends at one.",
+    ),
+    Term(
+        "trust store",
+        "The set of trust anchors a client is configured with, such as Mozilla's root program "
+        "or the operating system's store.",
+        ("truststore",),
+    ),
+    Term(
+        "validity period",
+        "The notBefore and notAfter dates between which a certificate may be accepted.",
+        ("notAfter", "notBefore"),
+    ),
+)
