@@ -1,26 +1,19 @@
-"""The offline HTML book (``make site``): the builder, then the built pages in a real browser.
+"""The offline HTML book (``make site``): the builder and the pages it writes.
 
-Two sites are built once for this module: a small book made here (cross-references, figures
-with and without alt text, a widget with saved state and one without) and the real ``book/``.
-The browser tests at the end serve both from 127.0.0.1 and load every page in headless
-Chromium with every request that leaves 127.0.0.1 aborted; they are marked ``browser`` and skip
-where Chromium or Playwright is missing.
+Two sites are built once per session: a small book made here (cross-references, figures with
+and without alt text, a widget with saved state and one without) and the real ``book/``.
+tests/browser/test_site_offline.py loads the same two sites in headless Chromium.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import functools
 import html
-import http.server
 import json
 import re
 import shutil
 import struct
-import threading
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,17 +29,6 @@ from pkiviz.site.templates import WIDGET_NOTE
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "site-npm"  # the html-manager from npm, kept between runs
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 TERMS_USED = (
     Term("trust anchor", "A certificate trusted without proof."),
     Term("certificate authority", "Signs certificates.", ("CA",)),
@@ -182,19 +164,36 @@ def _needs_npm() -> None:
         pytest.skip("npm is not installed and the html-manager is not cached")
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Built:
+_BUILT: dict[str, Built] = {}
+
+
+def built_small(factory: pytest.TempPathFactory) -> Built:
+    """The small book's site, built once per test session (shared with the browser tests)."""
     _needs_npm()
-    tmp = tmp_path_factory.mktemp("small-book")
-    write_small_book(tmp / "book")
-    report = build_site(tmp / "site", book=tmp / "book", cache=CACHE, terms=TERMS_USED)
-    return Built(report)
+    if "small" not in _BUILT:
+        tmp = factory.mktemp("small-book")
+        write_small_book(tmp / "book")
+        report = build_site(tmp / "site", book=tmp / "book", cache=CACHE, terms=TERMS_USED)
+        _BUILT["small"] = Built(report)
+    return _BUILT["small"]
 
 
-@pytest.fixture(scope="module")
+def built_real(factory: pytest.TempPathFactory) -> Built:
+    """The real book's site, built once per test session (shared with the browser tests)."""
+    if "real" not in _BUILT:
+        tmp = factory.mktemp("real-book")
+        _BUILT["real"] = Built(build_site(tmp / "site", book=ROOT / "book", cache=CACHE))
+    return _BUILT["real"]
+
+
+@pytest.fixture
+def small(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return built_small(tmp_path_factory)
+
+
+@pytest.fixture
 def real(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    tmp = tmp_path_factory.mktemp("real-book")
-    return Built(build_site(tmp / "site", book=ROOT / "book", cache=CACHE))
+    return built_real(tmp_path_factory)
 
 
 # --- the builder --------------------------------------------------------------------------------
@@ -351,7 +350,7 @@ def test_the_broken_link_check_sees_a_missing_page(tmp_path: Path) -> None:
 
 
 def test_the_real_book_builds_every_chapter(real: Built) -> None:
-    chapters = find_chapters(ROOT / "book")
+    chapters = real.report.chapters  # as found when built (others may be adding chapters now)
     assert [c.number for c in chapters] == sorted(c.number for c in chapters)
     assert chapters[0].stem == "00-welcome"
     index = real.page("index.html")
@@ -363,6 +362,16 @@ def test_the_real_book_builds_every_chapter(real: Built) -> None:
     # The chapters have no TeX math, so the site ships no MathJax.
     assert real.report.of_kind("math") == ()
     assert not any("mathjax" in p.lower() for p in map(real.page, real.report.pages))
+
+
+def test_find_chapters_refuses_an_empty_book_and_a_shared_number(tmp_path: Path) -> None:
+    with pytest.raises(SiteError, match="no chapters"):
+        find_chapters(tmp_path)
+    _write_notebook(tmp_path / "01-a.ipynb", [_markdown("# 1 · A")])
+    assert [c.title for c in find_chapters(tmp_path)] == ["1 · A"]
+    _write_notebook(tmp_path / "01-b.ipynb", [_markdown("no heading")])
+    with pytest.raises(SiteError, match="share a number"):
+        find_chapters(tmp_path)
 
 
 def test_an_earlier_build_is_replaced_but_another_directory_is_refused(tmp_path: Path) -> None:
@@ -384,6 +393,8 @@ def test_linker_rewrites_text_but_not_attributes_or_code() -> None:
         'chapter 3</a> &amp; a <a class="pkiviz-term" href="glossary.html#term-trust-anchor">'
         "trust anchor</a>.</p><pre>chapter 3</pre>"
     )
+    script = "<script>if (a < b && c) { go('chapter 3'); }</script>"
+    assert linker.rewrite(script) == script  # raw text is passed through untouched
 
 
 def test_command_line_builds_and_fails_strictly_on_missing_alt(
@@ -404,196 +415,3 @@ def test_widget_state_in_the_small_book_is_json() -> None:
     model_id, state = _widget_state()
     assert state["state"][model_id]["model_name"] == "IntSliderModel"
     json.dumps(state)
-
-
-# --- in a browser, offline ----------------------------------------------------------------------
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def served(small: Built, real: Built) -> Iterator[str]:
-    """Both sites over HTTP on 127.0.0.1: ``{url}/small/`` and ``{url}/real/``."""
-    root = small.root.parent.parent / "served"
-    root.mkdir(exist_ok=True)
-    for name, built in (("small", small), ("real", real)):
-        link = root / name
-        if not link.exists():
-            link.symlink_to(built.root, target_is_directory=True)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="site-http", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium through Playwright, for this module only.
-
-    Module-scoped because Playwright's sync API leaves an asyncio loop marked running in the
-    main thread while it is open, which would break later tests that use asyncio.
-    """
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS), timeout=60_000
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@dataclass
-class Visit:
-    """What one page load did."""
-
-    blocked: list[str]
-    failed: list[str]
-    errors: list[str]
-    images: list[dict[str, Any]]
-    links: list[str]
-    page: Any
-
-
-@contextlib.contextmanager
-def visit(browser: Any, url: str) -> Iterator[Visit]:
-    """Open ``url`` with every request that leaves 127.0.0.1 aborted, and record what failed."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(30_000)
-    seen = Visit([], [], [], [], [], None)
-
-    def route(r: Any) -> None:
-        if re.match(r"^(http://127\.0\.0\.1[:/]|data:|blob:|about:)", r.request.url):
-            r.continue_()
-        else:
-            seen.blocked.append(r.request.url)
-            r.abort("blockedbyclient")
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("requestfailed", lambda req: seen.failed.append(f"{req.url} {req.failure}"))
-    page.on(
-        "response",
-        lambda res: seen.failed.append(f"{res.url} HTTP {res.status}") if res.status >= 400 else 0,
-    )
-    page.on("console", lambda msg: seen.errors.append(msg.text) if msg.type == "error" else 0)
-    page.on("pageerror", lambda exc: seen.errors.append(str(exc)))
-    try:
-        page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        seen.page = page
-        seen.images = page.eval_on_selector_all(
-            "img",
-            "els => els.map(e => ({src: e.src, alt: e.getAttribute('alt'),"
-            " width: e.naturalWidth, complete: e.complete}))",
-        )
-        seen.links = page.eval_on_selector_all(
-            "a[href]", "els => els.map(e => e.href).filter(h => h.startsWith(location.origin))"
-        )
-        yield seen
-    finally:
-        context.close()
-
-
-def _check_page(seen: Visit, url: str) -> None:
-    assert seen.blocked == [], f"{url} tried to reach the network: {seen.blocked}"
-    assert seen.failed == [], f"{url}: {seen.failed}"
-    assert seen.errors == [], f"{url}: {seen.errors}"
-    for image in seen.images:
-        assert image["complete"] and image["width"] > 0, f"{url}: {image['src']} did not load"
-        assert (image["alt"] or "").strip(), f"{url}: {image['src']} has no alt text"
-
-
-@pytest.mark.browser
-def test_every_page_loads_offline_with_its_images_and_links(
-    browser: Any, served: str, small: Built, real: Built
-) -> None:
-    pages = [f"small/{p}" for p in small.report.pages] + [f"real/{p}" for p in real.report.pages]
-    links: set[str] = set()
-    for name in pages:
-        url = f"{served}/{name}"
-        with visit(browser, url) as seen:
-            _check_page(seen, url)
-            links.update(link.split("#")[0] for link in seen.links)
-            if name.endswith("01-figures.html") or name.endswith("03-chains-of-trust.html"):
-                assert seen.images, f"{url} shows no figure"
-    # Every local link (contents, previous/next, cross-references, glossary) resolves.
-    assert f"{served}/real/glossary.html" in links
-    context = browser.new_context()
-    try:
-        for link in sorted(links):
-            assert context.request.get(link).status == 200, link
-    finally:
-        context.close()
-
-
-@pytest.mark.browser
-def test_next_links_walk_the_whole_book(browser: Any, served: str, real: Built) -> None:
-    expected = ["index.html", *(c.href for c in real.report.chapters), "glossary.html"]
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"{served}/real/index.html")
-        walked = ["index.html"]
-        while page.locator("a[rel=next]").count():
-            page.locator("a[rel=next]").first.click()
-            page.wait_for_load_state("load")
-            walked.append(page.url.rsplit("/", 1)[1])
-        assert walked == expected
-        page.locator("a[rel=prev]").first.click()
-        assert page.url.endswith(expected[-2])
-    finally:
-        context.close()
-
-
-@pytest.mark.browser
-def test_a_widget_page_shows_the_note_and_the_saved_slider(
-    browser: Any, served: str, small: Built
-) -> None:
-    url = f"{served}/small/02-widgets.html"
-    with visit(browser, url) as seen:
-        _check_page(seen, url)
-        page = seen.page
-        notes = page.locator(".pkiviz-widget-note")
-        assert notes.count() == 2
-        assert notes.first.is_visible()
-        assert notes.first.inner_text() == WIDGET_NOTE
-        slider = page.locator(".widget-slider")  # drawn by the local html-manager
-        slider.first.wait_for(state="visible")
-        assert "Key bits" in page.locator(".jupyter-widgets").first.inner_text()
-        assert page.locator(".widget-readout").first.inner_text().strip() == "3"
-        assert "Dropdown(options=" in page.locator(".pkiviz-widget-saved").inner_text()
-        assert seen.blocked == []
-
-
-@pytest.mark.browser
-def test_the_offline_browser_check_sees_a_page_that_reaches_for_a_cdn(
-    browser: Any, served: str, small: Built
-) -> None:
-    # Control for the tests above: a page loading from a CDN is blocked, and that is seen.
-    page = small.root / "cdn-control.html"
-    page.write_text(
-        '<!DOCTYPE html><html><head><script src="https://cdn.jsdelivr.net/npm/x.js"></script>'
-        '</head><body><img src="missing.png" alt=""></body></html>'
-    )
-    try:
-        url = f"{served}/small/cdn-control.html"
-        with visit(browser, url) as seen:
-            assert seen.blocked == ["https://cdn.jsdelivr.net/npm/x.js"]
-            assert any("missing.png HTTP 404" in f for f in seen.failed)
-            with pytest.raises(AssertionError):
-                _check_page(seen, url)
-    finally:
-        page.unlink()

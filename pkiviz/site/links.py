@@ -161,7 +161,9 @@ class _Rewriter(HTMLParser):
             self._flush_code()
 
     def handle_data(self, data: str) -> None:
-        if self._blocked():
+        if self._stack and self._stack[-1] in {"script", "style"}:
+            self._emit(data)  # raw text: re-escaping would break it
+        elif self._blocked():
             self._emit(html.escape(data, quote=False))
         else:
             self._emit(self._linker.link_text(data))

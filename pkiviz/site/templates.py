@@ -167,7 +167,8 @@ a.anchor-link { visibility: hidden; text-decoration: none; margin-left: 0.3em; }
 .jp-RenderedText pre { color: var(--jp-content-font-color1); font-size: var(--jp-code-font-size); }
 @media print { .pkiviz-nav { display: none; } }
 .pkiviz-figure { margin: 0; }
-.pkiviz-widget { border-left: 3px solid #1a5fb4; padding-left: 0.75rem; }
+.pkiviz-widget { border-left: 3px solid #1a5fb4; padding-left: 0.75rem;
+  font-family: var(--jp-ui-font-family); font-size: var(--jp-ui-font-size1); }
 .pkiviz-widget-note { font-style: italic; color: #555; margin: 0.25rem 0; }
 .pkiviz-plain { font-size: 15px; line-height: 1.5; }
 .pkiviz-glossary dt { font-weight: bold; margin-top: 0.8rem; }
