@@ -91,7 +91,7 @@ def execute(path: Path, *, timeout: float = 120.0) -> ChapterRun:
     import nbformat
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(path, as_version=4)
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     client = NotebookClient(
         notebook,
         timeout=int(timeout),
@@ -110,4 +110,5 @@ def saved_outputs(path: Path) -> tuple[str, ...]:
     """The sanitized text outputs stored in a chapter file."""
     import nbformat
 
-    return tuple(text_outputs(nbformat.read(path, as_version=4), sanitizers()))
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    return tuple(text_outputs(notebook, sanitizers()))
