@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from pkiviz.glossary import TERMS, Term
 from pkiviz.site import BuildReport, SiteError, build_site, find_chapters
 from pkiviz.site.__main__ import main
-from pkiviz.site.glossary import TERMS, Term
 from pkiviz.site.links import Linker
 from pkiviz.site.offline import broken_local, references, remote_loads
 from pkiviz.site.templates import WIDGET_NOTE

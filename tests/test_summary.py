@@ -193,7 +193,7 @@ def test_glossary_table_is_alphabetical_ignoring_case() -> None:
 
 
 def test_the_books_glossary_has_the_terms_the_summary_uses() -> None:
-    from pkiviz.site.glossary import TERMS
+    from pkiviz.glossary import TERMS
 
     table = glossary_table(TERMS)
     assert len(table.rows) == len(TERMS)

@@ -20,9 +20,9 @@ import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 
+from pkiviz.glossary import TERMS, Term
 from pkiviz.site import offline
 from pkiviz.site.alt import figure_alt
-from pkiviz.site.glossary import TERMS, Term
 from pkiviz.site.links import Linker
 from pkiviz.site.templates import (
     CHAPTER,
