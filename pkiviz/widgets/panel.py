@@ -133,14 +133,16 @@ class LabPanel(BookWidget):
                 f"<p>building the running example with {html.escape(state.key)} keys…</p>"
             )
         result = evaluate(state)
-        self.result = result
-        self.summary_view.value = result.summary_html()
-        self.graph_view.value = (
+        graph = (
             "<p>(no chain graph: no certificate was presented)</p>"
             if result.graph is None
             else graph_html(result.graph)
         )
+        self.result = result
+        # The summary last: when it shows the new state, the graph and report already do.
+        self.graph_view.value = graph
         self.report_view.value = result.report_html()
+        self.summary_view.value = result.summary_html()
 
     def _show_error(self, message: str) -> None:
         self.summary_view.value = message
