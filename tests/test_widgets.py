@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,9 @@ def test_the_panel_starts_at_the_control() -> None:
     assert p.state == LabState() and p.result is evaluate(LabState())
     assert p.result.valid is True and p.error is None
     assert "✓ VALID" in p.summary_view.value and "nothing changed" in p.summary_view.value
-    assert p.graph_view.value.startswith('<img class="pkiviz-chain-graph"')
+    assert p.graph_view.value.startswith(
+        '<img class="pkiviz-chain-graph" src="data:image/svg+xml;base64,'
+    )
     assert 'alt="Graph of the chain of trust for login.example.com; the chain is valid' in (
         p.graph_view.value
     )
@@ -153,6 +156,18 @@ def test_an_update_that_raises_is_shown_and_raised(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(panel, "evaluate", evaluate)
     p.clock.value = 6  # control: it recovers
     assert p.error is None and p.result.valid is True
+
+
+def test_the_graph_is_an_svg_image_of_the_graph() -> None:
+    result = evaluate(LabState(breakage="missing-intermediate"))
+    assert result.graph is not None
+    source = _base.graph_html(result.graph).split('src="data:image/svg+xml;base64,')[1]
+    svg = base64.b64decode(source.split('"')[0]).decode()
+    assert svg.startswith("<?xml") and "<svg" in svg
+    assert "INVALID (chain-of-trust)" in svg and "issuer not found" in svg  # text, not paths
+    assert "<dc:date>" not in svg  # the same graph, the same bytes
+    _base.graph_html.cache_clear()
+    assert _base.graph_html(result.graph).split('src="')[1] == "data:image/svg+xml;base64," + source
 
 
 def test_the_graph_is_cached_by_graph() -> None:
