@@ -38,7 +38,6 @@ from __future__ import annotations
 import dataclasses
 import socket
 import struct
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal, Protocol
@@ -47,7 +46,7 @@ from OpenSSL import SSL
 
 from pkiviz.example import RunningExample
 from pkiviz.factory import Issued
-from pkiviz.tls import _listener
+from pkiviz.tls import _serving
 from pkiviz.tls.live import HTTP_RESPONSE, Server, Version, server_context
 
 Kind = Literal["https", "mtls-unnamed", "mtls-named", "optional"]
@@ -73,7 +72,6 @@ NO_CERT_RESPONSE = (
     b"Connection: close\r\n\r\n" + NO_CERT_BODY
 )
 _VERSIONS = {"1.2": SSL.TLS1_2_VERSION, "1.3": SSL.TLS1_3_VERSION}
-_MAX_READ = 1 << 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,8 +91,11 @@ class Outcome:
     status: int | None
 
 
-class OpenSSLServer:
+class OpenSSLServer(_serving.Serving[Outcome]):
     """An HTTPS server on 127.0.0.1 built on pyOpenSSL, which can name acceptable client CAs.
+
+    :meth:`wait` blocks until that many connections are served (see
+    :class:`~pkiviz.tls._serving.Serving`).
 
     Args:
         server: the server's certificate (its intermediates are sent too).
@@ -106,6 +107,8 @@ class OpenSSLServer:
         timeout: seconds allowed for each socket operation.
     """
 
+    thread_name = "pkiviz-tls-openssl-server"
+
     def __init__(
         self,
         server: Issued,
@@ -116,87 +119,14 @@ class OpenSSLServer:
         version: Version | None = None,
         timeout: float = 5.0,
     ) -> None:
-        self.timeout = timeout
+        super().__init__(timeout=timeout)
         self.require_client_cert = require_client_cert
         self._context = _context(server, client_ca, name_cas, require_client_cert, version)
-        self._listener: _listener.Listener | None = None
-        self._thread: threading.Thread | None = None
-        self._cond = threading.Condition()
-        self._outcomes: list[Outcome] = []
-        self._errors: list[BaseException] = []
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """``(host, port)``."""
-        if self._listener is None:
-            raise RuntimeError("the server is not running; use it as a context manager")
-        return self._listener.address
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        return self.address[1]
 
     @property
     def outcomes(self) -> tuple[Outcome, ...]:
         """One outcome per connection served so far."""
-        with self._cond:
-            return tuple(self._outcomes)
-
-    def wait(self, count: int = 1, timeout: float | None = None) -> tuple[Outcome, ...]:
-        """Block until ``count`` connections have been served.
-
-        Raises:
-            TimeoutError: fewer were served in time.
-            RuntimeError: the server thread hit an unexpected error.
-        """
-        limit = self.timeout + 5 if timeout is None else timeout
-        with self._cond:
-            self._cond.wait_for(lambda: len(self._outcomes) >= count or self._errors, limit)
-            if self._errors:
-                raise RuntimeError(f"server thread failed: {self._errors[0]!r}")
-            if len(self._outcomes) < count:
-                raise TimeoutError(f"{len(self._outcomes)} of {count} connections in {limit} s")
-            return tuple(self._outcomes[:count])
-
-    def __enter__(self) -> OpenSSLServer:
-        self._listener = _listener.Listener()
-        self._thread = threading.Thread(
-            target=self._serve, name="pkiviz-tls-openssl-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop serving, join the thread, close the listening socket."""
-        if self._listener is not None:
-            self._listener.wake()
-        if self._thread is not None:
-            self._thread.join(self.timeout + 5)
-            self._thread = None
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
-
-    def _serve(self) -> None:
-        assert self._listener is not None
-        while True:
-            conn = self._listener.accept()
-            if conn is None:
-                break
-            try:
-                outcome = self._handle(conn)
-            except BaseException as exc:  # report, never kill the thread silently
-                with self._cond:
-                    self._errors.append(exc)
-                    self._cond.notify_all()
-                continue
-            with self._cond:
-                self._outcomes.append(outcome)
-                self._cond.notify_all()
+        return self._collected()
 
     def _handle(self, conn: socket.socket) -> Outcome:
         _bound(conn, self.timeout)
@@ -208,7 +138,7 @@ class OpenSSLServer:
             completed = True
             peer = tls.get_peer_certificate(as_cryptography=True)
             subject = peer.subject.rfc4514_string() if peer is not None else None
-            request = tls.recv(_MAX_READ)
+            request = tls.recv(_serving.MAX_READ)
             if request:
                 missing = peer is None and not self.require_client_cert
                 tls.sendall(NO_CERT_RESPONSE if missing else HTTP_RESPONSE)
@@ -219,7 +149,7 @@ class OpenSSLServer:
         except (SSL.Error, OSError) as exc:
             error = _reason(exc)
         finally:
-            _drain(conn, min(self.timeout, 1.0))
+            _serving.drain(conn, min(self.timeout, 1.0))
             conn.close()
         return Outcome(completed, error, subject, status)
 
@@ -270,17 +200,6 @@ def _reason(exc: BaseException) -> str:
         entry = exc.args[0][0]
         return str(entry[-1]) if isinstance(entry, tuple) else str(entry)
     return str(exc) or type(exc).__name__
-
-
-def _drain(sock: socket.socket, timeout: float) -> None:
-    """Half-close, then read until the peer closes, so the alert is not lost to a reset."""
-    try:
-        sock.shutdown(socket.SHUT_WR)
-        sock.settimeout(timeout)
-        while sock.recv(_MAX_READ):
-            pass
-    except OSError:
-        pass
 
 
 class Running(Protocol):

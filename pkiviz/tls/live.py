@@ -24,7 +24,6 @@ import os
 import socket
 import ssl
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -34,14 +33,14 @@ from pkiviz import clock
 from pkiviz.errors import InputError
 from pkiviz.example import RunningExample, running_example
 from pkiviz.factory import Issued
-from pkiviz.tls import _listener, _msgcallback
+from pkiviz.tls import _msgcallback, _serving
 from pkiviz.tls.handshake import Handshake, Perspective, RawRecord, handshake_from_records
 
 Version = Literal["1.2", "1.3"]
 
 HTTP_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
 _VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-_MAX_READ = 1 << 16
+_MAX_READ = _serving.MAX_READ
 
 
 def now() -> _dt.datetime:
@@ -153,7 +152,7 @@ def _build(
     )
 
 
-class Server:
+class Server(_serving.Serving[Handshake]):
     """A TLS server on 127.0.0.1 that captures every handshake it takes part in.
 
     Each connection: handshake; if it succeeds, read one request and answer
@@ -164,12 +163,18 @@ class Server:
             connect(client_ctx, *srv.address, server_hostname="login.example.com")
             (hs,) = srv.wait(1)
 
+    :meth:`wait` blocks until that many handshakes are captured (see
+    :class:`~pkiviz.tls._serving.Serving`).
+
     Args:
         context: the server context (its message callback is taken over).
         host: address to listen on.
         timeout: seconds allowed for each socket operation.
         response: bytes sent back after a request, ``None`` to send nothing.
     """
+
+    thread_name = "pkiviz-tls-server"
+    results = "handshakes"
 
     def __init__(
         self,
@@ -179,98 +184,24 @@ class Server:
         timeout: float = 5.0,
         response: bytes | None = HTTP_RESPONSE,
     ) -> None:
+        super().__init__(host=host, timeout=timeout)
         self.context = context
-        self.timeout = timeout
         self.response = response
-        self._host = host
-        self._listener: _listener.Listener | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._cond = threading.Condition()
-        self._handshakes: list[Handshake] = []
-        self._errors: list[BaseException] = []
         self._recorder: _msgcallback.Recorder | None = None
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """``(host, port)`` the server listens on."""
-        if self._listener is None:
-            raise RuntimeError("the server is not running; use it as a context manager")
-        return self._listener.address
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on."""
-        return self.address[1]
 
     @property
     def handshakes(self) -> tuple[Handshake, ...]:
         """The handshakes captured so far, oldest first."""
-        with self._cond:
-            return tuple(self._handshakes)
+        return self._collected()
 
     def __enter__(self) -> Server:
-        self._listener = _listener.Listener(self._host)
         self._recorder = _msgcallback.attach(self.context)
-        self._thread = threading.Thread(target=self._serve, name="pkiviz-tls-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return super().__enter__()
 
     def close(self) -> None:
         """Stop serving, join the thread and close the listening socket."""
-        self._stop.set()
-        if self._listener is not None:
-            self._listener.wake()
-        if self._thread is not None:
-            self._thread.join(self.timeout + 5)
-            self._thread = None
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        super().close()
         _msgcallback.detach(self.context)
-
-    def wait(self, count: int = 1, timeout: float | None = None) -> tuple[Handshake, ...]:
-        """Block until ``count`` handshakes have been captured.
-
-        Args:
-            count: how many.
-            timeout: seconds to wait at most (default: the server's timeout + 5).
-
-        Returns:
-            The first ``count`` handshakes.
-
-        Raises:
-            TimeoutError: fewer arrived in time.
-            RuntimeError: the server thread hit an unexpected error.
-        """
-        limit = self.timeout + 5 if timeout is None else timeout
-        with self._cond:
-            self._cond.wait_for(lambda: len(self._handshakes) >= count or self._errors, limit)
-            if self._errors:
-                raise RuntimeError(f"server thread failed: {self._errors[0]!r}")
-            if len(self._handshakes) < count:
-                raise TimeoutError(f"{len(self._handshakes)} of {count} handshakes in {limit} s")
-            return tuple(self._handshakes[:count])
-
-    def _serve(self) -> None:
-        assert self._listener is not None
-        while not self._stop.is_set():
-            conn = self._listener.accept()
-            if conn is None:
-                break
-            try:
-                handshake = self._handle(conn)
-            except BaseException as exc:  # report, never kill the thread silently
-                with self._cond:
-                    self._errors.append(exc)
-                    self._cond.notify_all()
-                continue
-            with self._cond:
-                self._handshakes.append(handshake)
-                self._cond.notify_all()
 
     def _handle(self, conn: socket.socket) -> Handshake:
         assert self._recorder is not None
@@ -289,26 +220,10 @@ class Server:
         finally:
             events = self._recorder.take(tls) if tls is not None else ()
             if error is not None:
-                _drain(tls or conn, min(self.timeout, 1.0))
+                _serving.drain(tls or conn, min(self.timeout, 1.0))
             (tls or conn).close()
             conn.close()
         return _build(events, "server", completed, error)
-
-
-def _drain(sock: socket.socket, timeout: float) -> None:
-    """Half-close, then read until the peer closes, so our alert is not lost to a TCP RST.
-
-    Closing a socket with unread bytes (say, the client's request sent after
-    its half of a handshake the server then rejects) makes the kernel send a
-    reset, and the peer may lose the alert still in its receive buffer.
-    """
-    try:
-        sock.shutdown(socket.SHUT_WR)
-        sock.settimeout(timeout)
-        while sock.recv(_MAX_READ):
-            pass
-    except OSError:
-        pass
 
 
 def connect(

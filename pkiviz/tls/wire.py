@@ -15,12 +15,11 @@ import contextlib
 import dataclasses
 import selectors
 import socket
-import threading
 import time
 from typing import Literal
 
 from pkiviz.errors import InputError
-from pkiviz.tls import _listener, keyschedule, messages
+from pkiviz.tls import _serving, keyschedule, messages
 from pkiviz.tls.handshake import Handshake, RawRecord, handshake_from_records
 
 Direction = Literal["client", "server"]  # who sent the bytes
@@ -41,71 +40,26 @@ class Flow:
         return b"".join(data for who, data in self.chunks if who == sender)
 
 
-class Tap:
+class Tap(_serving.Serving[Flow]):
     """A loopback TCP relay that records both directions of each connection.
+
+    :meth:`wait` blocks until that many relayed connections have finished
+    (see :class:`~pkiviz.tls._serving.Serving`).
 
     Args:
         upstream: ``(host, port)`` of the real server.
         timeout: seconds of silence after which a relayed connection is dropped.
     """
 
+    thread_name = "pkiviz-tls-tap"
+    role = "tap"
+    results = "relayed connections"
+
     def __init__(self, upstream: tuple[str, int], *, timeout: float = 5.0) -> None:
+        super().__init__(timeout=timeout)
         self.upstream = upstream
-        self.timeout = timeout
-        self._listener: _listener.Listener | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._cond = threading.Condition()
-        self._flows: list[Flow] = []
 
-    @property
-    def address(self) -> tuple[str, int]:
-        """Where clients should connect."""
-        if self._listener is None:
-            raise RuntimeError("the tap is not running; use it as a context manager")
-        return self._listener.address
-
-    def __enter__(self) -> Tap:
-        self._listener = _listener.Listener()
-        self._thread = threading.Thread(target=self._serve, name="pkiviz-tls-tap", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._listener is not None:
-            self._listener.wake()
-        if self._thread is not None:
-            self._thread.join(self.timeout + 5)
-            self._thread = None
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
-
-    def wait(self, count: int = 1, timeout: float | None = None) -> tuple[Flow, ...]:
-        """Block until ``count`` relayed connections have finished.
-
-        Raises:
-            TimeoutError: fewer finished in time.
-        """
-        limit = self.timeout + 5 if timeout is None else timeout
-        with self._cond:
-            if not self._cond.wait_for(lambda: len(self._flows) >= count, limit):
-                raise TimeoutError(f"{len(self._flows)} of {count} relayed connections finished")
-            return tuple(self._flows[:count])
-
-    def _serve(self) -> None:
-        assert self._listener is not None
-        while not self._stop.is_set():
-            client = self._listener.accept()
-            if client is None:
-                break
-            flow = self._relay(client)
-            with self._cond:
-                self._flows.append(flow)
-                self._cond.notify_all()
-
-    def _relay(self, client: socket.socket) -> Flow:
+    def _handle(self, client: socket.socket) -> Flow:
         chunks: list[tuple[Direction, bytes]] = []
         try:
             server = socket.create_connection(self.upstream, timeout=self.timeout)
