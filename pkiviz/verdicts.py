@@ -84,8 +84,13 @@ class Verdict:
 
     @property
     def reason(self) -> str:
-        """The first error, without the wrapping (``validation failed:``, object reprs)."""
-        return _short(self.error, limit=10_000)
+        """The first error, without the wrapping (``validation failed:``, object reprs).
+
+        pkiviz's own message is one explanation and may contain ``"; "``;
+        the real tools' errors are clauses joined by ``"; "``, of which the
+        first is the reason.
+        """
+        return _short(self.error, limit=10_000, clauses=self.tool != "pkiviz")
 
     def text(self) -> str:
         """Render as ``tool on scenario: verdict``, then the error in full."""
@@ -105,8 +110,9 @@ class Verdict:
         return f"<pre>{html.escape(self.text())}</pre>"
 
 
-def _short(error: str, limit: int = 56) -> str:
-    first = _ENCOUNTERED.sub("", error.split("; ")[0].splitlines()[0] if error else "")
+def _short(error: str, limit: int = 56, *, clauses: bool = True) -> str:
+    head = error.split("; ")[0] if clauses else error
+    first = _ENCOUNTERED.sub("", head.splitlines()[0] if error else "")
     for prefix in ("validation failed: ", "candidates exhausted: "):
         first = first.removeprefix(prefix)
     first = _DEPTH.sub("", first)

@@ -273,3 +273,14 @@ def test_scenarios_are_byte_identical_in_a_fresh_process(tmp_path: Path) -> None
     for entry in CATALOGUE:
         for name, data in entry.scenario().files:
             assert (tmp_path / entry.id / name).read_bytes() == data, (entry.id, name)
+
+
+def test_pkiviz_reason_keeps_its_whole_message() -> None:
+    from pkiviz.lab import LabState, evaluate
+
+    result = evaluate(LabState(breakage="revoked", crl=True))
+    pkiviz_reason = next(v.reason for v in result.verdicts if v.tool == "pkiviz")
+    assert pkiviz_reason.endswith("]") and "nextUpdate" in pkiviz_reason
+    # Control: OpenSSL's error keeps only its first clause.
+    openssl = next(v for v in result.verdicts if v.tool == "openssl")
+    assert openssl.reason == "certificate revoked"
