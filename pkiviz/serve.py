@@ -30,12 +30,10 @@ threads and closes every socket.
 
 from __future__ import annotations
 
-import http.server
 import os
 import shlex
 import shutil
 import socket
-import socketserver
 import ssl
 import tempfile
 import threading
@@ -43,6 +41,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+from pkiviz import _loopback
 from pkiviz.catalogue import BY_ID, Breakage, Scenario
 from pkiviz.errors import InputError
 from pkiviz.example import HOSTNAME
@@ -55,10 +54,7 @@ SOCKET_TIMEOUT = 5.0
 _DRAIN_LIMIT = 65536
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = False  # server_close() joins the handler threads
-    block_on_close = True
-    allow_reuse_address = True
+class _Server(_loopback.QuietServer):
     context: ssl.SSLContext
     scenario_server: ScenarioServer
 
@@ -72,11 +68,8 @@ class _Server(socketserver.ThreadingTCPServer):
             raise
         return tls, address
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Stay quiet: clients refusing the certificate is what the server is for."""
 
-
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(_loopback.QuietHandler):
     server: _Server
     timeout = SOCKET_TIMEOUT
     protocol_version = "HTTP/1.1"
@@ -88,9 +81,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             _drain(self.request)
             raise
         super().setup()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Do not log to stderr."""
 
     def do_GET(self) -> None:
         owner = self.server.scenario_server
@@ -150,8 +140,7 @@ class ScenarioServer:
         self.requests = 0
         self._lock = threading.Lock()
         self._directory: Path | None = None
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._loop: _loopback.Running | None = None
         self._responder: Responder | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -185,28 +174,22 @@ class ScenarioServer:
             server = _Server(("127.0.0.1", self.requested_port), _Handler, bind_and_activate=False)
         except OSError as exc:  # pragma: no cover - socket() itself failing
             raise InputError(f"cannot create a socket ({exc.strerror})") from None
-        self._server = server
         try:
             server.server_bind()
             server.server_activate()
         except OSError as exc:
+            server.server_close()
             raise InputError(
                 f"127.0.0.1:{self.requested_port}: cannot listen ({exc.strerror}); "
                 "try another --port, or 0 for any free one"
             ) from None
         server.context = context
         server.scenario_server = self
+        self._loop = _loopback.serve(server, name="pkiviz-serve", join_timeout=SOCKET_TIMEOUT + 1)
         if self.scenario.crl_issuer is not None:
             self._responder = Responder(
                 self.scenario.crl_issuer, revoked=self.scenario.revoked
             ).start()
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"pkiviz-serve-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
 
     def _context(self, directory: Path) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -227,13 +210,9 @@ class ScenarioServer:
 
     def close(self) -> None:
         """Stop serving, join the threads, close every socket, remove the files; safe twice."""
-        server, self._server = self._server, None
-        if server is not None:
-            if self._thread is not None:
-                server.shutdown()
-                self._thread.join(timeout=SOCKET_TIMEOUT + 1)
-                self._thread = None
-            server.server_close()
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.close()
         responder, self._responder = self._responder, None
         if responder is not None:
             responder.close()
@@ -254,18 +233,17 @@ class ScenarioServer:
 
     # -- what to tell the reader --------------------------------------------
 
-    def _running(self) -> _Server:
-        if self._server is None:
+    def _running(self) -> _loopback.Running:
+        if self._loop is None:
             raise RuntimeError(
                 "start the server first: use it as `with ScenarioServer(name) as s:`"
             )
-        return self._server
+        return self._loop
 
     @property
     def port(self) -> int:
         """The port it listens on, on 127.0.0.1."""
-        port: int = self._running().server_address[1]
-        return port
+        return self._running().port
 
     @property
     def directory(self) -> Path:

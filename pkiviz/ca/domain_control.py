@@ -20,16 +20,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import http.server
 import json
 import secrets
-import socket
-import threading
 import types
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from pkiviz import _loopback
 from pkiviz.factory import Issued
 from pkiviz.keys import PrivateKey, PublicKey
 from pkiviz.revocation._common import html_table
@@ -151,37 +149,22 @@ def new_challenge(
     return Http01Challenge(domain, chosen, jwk_thumbprint(account_key.public_key()))
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
+class _Server(_loopback.QuietServer):
     site: ChallengeServer
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Stay quiet about clients that hang up."""
 
-
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(_loopback.QuietHandler):
     server: _Server
     timeout = 5.0
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Do not log to stderr."""
 
     def do_GET(self) -> None:
         site = self.server.site
         site.requests.append(self.path)
         body = site.body_for(self.path)
         if body is None:
-            self.send_response(404)
-            payload = b"not found\n"
+            self.send_body(404, b"not found\n", "application/octet-stream")
         else:
-            self.send_response(200)
-            payload = body
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+            self.send_body(200, body, "application/octet-stream")
 
 
 class ChallengeServer:
@@ -199,10 +182,7 @@ class ChallengeServer:
         self.challenge = challenge
         self.serve = serve
         self.requests: list[str] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._address: str | None = None
-        self._placeholder: socket.socket | None = None
+        self._running: _loopback.Running | None = None
 
     def body_for(self, path: str) -> bytes | None:
         """The body served at ``path`` (``None`` means 404)."""
@@ -222,36 +202,17 @@ class ChallengeServer:
             ``self``.
         """
         if self.serve == "down":
-            # Bound but not listening: connections are refused, and the port stays ours.
-            placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            placeholder.bind(("127.0.0.1", 0))
-            self._placeholder = placeholder
-            self._address = f"127.0.0.1:{placeholder.getsockname()[1]}"
+            self._running = _loopback.refuse()
             return self
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server((_loopback.HOST, 0), _Handler)
         server.site = self
-        self._server = server
-        self._address = f"127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"pkiviz-acme-site-{server.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._running = _loopback.serve(server, name="pkiviz-acme-site", join_timeout=6)
         return self
 
     def close(self) -> None:
         """Stop serving; safe to call twice."""
-        if self._server is not None:
-            self._server.shutdown()
-            if self._thread is not None:
-                self._thread.join(timeout=6)
-            self._server.server_close()
-            self._server = None
-        if self._placeholder is not None:
-            self._placeholder.close()
-            self._placeholder = None
+        if self._running is not None:
+            self._running.close()
 
     def __enter__(self) -> ChallengeServer:
         return self.start()
@@ -267,9 +228,9 @@ class ChallengeServer:
     @property
     def address(self) -> str:
         """``127.0.0.1:<port>`` - where the CA's "DNS lookup" of the domain points."""
-        if self._address is None:
+        if self._running is None:
             raise RuntimeError("start the server first: use it as `with ChallengeServer(c) as s:`")
-        return self._address
+        return f"{_loopback.HOST}:{self._running.port}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,8 +25,6 @@ import base64
 import binascii
 import dataclasses
 import datetime as _dt
-import http.server
-import socket
 import threading
 import types
 import urllib.parse
@@ -37,7 +35,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import ocsp
 
-from pkiviz import clock
+from pkiviz import _loopback, clock
 from pkiviz.factory import Issued
 from pkiviz.revocation._common import cert_id_hashes, certificate_of
 from pkiviz.revocation.crl import BuiltCrl, RevokedEntry, build_crl
@@ -122,29 +120,13 @@ def answer_ocsp(
     )
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = False  # server_close() joins the handler threads
-    block_on_close = True
+class _Server(_loopback.QuietServer):
     responder: Responder
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Stay quiet: a client that hung up on a slow answer is part of the lesson."""
 
-
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(_loopback.QuietHandler):
     server: _Server
     timeout = SERVER_SOCKET_TIMEOUT
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Do not log to stderr."""
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def _misbehave(self) -> bool:
         responder = self.server.responder
@@ -154,10 +136,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             responder._stopping.wait(responder.slow_seconds)
             return False
         if behaviour == "junk":
-            self._send(200, JUNK_BODY, "text/html")
+            self.send_body(200, JUNK_BODY, "text/html")
             return True
         if behaviour == "http_error":
-            self._send(503, b"responder unavailable\n", "text/plain")
+            self.send_body(503, b"responder unavailable\n", "text/plain")
             return True
         return False
 
@@ -167,7 +149,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         responder = self.server.responder
         path = urllib.parse.urlsplit(self.path).path
         if path == CRL_PATH:
-            self._send(200, responder.crl().der, "application/pkix-crl")
+            self.send_body(200, responder.crl().der, "application/pkix-crl")
             return
         if path.startswith(OCSP_PATH + "/"):
             encoded = urllib.parse.unquote(path[len(OCSP_PATH) + 1 :])
@@ -175,9 +157,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 request = base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError):
                 request = b""
-            self._send(200, responder.answer(request).der, "application/ocsp-response")
+            self.send_body(200, responder.answer(request).der, "application/ocsp-response")
             return
-        self._send(404, b"not found\n", "text/plain")
+        self.send_body(404, b"not found\n", "text/plain")
 
     def do_POST(self) -> None:
         length = self.headers.get("Content-Length", "0")
@@ -186,10 +168,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self._misbehave():
             return
         if urllib.parse.urlsplit(self.path).path != OCSP_PATH:
-            self._send(404, b"not found\n", "text/plain")
+            self.send_body(404, b"not found\n", "text/plain")
             return
         answer = self.server.responder.answer(body)
-        self._send(200, answer.der, "application/ocsp-response")
+        self.send_body(200, answer.der, "application/ocsp-response")
 
 
 class Responder:
@@ -244,10 +226,7 @@ class Responder:
         if issued is not None:
             self._issued = {self._serial(i) for i in issued}
         self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._placeholder: socket.socket | None = None
-        self._port: int | None = None
+        self._running: _loopback.Running | None = None
         self.requests = 0
 
     @staticmethod
@@ -262,41 +241,23 @@ class Responder:
         Returns:
             ``self``.
         """
-        if self._port is not None:
+        if self._running is not None:
             raise RuntimeError("this responder has already started")
         if self._behaviour == "down":
-            # Bound but not listening: connections are refused, and no other
-            # program can take the port while the URLs point at it.
-            placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            placeholder.bind(("127.0.0.1", 0))
-            self._placeholder = placeholder
-            self._port = placeholder.getsockname()[1]
+            self._running = _loopback.refuse()
             return self
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server((_loopback.HOST, 0), _Handler)
         server.responder = self
-        self._server = server
-        self._port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"pkiviz-responder-{self._port}",
-            daemon=True,
+        self._running = _loopback.serve(
+            server, name="pkiviz-responder", join_timeout=SERVER_SOCKET_TIMEOUT + 1
         )
-        self._thread.start()
         return self
 
     def close(self) -> None:
         """Stop serving and close every socket; safe to call twice."""
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            if self._thread is not None:
-                self._thread.join(timeout=SERVER_SOCKET_TIMEOUT + 1)
-            self._server.server_close()
-            self._server = None
-        if self._placeholder is not None:
-            self._placeholder.close()
-            self._placeholder = None
+        if self._running is not None:
+            self._running.close()
 
     def __enter__(self) -> Responder:
         return self.start()
@@ -314,9 +275,9 @@ class Responder:
     @property
     def port(self) -> int:
         """The port it listens on (or, when down, reserves)."""
-        if self._port is None:
+        if self._running is None:
             raise RuntimeError("start the responder first: use it as `with Responder(ca) as r:`")
-        return self._port
+        return self._running.port
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,47 @@
+"""pkiviz._loopback: a served port answers and is gone after close; a refused port refuses."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.request
+
+import pytest
+
+from pkiviz import _loopback
+
+
+class _Hello(_loopback.QuietHandler):
+    def do_GET(self) -> None:
+        self.send_body(200, b"hello\n", "text/plain")
+
+
+def _refused(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_serve_answers_then_closes_everything() -> None:
+    server = _loopback.QuietServer((_loopback.HOST, 0), _Hello)
+    with _loopback.serve(server, name="pkiviz-test-loopback", join_timeout=5) as running:
+        url = f"http://127.0.0.1:{running.port}/"
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(url, timeout=5) as answer:
+            assert answer.read() == b"hello\n"
+        assert any(t.name.startswith("pkiviz-test-loopback-") for t in threading.enumerate())
+    assert running.server_address == ("127.0.0.1", running.port)  # still readable
+    assert _refused(running.port)
+    assert not any(t.name.startswith("pkiviz-test-loopback-") for t in threading.enumerate())
+    running.close()  # twice is fine
+
+
+def test_refuse_reserves_a_port_that_refuses() -> None:
+    with _loopback.refuse() as running:
+        assert _refused(running.port)
+
+
+def test_only_loopback_is_served() -> None:
+    server = _loopback.QuietServer(("0.0.0.0", 0), _Hello, bind_and_activate=False)
+    with pytest.raises(ValueError, match=r"must be bound to 127\.0\.0\.1"):
+        _loopback.serve(server, name="pkiviz-test-loopback", join_timeout=5)
+    assert server.socket.fileno() == -1  # closed, never bound
