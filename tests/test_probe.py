@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import select
-import shutil
 import socket
-import subprocess
 import threading
-import time
 
 import pytest
+from openssl_server import needs_openssl, s_server
 
 from pkiviz.cli import main
 from pkiviz.errors import InputError
 from pkiviz.example import running_example
+from pkiviz.serve import free_port
 from pkiviz.tls import signatures
 from pkiviz.tls.live import Server, server_context
 from pkiviz.tls.probe import parse_target, probe
@@ -23,7 +21,6 @@ from pkiviz.tls.probe import parse_target, probe
 EXAMPLE = running_example(live=True)
 RSA = running_example(live=True, key="rsa-2048")
 HOST = EXAMPLE.hostname
-openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
 
 
 @pytest.fixture
@@ -34,37 +31,6 @@ def files(tmp_path):
         ex.write_to(d)
         written[name] = d
     return written
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def s_server(*args: str):
-    """Run ``openssl s_server`` on a free port until the block ends (killed in finally)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1", *args],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        seen = b""
-        while b"ACCEPT" not in seen:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([proc.stdout], [], [], max(left, 0))
-            if not ready or proc.poll() is not None:
-                raise RuntimeError(f"s_server did not start: {seen!r}")
-            seen += proc.stdout.read1(4096)
-        yield port
-    finally:
-        proc.kill()
-        proc.wait(10)
-        proc.stdin.close()
-        proc.stdout.close()
 
 
 def test_probe_pkiviz_server_tls13(files):
@@ -107,7 +73,7 @@ def test_probe_sees_a_python_mtls_server_request_without_ca_names(files):
     assert "ecdsa_secp256r1_sha256" in result.requested_signature_algorithms
 
 
-@openssl
+@needs_openssl
 def test_probe_openssl_s_server_mtls_lists_acceptable_ca_names(files):
     d = files["ec"]
     args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),
@@ -125,7 +91,7 @@ def test_probe_openssl_s_server_mtls_lists_acceptable_ca_names(files):
     assert alert is not None and alert.body.code == 116
 
 
-@openssl
+@needs_openssl
 def test_probe_openssl_s_server_without_mtls_requests_nothing(files):
     d = files["ec"]
     args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),
@@ -135,7 +101,7 @@ def test_probe_openssl_s_server_without_mtls_requests_nothing(files):
     assert not result.client_certificate_requested and result.ok
 
 
-@openssl
+@needs_openssl
 def test_probe_openssl_s_server_tls12_rsa_pkcs1_sha256(files):
     d = files["rsa"]
     args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),
@@ -152,7 +118,7 @@ def test_probe_openssl_s_server_tls12_rsa_pkcs1_sha256(files):
     assert not tampered.verified
 
 
-@openssl
+@needs_openssl
 def test_cli_probe_json_against_s_server(files, capsys):
     d = files["ec"]
     args = ["-cert", str(d / "server.pem"), "-key", str(d / "server.key"),

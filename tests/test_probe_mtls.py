@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import select
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
+from openssl_server import needs_openssl, s_server
 
 from pkiviz.cli import main
 from pkiviz.errors import InputError
@@ -21,7 +16,6 @@ from pkiviz.tls.probe import probe
 
 EXAMPLE = running_example()
 HOST = EXAMPLE.hostname
-openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
 
 
 @pytest.fixture(scope="module")
@@ -137,35 +131,6 @@ def test_bad_client_files_are_input_errors(files, tmp_path, capsys):
 # --- against openssl s_server -Verify 1 ------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def s_server(*args: str):
-    """``openssl s_server`` on a free port for one connection; killed when the block ends."""
-    port = free_port()
-    proc = subprocess.Popen(
-        ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1", *args],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline, seen = time.monotonic() + 10, b""
-        while b"ACCEPT" not in seen:
-            ready, _, _ = select.select([proc.stdout], [], [], max(deadline - time.monotonic(), 0))
-            if not ready or proc.poll() is not None:
-                raise RuntimeError(f"s_server did not start: {seen!r}")
-            seen += proc.stdout.read1(4096)
-        yield port
-    finally:
-        proc.kill()
-        proc.wait(10)
-        proc.stdin.close()
-        proc.stdout.close()
-
-
 def s_server_args(files, version):
     flag = "-tls" + version.replace(".", "_")
     return ["-cert", str(files / "server.pem"), "-key", str(files / "server.key"),
@@ -173,7 +138,7 @@ def s_server_args(files, version):
             str(files / "client-root.pem"), "-Verify", "1", flag]  # fmt: skip
 
 
-@openssl
+@needs_openssl
 @pytest.mark.parametrize("version", ["1.3", "1.2"])
 @pytest.mark.parametrize(
     ("cert", "strict", "accepted"),
