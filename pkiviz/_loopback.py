@@ -13,6 +13,8 @@ and OCSP :class:`~pkiviz.revocation.responder.Responder` and ``pkiviz serve``
 * :class:`QuietHandler` - an HTTP/1.0 request handler that logs nothing.
 * :func:`serve` - serve a bound server from a daemon thread;
   :func:`refuse` - reserve a port that refuses connections (a server "down").
+* :class:`Service` - ``with`` for the classes built on them: ``start()``,
+  then ``close()`` however the block ends.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import http.server
 import socket
 import socketserver
 import threading
+from typing import TypeVar
 
 HOST = "127.0.0.1"
 
 #: How often the serving thread looks for a shutdown request, seconds.
 POLL_INTERVAL = 0.05
+
+S = TypeVar("S", bound="Service")
 
 
 class QuietServer(socketserver.ThreadingTCPServer):
@@ -146,3 +151,25 @@ def refuse() -> Running:
     placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     placeholder.bind((HOST, 0))
     return Running((HOST, int(placeholder.getsockname()[1])), placeholder=placeholder)
+
+
+class Service:
+    """A context manager that calls :meth:`start` on entry and :meth:`close` on exit."""
+
+    def start(self: S) -> S:
+        """Start serving.
+
+        Returns:
+            ``self``.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop serving and close every socket; safe to call twice."""
+        raise NotImplementedError
+
+    def __enter__(self: S) -> S:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

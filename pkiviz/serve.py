@@ -37,7 +37,6 @@ import socket
 import ssl
 import tempfile
 import threading
-import types
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +114,7 @@ def _drain(sock: ssl.SSLSocket) -> None:
         pass
 
 
-class ScenarioServer:
+class ScenarioServer(_loopback.Service):
     """An HTTPS server on 127.0.0.1 presenting one catalogue scenario as login.example.com.
 
     Use it as a context manager; the port, URLs and files exist once it has started.
@@ -219,17 +218,6 @@ class ScenarioServer:
         directory, self._directory = self._directory, None
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
-
-    def __enter__(self) -> ScenarioServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- what to tell the reader --------------------------------------------
 

@@ -22,7 +22,6 @@ import dataclasses
 import hashlib
 import json
 import secrets
-import types
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -167,7 +166,7 @@ class _Handler(_loopback.QuietHandler):
             self.send_body(200, body, "application/octet-stream")
 
 
-class ChallengeServer:
+class ChallengeServer(_loopback.Service):
     """The applicant's web server on 127.0.0.1, answering (or failing) a challenge.
 
     Args:
@@ -213,17 +212,6 @@ class ChallengeServer:
         """Stop serving; safe to call twice."""
         if self._running is not None:
             self._running.close()
-
-    def __enter__(self) -> ChallengeServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def address(self) -> str:

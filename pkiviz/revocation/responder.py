@@ -26,7 +26,6 @@ import binascii
 import dataclasses
 import datetime as _dt
 import threading
-import types
 import urllib.parse
 from collections.abc import Iterable
 from typing import Literal
@@ -174,7 +173,7 @@ class _Handler(_loopback.QuietHandler):
         self.send_body(200, answer.der, "application/ocsp-response")
 
 
-class Responder:
+class Responder(_loopback.Service):
     """A CRL distribution point and OCSP responder for one CA, served on 127.0.0.1.
 
     Use it as a context manager; the URLs exist once it has started.
@@ -258,17 +257,6 @@ class Responder:
         self._stopping.set()
         if self._running is not None:
             self._running.close()
-
-    def __enter__(self) -> Responder:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- URLs and certificates --------------------------------------------
 
