@@ -152,6 +152,8 @@ def test_default_trust_store_is_named(files: Path, capsys: pytest.CaptureFixture
         (["{leaf}", "--trust", "{empty}"], "empty"),
         (["{leaf}", "--trust", "{root}", "--ip", "999.1.1.1"], "not an IPv4 or IPv6"),
         (["{leaf}", "--trust", "{root}", "--host", "10.0.0.1"], "use --ip"),
+        (["{leaf}", "--trust", "{root}", "--host", "*.example.com"], "contains a wildcard"),
+        (["{leaf}", "--trust", "{root}", "--host", "login..example.com"], "empty label"),
         (["{leaf}", "--host", "a.example", "--ip", "10.0.0.1"], "not allowed with"),
         (["{missing}"], "missing.pem"),
         (["{leaf}", "--trust", "{root}", "--crl", "{leaf}"], "CRL"),
@@ -204,6 +206,29 @@ def test_good_input_beside_each_bad_one(files: Path, capsys: pytest.CaptureFixtu
         capsys, str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--ip", "192.0.2.1"
     )
     assert status == 1 and err == ""
+
+
+def test_wildcard_host_is_bad_input_beside_a_host_it_covers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The name asked for is a host name, never a pattern (RFC 9525 6.3): against a
+    # *.example.com certificate, --host '*.example.com' is refused in one line, exit 2.
+    ex = running_example()
+    leaf = ex.intermediate.issue_server("*.example.com", label="cli wildcard")
+    chain = tmp_path / "wild.pem"
+    chain.write_bytes(leaf.pem.data + ex.intermediate.pem.data)
+    root = ex.root.pem.write_to_path(tmp_path / "root.pem")
+    status, out, err = run(capsys, str(chain), "--trust", str(root), "--host", "*.example.com")
+    assert (status, out) == (2, "")
+    assert err.strip() == (
+        "pkiviz: error: --host '*.example.com' is not a valid host name: it contains a "
+        "wildcard ('*'); the name a client asks for is a host name, never a pattern - only "
+        "a certificate's names may hold a wildcard"
+    )
+    # Control: a host name the wildcard covers is valid against the same files.
+    status, out, err = run(capsys, str(chain), "--trust", str(root), "--host", "a.example.com")
+    assert (status, err) == (0, "")
+    assert "a.example.com matches the SAN entry DNS:*.example.com" in out
 
 
 # -- revocation: OCSP response files, fetching, the policy ----------------------

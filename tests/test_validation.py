@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.utils import CryptographyDeprecationWarning
 
-from pkiviz import limbo
+from pkiviz import der, limbo
 from pkiviz.clock import BOOK_CLOCK
 from pkiviz.example import HOSTNAME, running_example
 from pkiviz.factory import CA, Issued, build
@@ -32,6 +32,7 @@ from pkiviz.validation import (
     check_table,
     validate,
 )
+from pkiviz.validation.facts import _der_fields
 
 UTC = dt.timezone.utc
 EX = running_example()
@@ -222,6 +223,61 @@ def test_hostname_mismatch_and_cn_not_consulted() -> None:
 def test_wildcard_is_one_label(peer: str, ok: bool) -> None:
     leaf = leaf_with(label="wild", subject="CN=*.example.com", dns_names=("*.example.com",))
     assert server(leaf, peer_name=peer).valid is ok
+
+
+def test_requested_name_is_a_host_name_never_a_pattern() -> None:
+    # RFC 9525 6.3: only the certificate's name may be a wildcard. The library reports
+    # the bad request as a failed hostname check (it never raises on bad input).
+    leaf = leaf_with(label="wild", subject="CN=*.example.com", dns_names=("*.example.com",))
+    first = assert_only_failure(server(leaf, peer_name="*.example.com"), "hostname")
+    assert "'*.example.com' is not a valid host name: it contains a wildcard" in first.message
+    assert first.rfc == "RFC 9525 6.3"
+    # Control: a host name the wildcard covers passes against the same certificate.
+    assert server(leaf, peer_name="login.example.com").valid
+
+
+@pytest.mark.parametrize(
+    ("peer", "reason"),
+    [
+        ("", "it is empty"),
+        ("login..example.com", "empty label"),
+        (".login.example.com", "empty label"),
+        ("login.example.com..", "empty label"),
+        ("login.example.com/path", "the label 'com/path' is not a valid DNS label"),
+        ("login_1.example.com", "the label 'login_1' is not a valid DNS label"),
+        ("login.*.com", "wildcard"),
+        ("a" * 64 + ".example.com", "is not a valid DNS label"),
+        ("a." * 126 + "com", "255 characters long; a DNS name has at most 253"),
+    ],
+)
+def test_syntactically_invalid_requested_names(peer: str, reason: str) -> None:
+    first = assert_only_failure(server(peer_name=PeerName("dns", peer)), "hostname")
+    assert f"{peer!r} is not a valid host name: " in first.message
+    assert reason in first.message
+
+
+@pytest.mark.parametrize("peer", ["login.example.com", "login.example.com.", "LOGIN.Example.COM"])
+def test_valid_requested_names_beside_the_invalid_ones(peer: str) -> None:
+    # Control: one trailing dot (the root) and any case are fine.
+    assert server(peer_name=peer).valid
+
+
+def test_a_63_octet_label_is_the_longest_requested() -> None:
+    longest = "a" * 63 + ".example.com"
+    leaf = leaf_with(label="long", subject="O=Example Long Names", dns_names=(longest,))
+    assert server(leaf, peer_name=longest).valid
+    first = assert_only_failure(server(leaf, peer_name="a" + longest), "hostname")
+    assert "not a valid DNS label" in first.message
+
+
+def test_an_idn_is_asked_for_in_either_form() -> None:
+    leaf = leaf_with(
+        label="idn", subject="CN=xn--bcher-kva.example", dns_names=("xn--bcher-kva.example",)
+    )
+    assert server(leaf, peer_name="bücher.example").valid
+    assert server(leaf, peer_name="xn--bcher-kva.example").valid
+    first = assert_only_failure(server(leaf, peer_name="bücher..example"), "hostname")
+    assert "not a valid host name" in first.message
 
 
 def test_wildcard_over_a_public_suffix_matches_nothing() -> None:
@@ -498,6 +554,42 @@ def test_malformed_from_limbo(case_id: str, check: str) -> None:
     # Control: the suite's plain valid chain passes.
     control = _limbo()["webpki::san::exact-dns-san"]
     assert limbo.run_pkiviz(control) == ("SUCCESS", "")  # type: ignore[arg-type]
+
+
+# -- the DER walk behind the algorithm checks ----------------------------------
+
+
+def test_algorithm_fields_of_a_corrupted_certificate() -> None:
+    # facts reads the two AlgorithmIdentifiers with pkiviz.der; corrupted bytes give
+    # (b"", b"", False), never a loose reading or an exception.
+    good = EX.server.der
+    outer, inner, explicit = _der_fields(good)
+    expected = der.object_identifier(EX.server.certificate.signature_algorithm_oid.dotted_string)
+    assert outer == inner and outer.startswith(b"\x30") and expected in outer
+    assert explicit is False
+    corrupted = [
+        good[:-10],  # truncated
+        good + b"\x00",  # a trailing byte
+        b"",
+        der.sequence(der.sequence(), der.sequence()),  # two elements, not three
+        der.sequence(
+            der.sequence(der.null()), der.sequence(), der.bit_string(b"")
+        ),  # TBS of one field
+        b"\x04" + good[1:],  # an OCTET STRING, not a SEQUENCE
+    ]
+    for data in corrupted:
+        assert _der_fields(data) == (b"", b"", False), data[:16].hex()
+
+
+def test_explicit_curve_is_read_through_the_der_reader() -> None:
+    case = _limbo().get("webpki::explicit-curve")
+    if case is None:
+        pytest.skip("x509-limbo explicit-curve case not available")
+    leaf = x509.load_pem_x509_certificate(str(case["peer_certificate"]).encode())
+    assert _der_fields(leaf.public_bytes(serialization.Encoding.DER))[2] is True
+    assert limbo.validate_case(case).status_of("algorithms") == "fail"  # type: ignore[arg-type]
+    # Control: a named curve (the running example's P-256 leaf) is not explicit.
+    assert _der_fields(EX.server.der)[2] is False
 
 
 # -- the report object -------------------------------------------------------------

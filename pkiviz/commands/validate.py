@@ -25,6 +25,7 @@ from pkiviz import clock
 from pkiviz.errors import InputError
 from pkiviz.load import load_certificates, load_crl
 from pkiviz.validation import PeerName, validate
+from pkiviz.validation.hostname import requested_name_problem
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -115,7 +116,9 @@ def peer_from(args: argparse.Namespace) -> PeerName | None:
     """The peer name from ``--host`` / ``--ip``.
 
     Raises:
-        InputError: for an IP that does not parse, or an IP given to ``--host``.
+        InputError: for an IP that does not parse, an IP given to ``--host``, or a
+            ``--host`` that is not a valid host name (a wildcard, an empty label...):
+            the name a client asks for is never a pattern (RFC 9525 6.3).
     """
     if args.ip is not None:
         try:
@@ -130,8 +133,15 @@ def peer_from(args: argparse.Namespace) -> PeerName | None:
         try:
             ipaddress.ip_address(host.strip("[]"))
         except ValueError:
-            return PeerName("email" if "@" in host else "dns", host)
-        raise InputError(f"--host {host!r} is an IP address; use --ip {host}")
+            pass
+        else:
+            raise InputError(f"--host {host!r} is an IP address; use --ip {host}")
+        if "@" in host:
+            return PeerName("email", host)
+        problem = requested_name_problem(host)
+        if problem is not None:
+            raise InputError(f"--host {host!r} is not a valid host name: {problem}")
+        return PeerName("dns", host)
     return None
 
 

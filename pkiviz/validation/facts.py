@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
+from pkiviz import der
+
 E = TypeVar("E", bound=x509.ExtensionType)
 
 
@@ -284,45 +286,29 @@ def oid_label(oid: x509.ObjectIdentifier) -> str:
     return _oid_name(oid)
 
 
-# -- a minimal DER walk for the two AlgorithmIdentifier fields -------------
+# -- the two AlgorithmIdentifier fields, read with pkiviz's one DER reader -----
 
 
-def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """Return (tag, content start, content end) of the TLV at ``pos``."""
-    tag = data[pos]
-    length = data[pos + 1]
-    start = pos + 2
-    if length & 0x80:
-        count = length & 0x7F
-        length = int.from_bytes(data[start : start + count], "big")
-        start += count
-    end = start + length
-    if end > len(data):
-        raise IndexError("truncated")
-    return tag, start, end
+def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
+    """(Certificate.signatureAlgorithm, TBSCertificate.signature, explicit EC curve).
 
+    Args:
+        data: a certificate's DER.
 
-def _der_fields(der: bytes) -> tuple[bytes, bytes, bool]:
+    Returns:
+        The two AlgorithmIdentifiers' DER and whether the key's algorithm
+        parameters are a SEQUENCE (a specifiedCurve, RFC 5480 2.1.1), or
+        ``(b"", b"", False)`` if the DER is not a well-formed certificate.
+    """
     try:
-        _, cert_start, _ = _tlv(der, 0)
-        _, tbs_start, tbs_end = _tlv(der, cert_start)
-        _, _, outer_end = _tlv(der, tbs_end)
-        outer = der[tbs_end:outer_end]
-        pos = tbs_start
-        tag, _, end = _tlv(der, pos)
-        if tag == 0xA0:  # [0] EXPLICIT version
-            pos = end
-        _, _, end = _tlv(der, pos)  # serialNumber
-        pos = end
-        _, _, end = _tlv(der, pos)  # signature AlgorithmIdentifier
-        inner = der[pos:end]
-        for _field in ("issuer", "validity", "subject"):
-            _, _, pos = _tlv(der, end)
-            end = pos
-        _, spki_start, _ = _tlv(der, end)  # subjectPublicKeyInfo
-        _, alg_start, alg_end = _tlv(der, spki_start)  # algorithm
-        _, _, oid_end = _tlv(der, alg_start)
-        explicit = oid_end < alg_end and der[oid_end] == 0x30
-    except IndexError:
+        tbs, outer, _signature = der.children(data, der.read_single(data))
+        fields = der.children(data, tbs)
+        if fields[0].is_context(0):  # [0] EXPLICIT version
+            fields = fields[1:]
+        # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
+        inner, spki = fields[1], fields[5]
+        params = der.children(data, der.children(data, spki)[0])[1:]
+        explicit = bool(params) and params[0].identifier == der.SEQUENCE
+    except (ValueError, IndexError):  # InputError is a ValueError; so is a bad unpack
         return b"", b"", False
-    return outer, inner, explicit
+    return outer.encoded(data), inner.encoded(data), explicit

@@ -5,6 +5,11 @@ Forum BRs 7.1.2.7.12: only subjectAltName counts, never the subject CN; DNS
 names compare case-insensitively as A-labels; a wildcard ``*`` is allowed
 only as the whole left-most label and stands for exactly one label; an IP
 address matches an iPAddress entry byte for byte, never a dNSName.
+
+The name the client asks for (the reference identifier) is a host name,
+never a pattern: wildcards exist only in the certificate's names (RFC 9525
+6.3, RFC 6125 6.4.3). :func:`requested_name_problem` says why a requested
+DNS name is not one.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from pkiviz.validation.policy import is_public_suffix
 
 PeerKind = Literal["dns", "ip", "email"]
 
-_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # used with fullmatch
+
+#: Longest DNS name in text form, without the trailing dot (RFC 1034 3.1: 255 octets on the wire).
+MAX_NAME_LENGTH = 253
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +105,44 @@ def dns_syntax_problem(name: str, *, wildcard_ok: bool = True) -> str | None:
             continue
         if "*" in label:
             return f"the wildcard in label {label!r} is not a whole left-most label"
-        if not _LABEL.match(label):
+        if not _LABEL.fullmatch(label):
+            return f"the label {label!r} is not a valid DNS label (letters, digits, hyphens)"
+    return None
+
+
+def requested_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a host name a client can ask for, or ``None`` if it is one.
+
+    The requested name is a host name, never a pattern: ``*`` is refused
+    outright (RFC 9525 6.3, RFC 6125 6.4.3), as cryptography's verifier
+    refuses it. One trailing dot (the root, ``example.com.``) is allowed;
+    an IDN may be given as U-labels and is checked as its A-labels.
+
+    Args:
+        name: the DNS name the client asks for, as given.
+
+    Returns:
+        A reason that completes "... is not a valid host name: ", or ``None``.
+    """
+    if not name:
+        return "it is empty"
+    if "*" in name:
+        return (
+            "it contains a wildcard ('*'); the name a client asks for is a host name, "
+            "never a pattern - only a certificate's names may hold a wildcard"
+        )
+    body = name[:-1] if name.endswith(".") else name
+    if not body.isascii():
+        try:
+            body = body.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "it cannot be written in A-labels (xn--...) as an internationalized name"
+    if len(body) > MAX_NAME_LENGTH:
+        return f"it is {len(body)} characters long; a DNS name has at most {MAX_NAME_LENGTH}"
+    for label in body.lower().split("."):
+        if not label:
+            return "it has an empty label (a leading dot, or two dots in a row)"
+        if not _LABEL.fullmatch(label):
             return f"the label {label!r} is not a valid DNS label (letters, digits, hyphens)"
     return None
 

@@ -16,7 +16,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkiviz.validation import constraints
 from pkiviz.validation.context import Context
-from pkiviz.validation.hostname import match_dns, match_email, to_a_label
+from pkiviz.validation.hostname import (
+    match_dns,
+    match_email,
+    requested_name_problem,
+    to_a_label,
+)
 from pkiviz.validation.report import Check
 
 _EKU_NAMES = {
@@ -105,6 +110,16 @@ def hostname(ctx: Context) -> Iterator[Check]:
     if peer is None:
         yield ctx.skip("hostname", 0, "no peer name was given, so none was matched", rfc)
         return
+    if peer.kind == "dns":
+        problem = requested_name_problem(peer.value)
+        if problem is not None:
+            yield ctx.fail(
+                "hostname",
+                0,
+                f"the requested name {peer.value!r} is not a valid host name: {problem}",
+                rfc,
+            )
+            return
     leaf = ctx.leaf
     if leaf.extension_error:
         yield ctx.fail("hostname", 0, f"the extensions cannot be read: {leaf.extension_error}", rfc)
@@ -121,8 +136,8 @@ def hostname(ctx: Context) -> Iterator[Check]:
     if peer.kind == "dns":
         name = to_a_label(peer.value)
         patterns = san.value.get_values_for_type(x509.DNSName)
-        if name is None:
-            yield ctx.fail("hostname", 0, f"{peer.value!r} is not a valid DNS name", rfc)
+        if name is None:  # pragma: no cover - requested_name_problem refused it above
+            yield ctx.fail("hostname", 0, f"{peer.value!r} is not a valid host name", rfc)
             return
         notes = []
         for pattern in patterns:
