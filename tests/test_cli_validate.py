@@ -234,6 +234,30 @@ def test_wildcard_host_is_bad_input_beside_a_host_it_covers(
 # -- revocation: OCSP response files, fetching, the policy ----------------------
 
 
+BOOK_AT = ["--at", BOOK_CLOCK.isoformat()]
+
+
+def test_default_time_is_now_not_the_book_clock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = CA.root("cli clock root")
+    leaf = root.issue_server(
+        "clock.example.com",
+        not_before=BOOK_CLOCK - dt.timedelta(days=30),
+        not_after=BOOK_CLOCK + dt.timedelta(days=30),
+    )
+    (tmp_path / "root.pem").write_bytes(root.pem.bytes())
+    (tmp_path / "leaf.pem").write_bytes(leaf.pem.bytes())
+    base = [str(tmp_path / "leaf.pem"), "--trust", str(tmp_path / "root.pem"), "--json"]
+    status, out, _ = run(capsys, *base, *BOOK_AT)
+    assert status == 0  # control: valid at the book clock
+    status, out, _ = run(capsys, *base)
+    now = dt.datetime.now(dt.timezone.utc)
+    expected = 0 if now < BOOK_CLOCK + dt.timedelta(days=30) else 1
+    assert status == expected
+    assert json.loads(out)["at"][:4] == str(now.year)
+
+
 def _revocation_rows(out: str) -> list[dict[str, object]]:
     return [c for c in json.loads(out)["checks"] if c["check"] == "revocation"]
 
@@ -254,7 +278,7 @@ def test_ocsp_response_files(
     for name, response in responses.items():
         (tmp_path / f"{name}.der").write_bytes(response.der)
     (tmp_path / "junk.der").write_bytes(b"<html>not an OCSP response</html>")
-    base = [str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--json"]
+    base = [str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--json", *BOOK_AT]
     expected = {
         "good": (0, "pass", "good: the response signed by"),
         "revoked": (1, "fail", "REVOKED on 2026-02-27"),
@@ -278,6 +302,7 @@ def test_fetch_revocation_from_the_responder(
         leaf = served.issue_server("cli-fetch.example.com")
         (tmp_path / "chain.pem").write_bytes(leaf.pem.bytes() + example.intermediate.pem.bytes())
         base = [str(tmp_path / "chain.pem"), "--trust", str(tmp_path / "root.pem"), "--json"]
+        base += BOOK_AT  # the responder answers for the book clock
         status, out, _ = run(capsys, *base)  # control: without the flag nothing is asked
         assert status == 0 and served.requests == 0
         assert _revocation_rows(out)[0]["status"] == "skipped"
