@@ -19,8 +19,11 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_BOOK)
 
+# JupyterLab refuses to run as root without --allow-root (containers often run as root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 book: $(STAMP_BOOK)
-	$(BIN)/jupyter lab book/00-welcome.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) book/00-welcome.ipynb
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check pkiviz tests benchmarks
