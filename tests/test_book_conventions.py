@@ -82,3 +82,36 @@ def test_text_output_comparison_sees_a_change() -> None:
     target.outputs[0]["data"]["text/plain"] = "'0.0.0'"
     # Control: one changed character is a difference.
     assert text_outputs(nb, sanitizers()) != before
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_figures_carry_their_own_opaque_background(path: Path) -> None:
+    """Legible on dark and light themes: a figure never shows the page through it."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", ()):
+            png = output.get("data", {}).get("image/png")
+            if png is None:
+                continue
+            image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGBA")
+            width, height = image.size
+            corners = [(0, 0), (width - 1, 0), (0, height - 1), (width - 1, height - 1)]
+            assert all(image.getpixel(xy)[3] == 255 for xy in corners)  # type: ignore[index]
+
+
+def test_opacity_check_sees_a_transparent_figure() -> None:
+    # Control: matplotlib's transparent export is what the check above refuses.
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Figure(figsize=(1, 1)).savefig(buffer, format="png", transparent=True)
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGBA")
+    assert image.getpixel((0, 0))[3] == 0  # type: ignore[index]
