@@ -10,6 +10,7 @@ for signatures. Nothing outside this module catches cryptography's exceptions.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import warnings
 from typing import TypeVar
@@ -24,6 +25,10 @@ from cryptography.x509.oid import NameOID
 from pkiviz import der
 
 E = TypeVar("E", bound=x509.ExtensionType)
+
+#: Certificates whose AlgorithmIdentifier fields :func:`_der_fields` remembers (LRU,
+#: process-wide, keyed by DER; the only cache in this module).
+DER_FIELDS_CACHE_SIZE = 1024
 
 
 class CertFacts:
@@ -42,8 +47,12 @@ class CertFacts:
         "_der_fields",
         "_ext_error",
         "_exts",
+        "_hash_name",
         "_key",
         "_key_error",
+        "_not_after",
+        "_not_before",
+        "_serial",
         "cert",
         "der",
         "fingerprint",
@@ -70,6 +79,10 @@ class CertFacts:
         self._key: CertificatePublicKeyTypes | None = None
         self._key_error: str | None = None
         self._der_fields: tuple[bytes, bytes, bool] | None = None
+        self._hash_name: tuple[str | None] | None = None  # (name,) once read
+        self._not_before: _dt.datetime | None = None
+        self._not_after: _dt.datetime | None = None
+        self._serial: int | None = None
 
     def __repr__(self) -> str:
         return f"<CertFacts {self.label}>"
@@ -89,13 +102,15 @@ class CertFacts:
     @property
     def extension_error(self) -> str | None:
         """Why the extensions could not be read, or ``None`` if they could."""
-        self._load_extensions()
+        if self._exts is None:
+            self._load_extensions()
         return self._ext_error
 
     @property
     def extensions(self) -> dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]]:
         """Extensions by OID (empty if they could not be parsed)."""
-        self._load_extensions()
+        if self._exts is None:
+            self._load_extensions()
         return self._exts or {}
 
     def ext(self, kind: type[E]) -> x509.Extension[E] | None:
@@ -107,8 +122,13 @@ class CertFacts:
         Returns:
             The extension (with ``.critical`` and ``.value``) or ``None``.
         """
-        found = self.extensions.get(kind.oid)
-        return found  # type: ignore[return-value]
+        exts = self._exts
+        if exts is None:
+            self._load_extensions()
+            exts = self._exts
+            if exts is None:
+                return None
+        return exts.get(kind.oid)  # type: ignore[return-value]
 
     @property
     def is_ca(self) -> bool:
@@ -153,11 +173,14 @@ class CertFacts:
     @property
     def signature_hash_name(self) -> str | None:
         """The signature's hash name (``"sha256"``), ``None`` if none or unknown."""
-        try:
-            algorithm = self.cert.signature_hash_algorithm
-        except UnsupportedAlgorithm:
-            return None
-        return algorithm.name if algorithm is not None else None
+        if self._hash_name is None:
+            try:
+                algorithm = self.cert.signature_hash_algorithm
+            except UnsupportedAlgorithm:
+                self._hash_name = (None,)
+            else:
+                self._hash_name = (algorithm.name if algorithm is not None else None,)
+        return self._hash_name[0]
 
     # -- names and times --------------------------------------------------
 
@@ -174,19 +197,25 @@ class CertFacts:
     @property
     def not_before(self) -> _dt.datetime:
         """Start of validity, UTC."""
-        return self.cert.not_valid_before_utc
+        if self._not_before is None:
+            self._not_before = self.cert.not_valid_before_utc
+        return self._not_before
 
     @property
     def not_after(self) -> _dt.datetime:
         """End of validity, UTC."""
-        return self.cert.not_valid_after_utc
+        if self._not_after is None:
+            self._not_after = self.cert.not_valid_after_utc
+        return self._not_after
 
     @property
     def serial(self) -> int:
         """The serial number (cryptography warns about non-positive ones; pkiviz explains)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            return self.cert.serial_number
+        if self._serial is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                self._serial = self.cert.serial_number
+        return self._serial
 
     @property
     def explicit_curve(self) -> bool:
@@ -289,8 +318,13 @@ def oid_label(oid: x509.ObjectIdentifier) -> str:
 # -- the two AlgorithmIdentifier fields, read with pkiviz's one DER reader -----
 
 
+@functools.lru_cache(maxsize=DER_FIELDS_CACHE_SIZE)
 def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
     """(Certificate.signatureAlgorithm, TBSCertificate.signature, explicit EC curve).
+
+    A pure function of the DER, so its answers are kept in a bounded LRU cache
+    (:data:`DER_FIELDS_CACHE_SIZE` certificates) shared by every validation: a
+    trust anchor or intermediate seen again is not walked again.
 
     Args:
         data: a certificate's DER.
@@ -301,14 +335,31 @@ def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
         ``(b"", b"", False)`` if the DER is not a well-formed certificate.
     """
     try:
-        tbs, outer, _signature = der.children(data, der.read_single(data))
-        fields = der.children(data, tbs)
+        top = der.read_single(data)
+        tbs, outer, _signature = _children(data, top)
+        fields = _children(data, tbs)
         if fields[0].is_context(0):  # [0] EXPLICIT version
             fields = fields[1:]
         # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
         inner, spki = fields[1], fields[5]
-        params = der.children(data, der.children(data, spki)[0])[1:]
+        params = _children(data, _children(data, spki)[0])[1:]
         explicit = bool(params) and params[0].identifier == der.SEQUENCE
     except (ValueError, IndexError):  # InputError is a ValueError; so is a bad unpack
         return b"", b"", False
     return outer.encoded(data), inner.encoded(data), explicit
+
+
+def _children(data: bytes, parent: der.TLV) -> list[der.TLV]:
+    """:func:`pkiviz.der.children` with the offsets computed inline (same checks, same errors
+    raised as ``InputError``, several times faster on the hot path of every validation)."""
+    if not parent.constructed:
+        return list(der.children(data, parent))  # raises InputError: primitive, not constructed
+    out: list[der.TLV] = []
+    read = der.read_tlv
+    pos = parent.start + parent.header_length
+    end = pos + parent.length
+    while pos < end:
+        child = read(data, pos, end=end)
+        out.append(child)
+        pos = child.start + child.header_length + child.length
+    return out
