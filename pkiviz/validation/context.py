@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 from collections.abc import Callable
 from typing import Literal
 
@@ -99,9 +100,16 @@ class Context:
         """The end-entity certificate (index 0)."""
         return self.path[0]
 
+    @functools.cached_property
+    def _refs(self) -> tuple[CertRef, ...]:
+        # One CertRef per certificate, shared by all its checks (CertRef is frozen).
+        return tuple(CertRef(cert.label, i) for i, cert in enumerate(self.path))
+
     def ref(self, i: int | None) -> CertRef | None:
         """A :class:`CertRef` for certificate ``i`` of the path (``None`` for the path)."""
-        return None if i is None else CertRef(self.path[i].label, i)
+        if i is None:
+            return None
+        return self._refs[i] if i >= 0 else CertRef(self.path[i].label, i)
 
     def issuer_indices(self) -> range:
         """Indices of the certificates that act as issuers (1 .. end)."""
