@@ -26,6 +26,11 @@ from pkiviz import der
 
 E = TypeVar("E", bound=x509.ExtensionType)
 
+#: Certificates whose :class:`CertFacts` :func:`facts_of` keeps (LRU, process-wide, keyed
+#: by the certificate, which hashes and compares by DER): a trust anchor or intermediate
+#: given again is not parsed again.
+FACTS_CACHE_SIZE = 256
+
 #: Certificates whose AlgorithmIdentifier fields :func:`_der_fields` remembers (LRU,
 #: process-wide, keyed by DER; the only cache in this module).
 DER_FIELDS_CACHE_SIZE = 1024
@@ -86,6 +91,16 @@ class CertFacts:
 
     def __repr__(self) -> str:
         return f"<CertFacts {self.label}>"
+
+    def _for(self, cert: x509.Certificate) -> CertFacts:
+        """These facts (and whatever was already read) about ``cert``, an equal certificate."""
+        if cert is self.cert:
+            return self
+        twin = CertFacts.__new__(CertFacts)
+        for name in CertFacts.__slots__:
+            setattr(twin, name, getattr(self, name))
+        twin.cert = cert
+        return twin
 
     # -- extensions -------------------------------------------------------
 
@@ -221,6 +236,27 @@ class CertFacts:
     def explicit_curve(self) -> bool:
         """Whether an EC key spells its curve out (specifiedCurve) instead of naming it."""
         return self.signature_algorithm_fields[2]
+
+
+def facts_of(cert: x509.Certificate) -> CertFacts:
+    """``CertFacts(cert)``, reusing what was read about an equal certificate before.
+
+    Facts are a pure function of the DER, so they are kept in a bounded LRU cache
+    (:data:`FACTS_CACHE_SIZE` certificates); the result's ``cert`` is always the
+    object given.
+
+    Args:
+        cert: the certificate.
+
+    Returns:
+        Its facts.
+    """
+    return _cached_facts(cert)._for(cert)
+
+
+@functools.lru_cache(maxsize=FACTS_CACHE_SIZE)
+def _cached_facts(cert: x509.Certificate) -> CertFacts:
+    return CertFacts(cert)
 
 
 def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:

@@ -18,7 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from pkiviz import clock
 from pkiviz.validation.checks import CHECKS
 from pkiviz.validation.context import Context, RevocationInputs, RevocationPolicy
-from pkiviz.validation.facts import CertFacts
+from pkiviz.validation.facts import CertFacts, facts_of
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
 from pkiviz.validation.policy import Profile, get_profile
@@ -175,9 +175,9 @@ def validate(
         raise ValueError("max_chain_depth must be >= 0")
     depth = chosen_profile.max_chain_depth if max_chain_depth is None else max_chain_depth
     when = clock.as_utc(at)
-    leaf_facts = CertFacts(as_certificate(leaf))
-    pool = [CertFacts(as_certificate(c)) for c in intermediates]
-    anchors = [CertFacts(as_certificate(c)) for c in trust_anchors]
+    leaf_facts = facts_of(as_certificate(leaf))
+    pool = [facts_of(as_certificate(c)) for c in intermediates]
+    anchors = [facts_of(as_certificate(c)) for c in trust_anchors]
     peer = None if peer_name is None else PeerName.parse(peer_name)
     eku = _eku_oids(purpose, extended_key_usage)
 
