@@ -41,6 +41,11 @@ def eku_name(oid: x509.ObjectIdentifier) -> str:
 
 
 def _when(moment: _dt.datetime) -> str:
+    if moment.year >= 1000:  # what strftime writes, without its cost (it pads no 3-digit year)
+        return (
+            f"{moment.year}-{moment.month:02d}-{moment.day:02d} "
+            f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} UTC"
+        )
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
