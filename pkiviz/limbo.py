@@ -231,9 +231,9 @@ def validate_case(case: dict[str, Any]) -> Report:
     Raises:
         ValueError: if a certificate or CRL in the case cannot be parsed.
     """
-    (leaf,) = _certs([case["peer_certificate"]])
-    intermediates = _certs(case["untrusted_intermediates"])
-    anchors = _certs(case["trusted_certs"])
+    untrusted, trusted = case["untrusted_intermediates"], case["trusted_certs"]
+    leaf, *certs = _certs([case["peer_certificate"], *untrusted, *trusted])
+    intermediates, anchors = certs[: len(untrusted)], certs[len(untrusted) :]
     crls = [x509.load_pem_x509_crl(p.encode()) for p in case.get("crls") or ()]
     peer = case.get("expected_peer_name")
     kind = "server" if case["validation_kind"] == "SERVER" else "client"
