@@ -109,6 +109,57 @@ def test_same_handshake_same_svg(plain):
     assert buf.getvalue() != first  # control: a different handshake draws differently
 
 
+def _png(hs) -> bytes:
+    buf = io.BytesIO()
+    draw_handshake(hs).savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _live_hex(hs):
+    """Hex of the live values in a handshake: none may reach the drawing."""
+    values = (getattr(m.body, f, None) for m in hs for f in ("random", "signature", "verify_data"))
+    return [v[:4].hex() for v in values if isinstance(v, bytes) and len(v) >= 8]
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    """Two live handshakes each, run with the same parameters."""
+    return {
+        version: tuple(live_handshake(version=version, example=EXAMPLE).client for _ in "ab")
+        for version in ("1.3", "1.2")
+    }
+
+
+@pytest.mark.parametrize("version", ["1.3", "1.2"])
+def test_same_parameters_same_png_and_alt_text(pairs, version):
+    a, b = pairs[version]
+    # Control: the handshakes differ, and their raw summaries show it (verify_data, ...).
+    assert a.messages[0].raw != b.messages[0].raw
+    assert [m.summary for m in a] != [m.summary for m in b]
+    assert sequence_steps(a) == sequence_steps(b)
+    assert sequence_alt_text(a) == sequence_alt_text(b)
+    assert _png(a) == _png(b)
+    texts = " ".join(t.get_text() for t in draw_handshake(a).axes[0].texts)
+    assert _live_hex(a) and not any(live in texts for live in _live_hex(a))
+
+
+def test_different_parameters_different_png_and_alt_text(pairs, mtls):
+    tls13, tls12 = pairs["1.3"][0], pairs["1.2"][0]
+    pictures = {_png(tls13), _png(tls12), _png(mtls)}
+    assert len(pictures) == 3
+    assert len({sequence_alt_text(h) for h in (tls13, tls12, mtls)}) == 3
+
+
+def test_details_are_the_stable_summaries(mtls):
+    from pkiviz.tls.explain import stable_summary
+
+    steps = sequence_steps(mtls, show_change_cipher_spec=True)
+    for step, message in zip(steps, mtls, strict=True):
+        assert stable_summary(message).startswith(step.detail.removesuffix("..."))
+    finished = [s.detail for s in steps if s.label == "Finished"]
+    assert finished == ["48-byte MAC of the transcript"] * 2
+
+
 def test_tls_core_does_not_import_matplotlib():
     code = ("import sys, pkiviz.tls.live, pkiviz.tls.signatures, pkiviz.tls.probe, "
             "pkiviz.tls.impostor, pkiviz.tls.wire; "

@@ -17,7 +17,13 @@ Conventions of the drawing:
 * where a handshake signature is made (the signer's lane) and checked (the
   other lane), with pkiviz's independent verdict from
   :mod:`pkiviz.tls.signatures`;
-* alerts in red; a failed handshake ends with its alert and the error.
+* alerts in red; a failed handshake ends with its alert and the error;
+* under each label, one line of structure from
+  :func:`pkiviz.tls.explain.stable_summary` (scheme, group, certificate
+  subjects, lengths the algorithms fix) and never a live value (randoms, key
+  shares, signatures, ``verify_data``, tickets). Two handshakes run with the
+  same parameters therefore draw the same picture, byte for byte, and have the
+  same alt text.
 
 ChangeCipherSpec records (middlebox compatibility in TLS 1.3) are left out
 unless ``show_change_cipher_spec=True``; the alt text says so.
@@ -29,8 +35,8 @@ import dataclasses
 from typing import Any
 
 from pkiviz.draw._notebook import enable_display
+from pkiviz.tls.explain import stable_summary
 from pkiviz.tls.handshake import Handshake
-from pkiviz.tls.messages import Alert
 from pkiviz.tls.signatures import SignatureCheck, verify_all
 
 ENCRYPTED_COLOUR = "#1f4e9c"
@@ -52,7 +58,8 @@ class Step:
     Attributes:
         sender: ``"client"`` or ``"server"``.
         label: the message type.
-        detail: a short summary of its contents.
+        detail: its structure in one line, without live values (see
+            :func:`pkiviz.tls.explain.stable_summary`).
         encrypted: whether it travelled encrypted.
         mtls_only: a step only mutual TLS has (drawn dashed).
         alert: whether it is an alert.
@@ -103,14 +110,11 @@ def sequence_steps(
             what = "the transcript" if m.type == "CertificateVerify" else "the randoms + key share"
             signature = f"{m.sender} signs {what} with its private key"
             checking = f"{other} checks with the key in the {m.sender}'s certificate"
-        detail = m.summary
-        if isinstance(m.body, Alert):
-            detail = f"{m.body.level} {m.body.description} ({m.body.code})"
         steps.append(
             Step(
                 sender=m.sender,
                 label=m.type,
-                detail=_clip(detail, 60),
+                detail=_clip(stable_summary(m), 60),
                 encrypted=m.encrypted,
                 mtls_only=(m.sender, m.type) in _MTLS_ONLY,
                 alert=m.type == "Alert",
@@ -134,6 +138,9 @@ def _title(handshake: Handshake) -> str:
 
 def sequence_alt_text(handshake: Handshake, *, show_change_cipher_spec: bool = False) -> str:
     """Describe the sequence diagram in words, message by message.
+
+    Structure only, like the drawing: the same handshake parameters give the
+    same text on every run.
 
     Args:
         handshake: the capture.
@@ -184,7 +191,8 @@ def draw_handshake(
         title: the title; default names the version and the variant.
 
     Returns:
-        The matplotlib ``Figure``. Same handshake, same drawing.
+        The matplotlib ``Figure``. Same handshake parameters, same drawing:
+        nothing live (randoms, signatures, ``verify_data``) is drawn.
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D

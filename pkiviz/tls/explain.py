@@ -73,7 +73,9 @@ def stable_summary(message: Message) -> str:
 
     Randoms, key shares, signatures, MACs and tickets are left out; so are
     lengths that vary (an ECDSA signature is 70 to 72 bytes). Lengths fixed by
-    the negotiated algorithms (a 48-byte Finished under SHA-384) stay.
+    the negotiated algorithms (a 48-byte Finished under SHA-384) stay. The
+    tables here and the detail lines of Figure 2
+    (:mod:`pkiviz.draw.sequence`) both use it.
 
     Args:
         message: a captured message.
@@ -91,7 +93,12 @@ def stable_summary(message: Message) -> str:
     if isinstance(body, ServerKeyExchange):
         return f"{body.group} key share, signed {body.scheme}"
     if isinstance(body, ClientKeyExchange):
-        return f"{len(body.public)}-byte key share"
+        if body.kind == "ecdhe":
+            return f"{len(body.public)}-byte key share"
+        # RSA's encrypted premaster secret has the key's length, but a DHE value
+        # may be sent without its leading zero bytes, so its length can change
+        # from run to run - and one message cannot say which of the two it is.
+        return "encrypted premaster secret or DH value"
     if isinstance(
         body,
         ClientHello | ServerHello | EncryptedExtensions | Certificate | CertificateRequest | Alert,
