@@ -48,6 +48,17 @@ from pkiviz.load import as_certificate
 
 __all__ = ["Anatomy", "PublicKeyInfo", "SignatureInfo", "anatomy", "colon_hex", "iso_utc"]
 
+# The extensions Anatomy shows on rows of their own (see SHOWN_EXTENSIONS).
+_BASIC_CONSTRAINTS = "2.5.29.19"
+_KEY_USAGE = "2.5.29.15"
+_EKU = "2.5.29.37"
+_SAN = "2.5.29.17"
+_POLICIES = "2.5.29.32"
+_SKI = "2.5.29.14"
+_AKI = "2.5.29.35"
+_AIA = "1.3.6.1.5.5.7.1.1"
+_CRL_DP = "2.5.29.31"
+
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
 
@@ -175,10 +186,17 @@ class Anatomy:
             e for e in self.extensions if e.oid not in SHOWN_EXTENSIONS or e.status != "parsed"
         )
 
+    @property
+    def critical_extensions(self) -> frozenset[str]:
+        """Dotted OIDs of the extensions marked critical (RFC 5280 4.2)."""
+        return frozenset(e.oid for e in self.extensions if e.critical)
+
     def rows(self) -> tuple[tuple[str, str], ...]:
         """(label, value) pairs in certificate order; section titles have value ``""``.
 
-        Both :meth:`text` and :meth:`_repr_html_` render these rows.
+        Every row read from a critical extension ends in ``" (critical)"``, as
+        ``openssl x509 -text`` marks it. Both :meth:`text` and :meth:`_repr_html_`
+        render these rows.
         """
         rows: list[tuple[str, str]] = [
             ("Version", f"v{self.version}"),
@@ -193,28 +211,34 @@ class Anatomy:
             ("  SPKI SHA-256", self.public_key.spki_sha256),
             (f"Extensions ({len(self.extensions)})", ""),
         ]
+        critical = self.critical_extensions
+
+        def flag(oid: str) -> str:
+            return " (critical)" if oid in critical else ""
+
         if self.basic_constraints is not None:
             bc = self.basic_constraints
             value = f"CA={'TRUE' if bc.ca else 'FALSE'}"
             if bc.path_length is not None:
                 value += f", pathlen={bc.path_length}"
-            rows.append(("  Basic constraints", value + (" (critical)" if bc.critical else "")))
+            rows.append(("  Basic constraints", value + flag(_BASIC_CONSTRAINTS)))
         if self.key_usage is not None:
-            rows.append(("  Key usage", ", ".join(self.key_usage) or "(none)"))
+            rows.append(("  Key usage", (", ".join(self.key_usage) or "(none)") + flag(_KEY_USAGE)))
         if self.extended_key_usage is not None:
-            rows.append(("  Extended key usage", ", ".join(self.extended_key_usage)))
+            rows.append(("  Extended key usage", ", ".join(self.extended_key_usage) + flag(_EKU)))
         if self.subject_alt_names:
-            rows.append(("  Subject alt names", ", ".join(self.subject_alt_names.entries())))
+            san = ", ".join(self.subject_alt_names.entries())
+            rows.append(("  Subject alt names", san + flag(_SAN)))
         for policy in self.policies:
             label = policy.oid + (f" {policy.name}" if policy.name else "")
-            rows.append(("  Policy", label))
+            rows.append(("  Policy", label + flag(_POLICIES)))
         if self.subject_key_identifier is not None:
-            rows.append(("  Subject key id", self.subject_key_identifier))
+            rows.append(("  Subject key id", self.subject_key_identifier + flag(_SKI)))
         if self.authority_key_identifier is not None:
-            rows.append(("  Authority key id", self.authority_key_identifier))
-        rows.extend(("  OCSP", url) for url in self.ocsp_urls)
-        rows.extend(("  CA issuers", url) for url in self.ca_issuers_urls)
-        rows.extend(("  CRL", point) for point in self.crl_distribution_points)
+            rows.append(("  Authority key id", self.authority_key_identifier + flag(_AKI)))
+        rows.extend(("  OCSP", url + flag(_AIA)) for url in self.ocsp_urls)
+        rows.extend(("  CA issuers", url + flag(_AIA)) for url in self.ca_issuers_urls)
+        rows.extend(("  CRL", point + flag(_CRL_DP)) for point in self.crl_distribution_points)
         for ext in self.other_extensions:
             flags = ", ".join(
                 x for x in ("critical" if ext.critical else "", ext.status, ext.summary) if x

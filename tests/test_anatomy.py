@@ -6,6 +6,8 @@ import dataclasses
 import hashlib
 import json
 import re
+import shutil
+import subprocess
 
 import certifi
 import pytest
@@ -284,6 +286,94 @@ def test_text_is_aligned_and_deterministic() -> None:
         assert f"  {label}" in text
     assert "2025-01-01T00:00:00Z" in text
     assert all(len(line) <= 100 for line in lines)
+
+
+# openssl x509 -text's names for the extensions whose rows can be marked critical.
+_OPENSSL_NAMES = {
+    "X509v3 Basic Constraints": "Basic constraints",
+    "X509v3 Key Usage": "Key usage",
+    "X509v3 Extended Key Usage": "Extended key usage",
+    "X509v3 Subject Alternative Name": "Subject alt names",
+    "X509v3 Certificate Policies": "Policy",
+    "X509v3 Subject Key Identifier": "Subject key id",
+    "X509v3 Authority Key Identifier": "Authority key id",
+    "X509v3 Name Constraints": "nameConstraints",
+    "1.2.3.4": "1.2.3.4",
+}
+
+
+def _marked(a: Anatomy) -> set[str]:
+    return {label.strip() for label, value in a.rows() if "critical" in value}
+
+
+def _openssl_critical(certs: list[x509.Certificate]) -> list[set[str]]:
+    """The extensions ``openssl x509 -text`` marks critical, per certificate, in one run."""
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+    pkcs7 = subprocess.run(
+        ["openssl", "crl2pkcs7", "-nocrl", "-certfile", "/dev/stdin"],
+        input=pem,
+        capture_output=True,
+        check=True,
+    ).stdout
+    text = subprocess.run(
+        ["openssl", "pkcs7", "-print_certs", "-text", "-noout"],
+        input=pkcs7,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    blocks = text.split("Certificate:\n")[1:]
+    assert len(blocks) == len(certs)
+    return [
+        {
+            _OPENSSL_NAMES[line.strip().removesuffix(": critical")]
+            for line in block.splitlines()
+            if line.rstrip().endswith(": critical")
+        }
+        for block in blocks
+    ]
+
+
+def test_every_critical_extension_is_marked() -> None:
+    a = anatomy(EX.server)
+    assert _marked(a) == {"Basic constraints", "Key usage"}
+    assert "digitalSignature (critical)" in a.text()
+    assert a.critical_extensions == {"2.5.29.19", "2.5.29.15"}
+    # SAN is critical exactly when the subject is empty (RFC 5280 4.2.1.6)...
+    nameless = anatomy(_leaf(label="anatomy-nameless", subject="", dns_names=("x.example.com",)))
+    assert "Subject alt names" in _marked(nameless)
+    assert "DNS:x.example.com (critical)" in nameless.text()
+    # ...control: the same leaf with a subject has a non-critical SAN, and it is not marked.
+    named = anatomy(_leaf(dns_names=("x.example.com",)))
+    assert "Subject alt names" not in _marked(named)
+    assert "DNS:x.example.com\n" in named.text() + "\n"
+    # A root whose key usage is not critical is not marked either.
+    wisekey = anatomy(_root("OISTE WISeKey Global Root GB CA"))
+    assert _marked(wisekey) == {"Basic constraints"}
+    assert wisekey.key_usage is not None
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
+def test_critical_marks_agree_with_openssl() -> None:
+    odd = [
+        _leaf(label="anatomy-nameless", subject="", dns_names=("x.example.com",)),
+        _leaf(extra_extensions=(CustomExtension("1.2.3.4", b"\x05\x00", critical=True),)),
+        build(
+            CertSpec(
+                label="anatomy-nc",
+                subject="CN=Constrained CA",
+                ca=True,
+                permitted_subtrees=("DNS:example.com",),
+            ),
+            EX.root,
+        ),
+    ]
+    ours = [EX.root, EX.intermediate, EX.server, EX.client_root, EX.client, *odd]
+    certs = [i.certificate for i in ours] + list(CERTIFI)
+    expected = _openssl_critical(certs)
+    assert [_marked(anatomy(c)) for c in certs] == expected
+    # Control: the comparison is not vacuous - both kinds of certificate occur.
+    assert {"Subject alt names", "1.2.3.4", "nameConstraints"} <= set().union(*expected)
+    assert {"Basic constraints"} in expected and {"Basic constraints", "Key usage"} in expected
 
 
 def test_html_is_a_clean_escaped_table() -> None:
