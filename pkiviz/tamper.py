@@ -9,6 +9,11 @@ in; :func:`tamper_summary` puts several tamperings in one table.
 
 :func:`resign_pss` is the honest counterpart: the same fields, re-signed by
 the same issuer with RSA-PSS, whose signatures differ on every call.
+
+:func:`malleate_ecdsa` is the limit of "tamper-evident": it changes the
+signature, not the signed bytes. An ECDSA signature ``(r, s)`` has a twin,
+``(r, n - s)``, that verifies just as well, so anyone can make a second,
+equally valid certificate with a different fingerprint without any key.
 """
 
 from __future__ import annotations
@@ -21,9 +26,14 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
 from pkiviz import der
+from pkiviz._curves import CURVES
 from pkiviz._rows import Renders, hex_block, plural, short_hex
 from pkiviz.factory import Blob, Issued, build
 from pkiviz.hexdump import HexDump, hexdump
@@ -384,3 +394,56 @@ def resign_pss(cert: Issued, *, salt_length: int | None = None) -> x509.Certific
     salt = padding.PSS.DIGEST_LENGTH if salt_length is None else salt_length
     pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=salt)
     return builder.sign(key, algorithm, rsa_padding=pss)
+
+
+def malleate_ecdsa(
+    cert: Issued | x509.Certificate,
+    issuer: Issued | x509.Certificate | ec.EllipticCurvePublicKey | None = None,
+) -> x509.Certificate:
+    """The same certificate with its ECDSA signature ``(r, s)`` replaced by ``(r, n - s)``.
+
+    ECDSA verification (FIPS 186-5 6.4.2) uses ``s`` only through
+    ``w = s^-1 mod n``, and negating ``s`` negates ``u1`` and ``u2``, so the
+    point ``R`` becomes ``-R``, which has the same x-coordinate: the second
+    signature verifies for the same signed bytes. No key is needed to make it.
+    The TBSCertificate is untouched; only the signatureValue (and so the
+    certificate's fingerprint) changes.
+
+    Args:
+        cert: an ECDSA-signed certificate.
+        issuer: whose key made the signature (its certificate, :class:`Issued` or
+            public key); it gives the curve order ``n``. ``None`` takes ``cert``'s
+            issuer if ``cert`` is an :class:`Issued`, or ``cert`` itself if it is
+            self-issued.
+
+    Returns:
+        The malleated certificate; malleating it again gives back the original.
+
+    Raises:
+        ValueError: if the issuer's key is not on P-256 or P-384, or the
+            signature is not ECDSA.
+        TypeError: if ``issuer`` is ``None`` and cannot be found.
+    """
+    certificate = cert.certificate if isinstance(cert, Issued) else cert
+    if issuer is None:
+        if isinstance(cert, Issued):
+            issuer = cert.issuer if cert.issuer is not None else cert
+        elif certificate.issuer == certificate.subject:
+            issuer = certificate
+        else:
+            raise TypeError("give the issuer: its certificate, Issued or public key")
+    if isinstance(issuer, Issued):
+        issuer = issuer.certificate
+    key = issuer.public_key() if isinstance(issuer, x509.Certificate) else issuer
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name not in CURVES:
+        raise ValueError(f"needs a P-256 or P-384 ECDSA issuer, not {describe_key(key)}")
+    if "ecdsa" not in der.oid_name(certificate.signature_algorithm_oid.dotted_string):
+        raise ValueError("the certificate's signature is not ECDSA")
+    n = CURVES[key.curve.name].n
+    r, s = decode_dss_signature(certificate.signature)
+    cert_der = certificate.public_bytes(serialization.Encoding.DER)
+    tbs, alg, _ = certificate_parts(cert_der)
+    value = der.bit_string(encode_dss_signature(r, n - s))
+    return x509.load_der_x509_certificate(
+        der.sequence(cert_der[tbs.start : tbs.end], cert_der[alg.start : alg.end], value)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import shutil
 import subprocess
 import sys
 from typing import Any
@@ -13,9 +14,10 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 
 from pkiviz import CA, der, running_example
+from pkiviz._curves import CURVES
 from pkiviz.example import RunningExample
 from pkiviz.factory import Issued
 from pkiviz.hexdump import hexdump
@@ -29,7 +31,14 @@ from pkiviz.signature_schemes import (
     digest_info,
     emsa_pkcs1_v15_encode,
 )
-from pkiviz.tamper import TAMPER_FIELDS, resign_pss, splice, tamper, tamper_summary
+from pkiviz.tamper import (
+    TAMPER_FIELDS,
+    malleate_ecdsa,
+    resign_pss,
+    splice,
+    tamper,
+    tamper_summary,
+)
 
 UTC = dt.timezone.utc
 
@@ -419,6 +428,62 @@ def test_rsa_tamper_shows_the_signed_hash_is_the_old_one(rsa_example) -> None:  
     assert t.new_hash == hashlib.sha256(t.tampered.tbs).digest() != t.tampered.recovered_hash
     assert isinstance(t.tampered.detail, RsaRecovery) and t.tampered.detail.well_formed
     assert "read back out of the signature" in str(t)
+
+
+@pytest.mark.parametrize("which", ["server", "intermediate", "root", "client"])
+def test_malleated_ecdsa_signature_still_verifies(ec_example, which: str) -> None:  # type: ignore[no-untyped-def]
+    issued = getattr(ec_example, which)
+    issuer = issued.issuer if issued.issuer is not None else issued
+    twin = malleate_ecdsa(issued)
+    original = issued.certificate
+    # the signed bytes are untouched; only s changed, to n - s
+    assert twin.tbs_certificate_bytes == original.tbs_certificate_bytes
+    curve = CURVES[issuer.certificate.public_key().curve.name]
+    r, s = utils.decode_dss_signature(original.signature)
+    assert utils.decode_dss_signature(twin.signature) == (r, curve.n - s)
+    assert twin.fingerprint(hashes.SHA256()) != original.fingerprint(hashes.SHA256())
+    # ...and the twin verifies, by cryptography and by pkiviz's plain-integer equation
+    assert _issued_by(twin, issuer.certificate)
+    assert signature_one(twin, issuer).verified
+    assert malleate_ecdsa(twin, issuer) == original  # an involution
+    # control: any other change to s fails
+    tbs, alg, _ = certificate_parts(issued.der)
+    other = der.bit_string(utils.encode_dss_signature(r, (s + 1) % curve.n))
+    broken = x509.load_der_x509_certificate(
+        der.sequence(issued.der[tbs.start : tbs.end], issued.der[alg.start : alg.end], other)
+    )
+    assert not _issued_by(broken, issuer.certificate)
+    assert not signature_one(broken, issuer).verified
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
+def test_openssl_accepts_the_malleated_certificate(ec_example, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ec_example.write_to(tmp_path)
+    (tmp_path / "twin.pem").write_bytes(
+        malleate_ecdsa(ec_example.server).public_bytes(serialization.Encoding.PEM)
+    )
+    trust = ["openssl", "verify", "-CAfile", "root.pem", "-untrusted", "intermediate.pem"]
+    twin = subprocess.run([*trust, "twin.pem"], cwd=tmp_path, capture_output=True, text=True)
+    assert twin.returncode == 0, twin.stderr
+    # control: a tampered certificate is refused by the same command
+    forged = tamper(ec_example.server, "not_after")
+    forged.pem.write_to_path(tmp_path / "forged.pem")
+    refused = subprocess.run([*trust, "forged.pem"], cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode != 0 and "signature failure" in refused.stdout + refused.stderr
+
+
+def test_malleate_ecdsa_refuses_other_schemes(rsa_example, ed_example) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="ECDSA issuer"):
+        malleate_ecdsa(rsa_example.server)
+    with pytest.raises(ValueError, match="ECDSA issuer"):
+        malleate_ecdsa(ed_example.server)
+    with pytest.raises(TypeError):
+        malleate_ecdsa(running_example().server.certificate)  # not self-issued: which issuer?
+    # control: with the issuer named, the bare certificate works
+    ex = running_example()
+    assert _issued_by(
+        malleate_ecdsa(ex.server.certificate, ex.intermediate), ex.intermediate.certificate
+    )
 
 
 def test_tamper_summary_and_pem(ec_example) -> None:  # type: ignore[no-untyped-def]
