@@ -9,8 +9,11 @@ import pytest
 from cryptography import x509
 
 from pkiviz import BOOK_CLOCK, running_example
+from pkiviz.anatomy import anatomy
 from pkiviz.factory import CA
+from pkiviz.revocation._common import serial_text
 from pkiviz.revocation.crl import BuiltCrl, RevokedEntry, build_crl, entries_of
+from pkiviz.revocation.ocsp import build_ocsp_request, build_ocsp_response
 
 DAY = dt.timedelta(days=1)
 
@@ -111,3 +114,16 @@ def test_renders_as_text_and_html() -> None:
     crl = _revoked_server()
     assert "key_compromise" in str(crl)
     assert "<table>" in crl._repr_html_()
+
+
+def test_serials_print_as_the_anatomy_prints_them() -> None:
+    ex = running_example()
+    padded = anatomy(ex.server.certificate).serial_hex
+    assert padded.startswith("0") and len(padded) % 2 == 0  # 0x09..., 20 octets
+    assert serial_text(ex.server.certificate.serial_number) == padded
+    assert f"serial {padded}:" in str(_revoked_server())
+    assert f"serial {padded} revoked" in str(_revoked_server().entries[0])
+    assert f"serial {padded}: good" in str(build_ocsp_response(ex.intermediate, ex.server))
+    assert f"serial {padded} " in str(build_ocsp_request(ex.server, ex.intermediate))
+    # control: an even-length serial is not padded
+    assert serial_text(0xABCD) == "ABCD" and serial_text(0xBCD) == "0BCD"

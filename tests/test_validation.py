@@ -309,6 +309,33 @@ def test_ip_address_needs_an_ip_san() -> None:
     assert server(as_ip, peer_name=PeerName("ip", "192.0.2.7")).valid
 
 
+def test_hostname_cites_rfc_9525_6_3_for_dns_and_6_4_for_ip() -> None:
+    as_ip = leaf_with(
+        label="ip ip", subject="CN=192.0.2.7", dns_names=(), ip_addresses=("192.0.2.7",)
+    )
+    assert [c.rfc for c in server(as_ip, peer_name="192.0.2.7").by_check("hostname")] == [
+        "RFC 9525 6.4"
+    ]
+    missed = server(as_ip, peer_name="192.0.2.8").by_check("hostname")
+    assert [(c.status, c.rfc) for c in missed] == [("fail", "RFC 9525 6.4")]
+    # control: a DNS name is section 6.3, passing or failing
+    assert [c.rfc for c in server().by_check("hostname")] == ["RFC 9525 6.3"]
+    assert [c.rfc for c in server(peer_name="www.example.com").by_check("hostname")] == [
+        "RFC 9525 6.3"
+    ]
+
+
+def test_cn_note_cites_the_cn_rules_once() -> None:
+    cn_only = leaf_with(label="cn only", dns_names=())
+    (check,) = server(cn_only).by_check("hostname")
+    text = str(check)
+    assert "RFC 9525 has no CN-ID (Appendix A)" in text and "RFC 6125 6.4.4" in text
+    assert text.count("RFC 9525 6.3") == 1 and text.endswith("(RFC 9525 6.3)")
+    # control: no note when the CN does not name the peer
+    (other,) = server(cn_only, peer_name="www.example.com").by_check("hostname")
+    assert "CN" not in other.message
+
+
 def test_no_peer_name_skips_hostname() -> None:
     report = server(peer_name=None)
     assert report.valid
@@ -509,6 +536,22 @@ def test_algorithms_ed25519_is_not_web_pki() -> None:
     assert server(ed, profile="rfc5280").valid
 
 
+def test_algorithms_cites_key_sizes_and_algorithms() -> None:
+    weak = assert_only_failure(
+        server(leaf_with(label="rsa-1024 leaf", key="rsa-1024")), "algorithms"
+    )
+    assert weak.rfc == "BR 6.1.5, 7.1.3"  # key sizes are BR 6.1.5, algorithms 7.1.3
+    assert {c.rfc for c in server().by_check("algorithms")} == {"BR 6.1.5, 7.1.3"}
+    assert {c.rfc for c in server(profile="rfc5280").by_check("algorithms")} == {"RFC 5280 4.1.1.2"}
+
+
+def test_check_table_cites_the_right_sections() -> None:
+    rules = {row["name"]: row["rfc"] for row in check_table()}
+    assert rules["hostname"] == "RFC 9525 6.3, 6.4"
+    assert rules["algorithms"] == "BR 6.1.5, 7.1.3"
+    assert rules["revocation"] == "RFC 5280 6.3; RFC 6960"
+
+
 def test_sha1_signatures_are_refused_plainly() -> None:
     root = CA.root("SHA-1 Test Root", key="rsa-2048")
     legacy = root.issue_server("legacy.example.com", hash="sha1")
@@ -524,6 +567,7 @@ def test_sha1_signatures_are_refused_plainly() -> None:
         assert "could not be checked" not in report.text()
     webpki = validate(legacy, trust_anchors=[root], peer_name="legacy.example.com")
     assert "SHA-1 signatures are refused" in webpki.by_check("algorithms")[0].message
+    assert webpki.by_check("algorithms")[0].rfc == "BR 7.1.3"  # a signature, not a key size
 
 
 # -- malformed certificates from x509-limbo ------------------------------------

@@ -29,6 +29,7 @@ from pkiviz.revocation._common import (
     html_table,
     reason_flag,
     reason_name,
+    serial_text,
     when_text,
 )
 
@@ -83,7 +84,7 @@ class RevokedEntry:
 
     def __str__(self) -> str:
         why = self.reason or "no reason given"
-        return f"serial {self.serial:X} revoked {when_text(self.revoked_at)} ({why})"
+        return f"serial {serial_text(self.serial)} revoked {when_text(self.revoked_at)} ({why})"
 
 
 def entries_of(crl: x509.CertificateRevocationList) -> tuple[RevokedEntry, ...]:
@@ -178,7 +179,7 @@ class BuiltCrl:
         for entry in entries:
             rows.append(
                 (
-                    f"serial {entry.serial:X}",
+                    f"serial {serial_text(entry.serial)}",
                     f"{when_text(entry.revoked_at)}, {entry.reason or 'no reason given'}",
                 )
             )

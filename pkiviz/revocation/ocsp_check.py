@@ -37,6 +37,7 @@ from pkiviz.revocation._common import (
     html_table,
     key_bits,
     reason_name,
+    serial_text,
     signature_ok,
     when_text,
 )
@@ -263,7 +264,7 @@ def _matching_single(
             d.check(
                 "certID",
                 True,
-                f"an answer is about serial {cert.serial_number:X} issued by "
+                f"an answer is about serial {serial_text(cert.serial_number)} issued by "
                 f"{issuer.subject.rfc4514_string()}",
                 "RFC 6960 4.1.1",
             )
@@ -271,14 +272,14 @@ def _matching_single(
     same_serial = [s for s in singles if s.serial_number == cert.serial_number]
     if same_serial:
         detail = (
-            f"the response answers for serial {cert.serial_number:X} but under another "
+            f"the response answers for serial {serial_text(cert.serial_number)} but under another "
             f"issuer's name/key hash, not {issuer.subject.rfc4514_string()}"
         )
     else:
-        listed = ", ".join(f"{s.serial_number:X}" for s in singles) or "nothing"
+        listed = ", ".join(serial_text(s.serial_number) for s in singles) or "nothing"
         detail = (
             f"the response is about serial {listed}, not this certificate "
-            f"(serial {cert.serial_number:X})"
+            f"(serial {serial_text(cert.serial_number)})"
         )
     d.check("certID", False, detail, "RFC 6960 4.1.1", "cert_id_mismatch")
     return None

@@ -55,14 +55,14 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo(
         "hostname",
         "Peer name",
-        "RFC 9525 6.3",
+        "RFC 9525 6.3, 6.4",
         "the name you connected to is in the leaf's subjectAltName (a wildcard: one label)",
         rules_path.hostname,
     ),
     CheckInfo(
         "revocation",
         "Revocation",
-        "RFC 5280 6.3",
+        "RFC 5280 6.3; RFC 6960",
         "no certificate is revoked by a CRL, OCSP response or staple given or fetched; "
         "without an answer: soft-fail or hard-fail, as the policy says",
         revocation.revocation,
@@ -175,7 +175,7 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo(
         "algorithms",
         "Algorithms and keys",
-        "BR 7.1.3",
+        "BR 6.1.5, 7.1.3",
         "keys and signatures use allowed algorithms (Web PKI: RSA >= 2048, P-256/384/521)",
         rules_cert.algorithms,
     ),

@@ -1,10 +1,12 @@
 """Matching the peer's name against the leaf: DNS (with wildcards), IP addresses, emails.
 
-The rules are RFC 9525 (which replaced RFC 6125) section 6.3 and the CA/B
-Forum BRs 7.1.2.7.12: only subjectAltName counts, never the subject CN; DNS
-names compare case-insensitively as A-labels; a wildcard ``*`` is allowed
-only as the whole left-most label and stands for exactly one label; an IP
-address matches an iPAddress entry byte for byte, never a dNSName.
+The rules are RFC 9525 (which replaced RFC 6125) sections 6.3 (DNS names)
+and 6.4 (IP addresses), and the CA/B Forum BRs 7.1.2.7.12: only
+subjectAltName counts, never the subject CN (RFC 9525 has no CN-ID; RFC 6125
+6.4.4 allowed the CN as a fallback); DNS names compare case-insensitively as
+A-labels; a wildcard ``*`` is allowed only as the whole left-most label and
+stands for exactly one label; an IP address matches an iPAddress entry byte
+for byte, never a dNSName.
 
 The name the client asks for (the reference identifier) is a host name,
 never a pattern: wildcards exist only in the certificate's names (RFC 9525

@@ -41,7 +41,7 @@ class Profile:
         strict_aki: AKI must hold keyIdentifier only, matching SKI on a root (BR 7.1.2.11.1).
         strict_san_criticality: SAN critical if and only if the subject is empty.
         wildcard_public_suffix: refuse wildcards that cover a public suffix.
-        restrict_algorithms: only the BR signature and key algorithms (BR 7.1.3).
+        restrict_algorithms: only the BR key sizes and algorithms (BR 6.1.5, 7.1.3).
         anchor_key_ids: the trust anchor itself must carry AKI (unless self-signed)
             and SKI; otherwise an anchor is trusted as given.
         max_chain_depth: default cap on (non-self-issued) intermediates.

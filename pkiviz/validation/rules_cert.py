@@ -316,15 +316,23 @@ def policy_form(ctx: Context) -> Iterator[Check]:
 
 
 def algorithms(ctx: Context) -> Iterator[Check]:
-    """Signature and key algorithms are allowed by the profile (BR 7.1.3, RFC 5280 4.1.1.2)."""
+    """Key and signature algorithms are allowed by the profile (BR 6.1.5, 7.1.3; RFC 5280 4.1.1.2).
+
+    Under the Web PKI profile key sizes are BR 6.1.5 and the algorithms BR 7.1.3:
+    a key problem cites both, a signature problem 7.1.3 alone.
+    """
     profile = ctx.profile
-    rfc = "BR 7.1.3" if profile.restrict_algorithms else "RFC 5280 4.1.1.2"
+    rfc = "BR 6.1.5, 7.1.3" if profile.restrict_algorithms else "RFC 5280 4.1.1.2"
+    sig_rfc = "BR 7.1.3" if profile.restrict_algorithms else rfc
     for i, cert in enumerate(ctx.path):
         problem = policy.key_problem(cert, profile)
-        if problem is None and not ctx.is_anchor(i):
-            problem = policy.signature_problem(cert, profile)
         if problem:
             yield ctx.fail("algorithms", i, problem, rfc)
+            continue
+        if not ctx.is_anchor(i):
+            problem = policy.signature_problem(cert, profile)
+        if problem:
+            yield ctx.fail("algorithms", i, problem, sig_rfc)
         else:
             what = policy.key_description(cert)
             if not ctx.is_anchor(i):

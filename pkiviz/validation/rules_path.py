@@ -109,9 +109,12 @@ def validity(ctx: Context) -> Iterator[Check]:
 
 
 def hostname(ctx: Context) -> Iterator[Check]:
-    """The peer's name matches the leaf's subjectAltName (RFC 9525 6.3, RFC 5280 4.2.1.6)."""
-    rfc = "RFC 9525 6.3"
+    """The peer's name matches the leaf's subjectAltName (RFC 9525 6.3-6.4, RFC 5280 4.2.1.6).
+
+    A DNS name follows RFC 9525 6.3, an IP address 6.4, an email RFC 5280 4.2.1.6.
+    """
     peer = ctx.peer
+    rfc = "RFC 9525 6.4" if peer is not None and peer.kind == "ip" else "RFC 9525 6.3"
     if peer is None:
         yield ctx.skip("hostname", 0, "no peer name was given, so none was matched", rfc)
         return
@@ -132,7 +135,10 @@ def hostname(ctx: Context) -> Iterator[Check]:
     san = leaf.ext(x509.SubjectAlternativeName)
     cn_note = ""
     if peer.kind == "dns" and any(cn.lower() == peer.value.lower() for cn in leaf.common_names()):
-        cn_note = " (the subject CN names it, but CN is not consulted: RFC 9525 6.3, BR 7.1.4.3)"
+        cn_note = (
+            "; the subject CN names it, but the CN is not consulted: RFC 9525 has no CN-ID"
+            " (Appendix A), and RFC 6125 6.4.4's fallback to the CN is gone"
+        )
     if san is None:
         yield ctx.fail(
             "hostname", 0, f"the leaf has no subjectAltName, so {peer} cannot match{cn_note}", rfc
@@ -367,8 +373,19 @@ def _ku_bits(ku: x509.KeyUsage) -> list[str]:
     return bits
 
 
+# RFC 5280 gives an EKU in a CA certificate no meaning ("in general, this extension will
+# appear only in end entity certificates"); that a CA's EKU limits its subtree ("EKU
+# chaining") comes from the CA/B Forum (BR 7.1.2.10.6, CA certificate EKU), root programs
+# such as Mozilla's, and the verifiers that enforce it (OpenSSL, cryptography).
+_EKU_CHAINING = "EKU chaining: not in RFC 5280; BR 7.1.2.10.6, enforced by OpenSSL, cryptography"
+
+
 def extended_key_usage(ctx: Context) -> Iterator[Check]:
-    """The leaf (and any CA that restricts EKU) allows the purpose (RFC 5280 4.2.1.12)."""
+    """The leaf (and any CA that restricts EKU) allows the purpose.
+
+    The leaf's EKU follows RFC 5280 4.2.1.12; a CA's EKU is read as a limit on its
+    subtree, which RFC 5280 does not define (see ``_EKU_CHAINING``).
+    """
     rfc = "RFC 5280 4.2.1.12"
     wanted = ctx.eku
     want = " or ".join(eku_name(o) for o in wanted)
@@ -421,14 +438,14 @@ def extended_key_usage(ctx: Context) -> Iterator[Check]:
                 "extended-key-usage", i, "a root certificate must not carry EKU", "BR 7.1.2.1"
             )
         elif any(o in wanted or o == any_eku for o in ext.value):
-            yield ctx.ok("extended-key-usage", i, f"this CA's EKU allows {want}", rfc)
+            yield ctx.ok("extended-key-usage", i, f"this CA's EKU allows {want}", _EKU_CHAINING)
         else:
             restricted = ", ".join(eku_name(o) for o in ext.value) or "nothing"
             yield ctx.fail(
                 "extended-key-usage",
                 i,
                 f"this CA's EKU restricts it to {restricted}, which excludes {want}",
-                rfc,
+                _EKU_CHAINING,
             )
 
 
