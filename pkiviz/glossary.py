@@ -45,6 +45,13 @@ TERMS: tuple[Term, ...] = (
         "without a person in the loop.",
     ),
     Term(
+        "alert",
+        "A short TLS message by which one side tells the other what went wrong: a level "
+        "(warning or fatal) and a code, such as 48 unknown_ca or 116 certificate_required. A "
+        "fatal alert ends the connection.",
+        ("TLS alert",),
+    ),
+    Term(
         "asymmetric cryptography",
         "Cryptography with key pairs: a private key that its owner keeps and a public key that "
         "anyone may have. What the private key signs, the public key verifies, and nothing "
@@ -75,10 +82,18 @@ TERMS: tuple[Term, ...] = (
         ("chain of trust", "chains of trust"),
     ),
     Term(
+        "certificate policy",
+        "An OID in a certificate's Certificate Policies extension naming the rules the CA issued "
+        "it under; the CA/Browser Forum's 2.23.140.1.2.1, 2.23.140.1.2.2 and 2.23.140.1.1 mark "
+        "DV, OV and EV. Path validation checks policies only when the relying party asks it to.",
+        ("policy OID", "certificate policies"),
+    ),
+    Term(
         "CertificateRequest",
         "The TLS handshake message in which the server asks the client for a certificate, "
-        "listing the signature schemes (and optionally the CA names) it accepts. Its presence "
-        "is the sure sign that a server wants mutual TLS.",
+        "listing the signature schemes (and optionally the CA names) it accepts. It is the sure "
+        "sign that a server asks for a client certificate, not that it requires one: a server "
+        "may ask and still accept a client that sends none.",
     ),
     Term(
         "CertificateVerify",
@@ -99,7 +114,8 @@ TERMS: tuple[Term, ...] = (
     Term(
         "CRL",
         "Certificate Revocation List: a list of revoked serial numbers, signed and dated by the "
-        "CA that issued them, which clients download and check.",
+        "CA that issued them. Browsers rarely download one; they get revocations in lists their "
+        "vendor builds and pushes to them (CRLSets, OneCRL, CRLite).",
         ("certificate revocation list",),
     ),
     Term(
@@ -131,6 +147,18 @@ TERMS: tuple[Term, ...] = (
         "the server (and in mutual TLS, the client) proves its identity.",
     ),
     Term(
+        "hardware security module",
+        "A tamper-resistant device that generates a private key, keeps it and signs with it, "
+        "without ever letting the key out. CAs keep their root keys in HSMs.",
+        ("HSM",),
+    ),
+    Term(
+        "HelloRetryRequest",
+        "The TLS 1.3 message a server sends instead of a ServerHello when it needs a different "
+        "ClientHello, usually one with a key share for another group; the client then sends a "
+        "second ClientHello (RFC 8446 4.1.4).",
+    ),
+    Term(
         "HTTPS",
         "HTTP carried inside a TLS connection. In ordinary HTTPS only the server presents a "
         "certificate and signs the handshake; the client stays anonymous to TLS.",
@@ -145,6 +173,12 @@ TERMS: tuple[Term, ...] = (
         "issuer",
         "The name of the CA that signed a certificate. A certificate's issuer must equal the "
         "subject of the certificate whose key verifies its signature.",
+    ),
+    Term(
+        "key ceremony",
+        "A scripted, witnessed and recorded event at which a CA brings its offline root key out "
+        "of storage to sign, for example intermediate CA certificates or the root's CRL.",
+        ("key ceremonies",),
     ),
     Term(
         "Key Usage",
@@ -191,7 +225,8 @@ TERMS: tuple[Term, ...] = (
     Term(
         "revocation",
         "Withdrawing a certificate before it expires, because its key was compromised or it was "
-        "issued wrongly; published through CRLs and OCSP.",
+        "issued wrongly; published through CRLs and OCSP, and reaching browsers mostly through "
+        "lists their vendors push to them.",
         ("revoked",),
     ),
     Term(
@@ -203,8 +238,21 @@ TERMS: tuple[Term, ...] = (
     Term(
         "self-signed certificate",
         "A certificate whose issuer is its own subject and whose signature verifies with its own "
-        "key. Roots are self-signed; a self-signed leaf is trusted only if pinned.",
+        "key. Roots are self-signed; any self-signed certificate is trusted only if the client "
+        "holds it as a trust anchor.",
         ("self-signed",),
+    ),
+    Term(
+        "Server Name Indication",
+        "A ClientHello extension carrying the host name the client wants, so that a server with "
+        "several sites can choose the certificate to send; the ClientHello is not encrypted.",
+        ("SNI",),
+    ),
+    Term(
+        "ServerKeyExchange",
+        "The TLS 1.2 handshake message carrying the server's ephemeral key-exchange parameters, "
+        "signed with its private key over both randoms and those parameters: TLS 1.2's "
+        "signature two. TLS 1.3 has no such message.",
     ),
     Term(
         "signature",
@@ -214,8 +262,8 @@ TERMS: tuple[Term, ...] = (
     ),
     Term(
         "Subject Alternative Name",
-        "The extension listing the DNS names and IP addresses a certificate is valid for; the "
-        "place clients match the host name.",
+        "The extension listing the names a certificate is valid for: DNS names and IP addresses "
+        "for TLS, and also e-mail addresses and URIs; the place clients match the host name.",
         ("SAN",),
     ),
     Term(
@@ -245,6 +293,14 @@ TERMS: tuple[Term, ...] = (
         "The set of trust anchors a client is configured with, such as Mozilla's root program "
         "or the operating system's store.",
         ("truststore",),
+    ),
+    Term(
+        "validation level",
+        "How much a CA checked before signing a TLS certificate: domain control only (DV), also "
+        "the organisation (OV), or the organisation's legal, physical and operational existence "
+        "(EV). The certificate shows it in a policy OID and its subject; path validation "
+        "ignores it.",
+        ("DV", "OV", "EV", "domain validation", "organization validation", "extended validation"),
     ),
     Term(
         "validity period",

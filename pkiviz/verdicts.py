@@ -273,6 +273,8 @@ def catalogue_table(
 
     Returns:
         A table: entry, pkiviz (failed checks), cryptography, OpenSSL, badssl.com.
+        The badssl.com column is each entry's recorded ``badssl`` subdomain (a static
+        mapping); badssl.com itself is never contacted.
     """
     rows = []
     for entry in entries:
@@ -289,7 +291,11 @@ def catalogue_table(
     return Table(
         ("entry", "pkiviz", "cryptography", "OpenSSL", "badssl.com"),
         tuple(rows),
-        caption=f"The Break-it catalogue, verified at {at:%Y-%m-%d %H:%M} UTC",
+        caption=(
+            f"The Break-it catalogue, verified at {at:%Y-%m-%d %H:%M} UTC"
+            f" (OpenSSL: openssl verify -auth_level {AUTH_LEVEL}; badssl.com: the page with the"
+            " same mistake, a fixed mapping, not run)"
+        ),
     )
 
 

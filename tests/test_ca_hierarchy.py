@@ -207,3 +207,33 @@ def test_openssl_enforces_the_eku_split(tmp_path: Path) -> None:
         crl_check=False,
     )
     assert refused.returncode != 0 and "purpose" in (refused.stderr + refused.stdout)
+
+
+def test_a_ca_eku_limit_cites_eku_chaining_not_rfc_5280() -> None:
+    """RFC 5280 gives a CA's EKU no meaning; the limit comes from the BRs and the verifiers."""
+    from cryptography.x509.verification import DNSName, PolicyBuilder, Store, VerificationError
+
+    from pkiviz.validation import validate
+
+    split = separate_hierarchies()
+    rogue = split.client_ca.issue_server("login.example.com", label="rogue server")
+    trust = [split.server_root, split.client_root]
+    report = validate(rogue, intermediates=[split.client_ca], trust_anchors=trust)
+    failed = [(c.check, c.certificate.index, c.rfc) for c in report.failed]
+    assert failed == [("extended-key-usage", 1, failed[0][2])]
+    assert failed[0][2].startswith("EKU chaining: not in RFC 5280; BR 7.1.2.10.6")
+    # control: a leaf's own EKU is RFC 5280's (4.2.1.12)
+    leaf_only = validate(split.client, intermediates=[split.client_ca], trust_anchors=trust)
+    cited = [(c.certificate.index, c.rfc) for c in leaf_only.failed]
+    assert cited == [(0, "RFC 5280 4.2.1.12"), (1, failed[0][2])]
+    # the citation's claim: cryptography enforces it too (and accepts the right CA's leaf)
+    store = Store([root.certificate for root in trust])
+    verifier = (
+        PolicyBuilder()
+        .store(store)
+        .time(BOOK_CLOCK)
+        .build_server_verifier(DNSName("login.example.com"))
+    )
+    with pytest.raises(VerificationError, match="EKU"):
+        verifier.verify(rogue.certificate, [split.client_ca.certificate])
+    assert verifier.verify(split.server.certificate, [split.server_ca.certificate])

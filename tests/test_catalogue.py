@@ -238,6 +238,7 @@ def test_catalogue_table_runs_the_tools() -> None:
     assert rows["client-certificate-missing"][1].startswith("n/a:")
     text = table.text()
     assert "2026-03-01" in text and all(entry.id in text for entry in CATALOGUE)
+    assert "-auth_level 2" in table.caption and "a fixed mapping, not run" in table.caption
     assert table._repr_html_().startswith("<table>")
 
 

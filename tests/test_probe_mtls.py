@@ -79,6 +79,21 @@ def test_without_waiting_the_tls13_verdict_is_missed(files):
     assert blind.client_certificate_accepted is True  # wrongly: nobody listened for the verdict
 
 
+@pytest.mark.parametrize(
+    ("kind", "line"),
+    [
+        ("mtls-unnamed", "client certificate requested; no CA names sent"),
+        ("mtls-named", f"client certificate requested; acceptable CAs: {EXAMPLE.client_root.name}"),
+    ],
+)
+def test_the_request_line_says_whether_ca_names_were_sent(files, kind, line):
+    """An empty CA list is reported as such, not as "any CA" (RFC 8446 4.2.4 is optional)."""
+    with detection_server(kind, EXAMPLE, version="1.3") as srv:
+        result = run_probe(srv.port, files, "client")
+    assert line in [x.strip() for x in result.text().splitlines()]
+    assert "any CA" not in result.text()
+
+
 def test_optional_server_goes_on_without_a_certificate(files):
     with detection_server("optional", EXAMPLE, version="1.3") as srv:
         result = run_probe(srv.port, files)

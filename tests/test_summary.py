@@ -200,3 +200,6 @@ def test_the_books_glossary_has_the_terms_the_summary_uses() -> None:
     terms = set(table.column("term"))
     needed = {"asymmetric cryptography", "signature", "certificate authority", "mutual TLS"}
     assert needed | {"HTTPS", "CertificateRequest", "trust store"} <= terms
+    chapters_6_to_8 = {"validation level", "certificate policy", "hardware security module"}
+    chapters_6_to_8 |= {"key ceremony", "alert", "Server Name Indication", "ServerKeyExchange"}
+    assert chapters_6_to_8 | {"HelloRetryRequest"} <= terms

@@ -151,6 +151,15 @@ def test_certificate_request_ca_name_with_a_large_first_arc(tls13: bool) -> None
     assert msg.body.certificate_authorities == ("CN=Root", "2.999.1=x")
 
 
+@pytest.mark.parametrize("tls13", [True, False])
+def test_certificate_request_summary_says_when_no_ca_names_were_sent(tls13: bool) -> None:
+    named = x509.Name([x509.NameAttribute(x509.ObjectIdentifier("2.5.4.3"), "Root")])
+    empty = parse_message("server", 22, _certificate_request([], tls13=tls13), tls13=tls13)
+    control = parse_message("server", 22, _certificate_request([named], tls13=tls13), tls13=tls13)
+    assert empty.summary.endswith("; no CA names sent")  # not "any CA": the list is a hint
+    assert control.summary.endswith("; CAs: CN=Root")
+
+
 def test_truncated_message_is_a_parse_error_naming_the_field(mtls13):
     raw = mtls13.find("ClientHello").raw
     with pytest.raises(HandshakeParseError, match="ClientHello"):

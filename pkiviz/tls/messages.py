@@ -107,8 +107,9 @@ class CertificateRequest:
 
     def summary(self) -> str:
         """One line for a table."""
-        cas = "; ".join(self.certificate_authorities) or "any CA"
-        return f"{len(self.signature_algorithms)} signature algorithms; CAs: {cas}"
+        cas = "; ".join(self.certificate_authorities)
+        names = f"CAs: {cas}" if cas else "no CA names sent"
+        return f"{len(self.signature_algorithms)} signature algorithms; {names}"
 
 
 @dataclasses.dataclass(frozen=True)

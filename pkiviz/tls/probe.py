@@ -205,8 +205,9 @@ class ProbeResult:
     def _client_lines(self) -> list[str]:
         lines = []
         if self.client_certificate_requested:
-            cas = "; ".join(self.acceptable_client_ca_names) or "any CA (no names sent)"
-            lines.append(f"  client certificate requested; acceptable CAs: {cas}")
+            cas = "; ".join(self.acceptable_client_ca_names)
+            names = f"acceptable CAs: {cas}" if cas else "no CA names sent"
+            lines.append(f"  client certificate requested; {names}")
             lines.append(
                 f"    signature algorithms: {', '.join(self.requested_signature_algorithms)}"
             )
