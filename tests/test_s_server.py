@@ -1,0 +1,71 @@
+"""pkiviz.tls.s_server: the real openssl s_server, for one connection, always killed."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from openssl_server import needs_openssl
+
+from pkiviz.errors import InputError
+from pkiviz.example import running_example
+from pkiviz.tls.detect import s_client_lines
+from pkiviz.tls.s_server import s_server
+from pkiviz.tools import run_tool
+
+EXAMPLE = running_example()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("s_server")
+    EXAMPLE.write_to(d)
+    return d
+
+
+def _args(*extra: str) -> list[str]:
+    return ["-cert", "server.pem", "-key", "server.key", "-cert_chain", "intermediate.pem", *extra]
+
+
+def _s_client(port: int, files) -> tuple[str, ...]:
+    run = run_tool(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", EXAMPLE.hostname,
+         "-CAfile", "root.pem"],
+        cwd=files, input_bytes=b"", timeout=10,
+    )  # fmt: skip
+    return s_client_lines(run.stdout, run.stderr)
+
+
+@needs_openssl
+def test_verify_1_with_cafile_names_the_client_root(files):
+    with s_server(*_args("-CAfile", "client-root.pem", "-Verify", "1"), cwd=files) as port:
+        lines = _s_client(port, files)
+    assert "Acceptable client certificate CA names" in lines
+    assert "  C = US, O = Example Trust Co, CN = Example Trust Client Auth Root CA" in lines
+
+
+@needs_openssl
+def test_control_without_verify_no_request(files):
+    with s_server(*_args(), cwd=files) as port:
+        lines = _s_client(port, files)
+    assert "No client certificate CA names sent" in lines
+    assert not any(line.startswith("Requested Signature Algorithms") for line in lines)
+
+
+@needs_openssl
+def test_the_server_is_killed_when_the_block_ends(files):
+    with s_server(*_args(), cwd=files) as port, socket.create_connection(("127.0.0.1", port)):
+        pass  # control: inside the block it accepts
+    with s_server(*_args(), cwd=files) as port:
+        pass  # nobody connected: -naccept 1 alone would keep it listening
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+
+
+@needs_openssl
+def test_a_server_that_cannot_start_is_an_input_error(files):
+    with (
+        pytest.raises(InputError, match="did not start"),
+        s_server("-cert", "missing.pem", cwd=files),
+    ):
+        pass
