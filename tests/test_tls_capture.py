@@ -13,6 +13,7 @@ from pkiviz.tls.live import (
     client_context,
     connect,
     live_handshake,
+    resumed_handshake,
     run_handshake,
     server_context,
 )
@@ -259,3 +260,34 @@ def test_wire_path_decrypts_other_tls12_aeads(suite):
     assert session.wire is not None
     assert per_sender(session.wire) == per_sender(session.client)
     assert session.wire.find("Finished", "server").encrypted
+
+
+@pytest.mark.parametrize("version", ["1.3", "1.2"])
+def test_resumed_handshake_has_no_certificate_and_no_signature(version):
+    result = resumed_handshake(example=EXAMPLES["ec-p256"], version=version)
+    assert result.reused and result.full.completed and result.resumed.completed
+    signed_by_server = {"Certificate", "CertificateVerify", "ServerKeyExchange"}
+    # control: the full handshake has the certificate and the server's signature
+    assert signed_by_server & {m.type for m in result.full.sent_by("server")}
+    assert result.full.server_certificates
+    assert not signed_by_server & {m.type for m in result.resumed}
+    assert not result.resumed.server_certificates
+    assert result.resumed.version == result.full.version == f"TLSv{version}"
+
+
+def test_another_server_cannot_resume_the_session():
+    """Negative control: other ticket keys, so the server falls back to a full handshake."""
+    result = resumed_handshake(example=EXAMPLES["ec-p256"], same_server=False)
+    assert not result.reused and result.resumed.completed
+    assert result.resumed.find("CertificateVerify", "server") is not None
+
+
+def test_connect_offers_a_session_only_when_given_one():
+    example = EXAMPLES["ec-p256"]
+    ctx = client_context(example.root)
+    with Server(server_context(example.server)) as srv:
+        first = connect(ctx, *srv.address, server_hostname=example.hostname)
+        again = connect(ctx, *srv.address, server_hostname=example.hostname, session=None)
+        srv.wait(2)
+    assert first.find("CertificateVerify", "server") is not None
+    assert again.find("CertificateVerify", "server") is not None  # no session offered: full

@@ -12,6 +12,8 @@ the rest of pkiviz reads.
 * :func:`run_handshake` / :func:`live_handshake` - both at once, optionally
   through a :class:`~pkiviz.tls.wire.Tap` so the same handshake is also
   decrypted from the bytes on the wire with the key log.
+* :func:`resumed_handshake` - two connections, the second resuming the
+  first one's session (an abbreviated handshake: no Certificate, no signature).
 
 Capture uses CPython's message callback (:mod:`pkiviz.tls._msgcallback`).
 """
@@ -235,6 +237,7 @@ def connect(
     timeout: float = 5.0,
     request: bytes | None = None,
     linger: float | None = None,
+    session: ssl.SSLSession | None = None,
 ) -> Handshake:
     """Connect, handshake, send a request, read once, and return the capture.
 
@@ -253,6 +256,9 @@ def connect(
         linger: with nothing to send, wait this many seconds for whatever the
             server sends unasked (TLS 1.3 tickets, a late alert); ``None``
             reads nothing.
+        session: offer to resume this session (from an earlier connection's
+            ``SSLSocket.session``, made with the same context); see
+            :func:`resumed_handshake`.
 
     Returns:
         The client's view of the handshake.
@@ -260,10 +266,36 @@ def connect(
     Raises:
         OSError: the TCP connection could not be made (refused, unreachable, timeout).
     """
+    return _connect(
+        context,
+        host,
+        port,
+        server_hostname=server_hostname,
+        timeout=timeout,
+        request=request,
+        linger=linger,
+        session=session,
+    )[0]
+
+
+def _connect(
+    context: ssl.SSLContext,
+    host: str,
+    port: int,
+    *,
+    server_hostname: str | None,
+    timeout: float,
+    request: bytes | None,
+    linger: float | None,
+    session: ssl.SSLSession | None,
+) -> tuple[Handshake, ssl.SSLSession | None, bool]:
+    """:func:`connect`, also returning the session to resume and whether this one resumed."""
     name = server_hostname if server_hostname is not None else host
     if request is None:
         request = f"GET / HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode()
     recorder = _msgcallback.attach(context)
+    resumable: ssl.SSLSession | None = None
+    reused = False
     try:
         raw = socket.create_connection((host, port), timeout=timeout)
         tls: ssl.SSLSocket | None = None
@@ -271,7 +303,7 @@ def connect(
         try:
             raw.settimeout(timeout)
             tls = context.wrap_socket(
-                raw, server_hostname=name or None, do_handshake_on_connect=False
+                raw, server_hostname=name or None, do_handshake_on_connect=False, session=session
             )
             tls.do_handshake()
             completed = True
@@ -282,6 +314,7 @@ def connect(
                 tls.settimeout(linger)
                 with suppress(TimeoutError):
                     tls.recv(_MAX_READ)
+            resumable, reused = tls.session, bool(tls.session_reused)
         except (OSError, ssl.SSLError) as exc:
             error = describe_error(exc)
         finally:
@@ -290,7 +323,7 @@ def connect(
             raw.close()
     finally:
         _msgcallback.detach(context)
-    return _build(events, "client", completed, error)
+    return _build(events, "client", completed, error), resumable, reused
 
 
 @dataclasses.dataclass(frozen=True)
@@ -418,3 +451,79 @@ def live_handshake(
     return run_handshake(
         server_ctx, client_ctx, server_hostname=example.hostname, wire=wire, timeout=timeout
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Resumption:
+    """A full handshake and a second one that offered to resume its session.
+
+    Attributes:
+        full: the client's capture of the first, full handshake.
+        resumed: the client's capture of the second connection, which offered
+            the first one's session (a TLS 1.3 PSK from a NewSessionTicket, a
+            TLS 1.2 session ticket).
+        reused: whether the server accepted, so the second handshake was
+            abbreviated (``SSLSocket.session_reused``).
+        at: when it happened (wall clock).
+    """
+
+    full: Handshake
+    resumed: Handshake
+    reused: bool
+    at: _dt.datetime
+
+
+def resumed_handshake(
+    *,
+    example: RunningExample | None = None,
+    version: Version = "1.3",
+    same_server: bool = True,
+    timeout: float = 5.0,
+) -> Resumption:
+    """Two live connections to ``login.example.com``, the second resuming the first.
+
+    The client connects, completes a full handshake, reads the server's
+    session ticket, then connects again offering that session. A server with
+    the same context (the same ticket keys) accepts it, and the second
+    handshake carries no Certificate and no CertificateVerify (TLS 1.2: no
+    ServerKeyExchange either).
+
+    Args:
+        example: reuse these live certificates (else fresh ones).
+        version: ``"1.3"`` or ``"1.2"``.
+        same_server: ``False`` sends the second connection to another server
+            (another context, so other ticket keys): the negative control, a
+            full handshake again.
+        timeout: seconds per socket operation.
+
+    Returns:
+        The two captures and whether the second resumed.
+    """
+    if example is None:
+        example = running_example(live=True)
+    client_ctx = client_context(example.root, version=version)
+    at = now()
+    with ExitStack() as stack:
+        first = stack.enter_context(
+            Server(server_context(example.server, version=version), timeout=timeout)
+        )
+        second = first
+        if not same_server:
+            other = server_context(example.server, version=version)
+            second = stack.enter_context(Server(other, timeout=timeout))
+        full, session, _ = _connect(
+            client_ctx, *first.address, server_hostname=example.hostname, timeout=timeout,
+            request=None, linger=None, session=None,
+        )  # fmt: skip
+        if session is None:
+            raise InputError(f"the first handshake gave no session to resume: {full.error}")
+        resumed, _, reused = _connect(
+            client_ctx, *second.address, server_hostname=example.hostname, timeout=timeout,
+            request=None, linger=None, session=session,
+        )  # fmt: skip
+        if same_server:
+            first.wait(2)
+        else:
+            first.wait(1)
+            second.wait(1)
+    return Resumption(full, resumed, reused, at)
