@@ -300,7 +300,7 @@ TERMS: tuple[Term, ...] = (
         "the organisation (OV), or the organisation's legal, physical and operational existence "
         "(EV). The certificate shows it in a policy OID and its subject; path validation "
         "ignores it.",
-        ("DV", "OV", "EV", "domain validation", "organization validation", "extended validation"),
+        ("DV", "OV", "EV"),
     ),
     Term(
         "validity period",
