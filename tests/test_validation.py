@@ -663,3 +663,20 @@ def test_misuse_raises_but_bad_certificates_do_not() -> None:
         server(purpose="email")
     pem = EX.server.certificate.public_bytes(serialization.Encoding.PEM)
     assert validate(x509.load_pem_x509_certificate(pem), at=BOOK_CLOCK).path
+
+
+def test_missing_eku_message_names_whose_rule_it_is() -> None:
+    from pkiviz.validation import validate as _validate
+
+    root = CA.root("EKU message root")
+    client = root.issue_client("noeku@example.com", extended_key_usage=())
+    server = root.issue_server("noeku.example.com", extended_key_usage=())
+    as_client = _validate(client, trust_anchors=[root], purpose="client")
+    as_server = _validate(server, trust_anchors=[root], peer_name="noeku.example.com")
+    client_row = next(c for c in as_client.checks if c.check == "extended-key-usage")
+    server_row = next(c for c in as_server.checks if c.check == "extended-key-usage")
+    assert client_row.status == server_row.status == "fail"
+    assert "this profile requires clientAuth" in client_row.message
+    assert client_row.rfc.startswith("BR 7.1.2.7.10 (by analogy)")
+    # Control: for a server certificate the BRs' own rule is cited.
+    assert "the BRs require serverAuth" in server_row.message and server_row.rfc == "BR 7.1.2.7.10"

@@ -98,7 +98,7 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo(
         "extended-key-usage",
         "Extended key usage",
-        "RFC 5280 4.2.1.12",
+        "RFC 5280 4.2.1.12; BR 7.1.2.10.6 (a CA's EKU)",
         "the leaf (and any CA that limits EKU) allows TLS server or client authentication",
         rules_path.extended_key_usage,
     ),

@@ -395,9 +395,19 @@ def extended_key_usage(ctx: Context) -> Iterator[Check]:
         ext = cert.ext(x509.ExtendedKeyUsage)
         if i == 0:
             if ext is None:
-                if profile.require_leaf_eku:
+                if profile.require_leaf_eku and ExtendedKeyUsageOID.SERVER_AUTH in wanted:
                     yield ctx.fail(
                         "extended-key-usage", 0, f"no EKU; the BRs require {want}", "BR 7.1.2.7.10"
+                    )
+                elif profile.require_leaf_eku:
+                    # The BRs govern TLS server certificates; for a client certificate the
+                    # requirement is this profile's own, modelled on the server rule.
+                    yield ctx.fail(
+                        "extended-key-usage",
+                        0,
+                        f"no EKU; this profile requires {want}, as the BRs require serverAuth"
+                        " of server certificates (RFC 5280 alone would allow any purpose)",
+                        "BR 7.1.2.7.10 (by analogy); RFC 5280 4.2.1.12",
                     )
                 else:
                     yield ctx.ok("extended-key-usage", 0, "no EKU (any purpose)", rfc)
