@@ -117,6 +117,20 @@ class SignatureInfo:
         return len(self.value_hex) // 2
 
 
+def serial_hex(serial: int) -> str:
+    """A serial number as ``openssl x509 -serial`` prints it: upper-case hex, whole bytes.
+
+    Args:
+        serial: the serial number (negative ones, which RFC 5280 forbids, keep their sign).
+
+    Returns:
+        E.g. ``"0936F1..."`` for a 20-octet serial whose first octet is ``0x09``.
+    """
+    sign = "-" if serial < 0 else ""
+    digits = f"{abs(serial):X}"
+    return sign + ("0" * (len(digits) % 2)) + digits
+
+
 @dataclasses.dataclass(frozen=True)
 class Anatomy:
     """Every field of one certificate, ready to print. Build with :func:`anatomy`.
@@ -170,9 +184,7 @@ class Anatomy:
     @property
     def serial_hex(self) -> str:
         """The serial as ``openssl x509 -serial`` prints it: upper-case hex, even length."""
-        sign = "-" if self.serial_number < 0 else ""
-        digits = f"{abs(self.serial_number):X}"
-        return sign + ("0" * (len(digits) % 2)) + digits
+        return serial_hex(self.serial_number)
 
     @property
     def self_issued(self) -> bool:

@@ -9,9 +9,8 @@ import pytest
 from cryptography import x509
 
 from pkiviz import BOOK_CLOCK, running_example
-from pkiviz.anatomy import anatomy
+from pkiviz.anatomy import anatomy, serial_hex
 from pkiviz.factory import CA
-from pkiviz.revocation._common import serial_text
 from pkiviz.revocation.crl import BuiltCrl, RevokedEntry, build_crl, entries_of
 from pkiviz.revocation.ocsp import build_ocsp_request, build_ocsp_response
 
@@ -120,10 +119,10 @@ def test_serials_print_as_the_anatomy_prints_them() -> None:
     ex = running_example()
     padded = anatomy(ex.server.certificate).serial_hex
     assert padded.startswith("0") and len(padded) % 2 == 0  # 0x09..., 20 octets
-    assert serial_text(ex.server.certificate.serial_number) == padded
+    assert serial_hex(ex.server.certificate.serial_number) == padded
     assert f"serial {padded}:" in str(_revoked_server())
     assert f"serial {padded} revoked" in str(_revoked_server().entries[0])
     assert f"serial {padded}: good" in str(build_ocsp_response(ex.intermediate, ex.server))
     assert f"serial {padded} " in str(build_ocsp_request(ex.server, ex.intermediate))
     # control: an even-length serial is not padded
-    assert serial_text(0xABCD) == "ABCD" and serial_text(0xBCD) == "0BCD"
+    assert serial_hex(0xABCD) == "ABCD" and serial_hex(0xBCD) == "0BCD"

@@ -11,7 +11,6 @@ import datetime as _dt
 import hashlib
 import html
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -19,7 +18,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from pkiviz import der
-from pkiviz.anatomy import Anatomy
 from pkiviz.factory import Issued
 from pkiviz.keys import PrivateKey
 
@@ -177,31 +175,6 @@ def cert_id_hashes(issuer: x509.Certificate, algorithm: str) -> tuple[bytes, byt
     name_hash = hashlib.new(algorithm, issuer.subject.public_bytes()).digest()
     key_hash = hashlib.new(algorithm, key_bits(issuer)).digest()
     return name_hash, key_hash
-
-
-class _Serial(NamedTuple):
-    serial_number: int
-
-
-#: The property object, from the class dict (mypy types ``Anatomy.serial_hex`` as a method).
-_SERIAL_HEX: property = vars(Anatomy)["serial_hex"]
-
-
-def serial_text(serial: int) -> str:
-    """A serial number as chapters 1 and 2 print it: upper-case hex, padded to whole bytes.
-
-    This is :attr:`pkiviz.anatomy.Anatomy.serial_hex` itself (the property's
-    getter, which reads only ``serial_number``), so a serial reads the same in
-    a certificate's anatomy, a CRL and an OCSP response, and as
-    ``openssl x509 -serial`` prints it.
-
-    Args:
-        serial: the serial number.
-
-    Returns:
-        E.g. ``"0936F1..."`` for a 20-octet serial whose first octet is ``0x09``.
-    """
-    return str(_SERIAL_HEX.__get__(_Serial(serial)))
 
 
 def utc(when: _dt.datetime | None) -> _dt.datetime | None:

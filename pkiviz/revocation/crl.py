@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from pkiviz import clock
+from pkiviz.anatomy import serial_hex
 from pkiviz.factory import Blob, Issued
 from pkiviz.revocation._common import (
     REASONS,
@@ -29,7 +30,6 @@ from pkiviz.revocation._common import (
     html_table,
     reason_flag,
     reason_name,
-    serial_text,
     when_text,
 )
 
@@ -84,7 +84,7 @@ class RevokedEntry:
 
     def __str__(self) -> str:
         why = self.reason or "no reason given"
-        return f"serial {serial_text(self.serial)} revoked {when_text(self.revoked_at)} ({why})"
+        return f"serial {serial_hex(self.serial)} revoked {when_text(self.revoked_at)} ({why})"
 
 
 def entries_of(crl: x509.CertificateRevocationList) -> tuple[RevokedEntry, ...]:
@@ -179,7 +179,7 @@ class BuiltCrl:
         for entry in entries:
             rows.append(
                 (
-                    f"serial {serial_text(entry.serial)}",
+                    f"serial {serial_hex(entry.serial)}",
                     f"{when_text(entry.revoked_at)}, {entry.reason or 'no reason given'}",
                 )
             )

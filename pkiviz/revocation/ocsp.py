@@ -24,6 +24,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ObjectIdentifier
 
 from pkiviz import clock, der
+from pkiviz.anatomy import serial_hex
 from pkiviz.factory import Issued
 from pkiviz.revocation._common import (
     cert_id_hashes,
@@ -32,7 +33,6 @@ from pkiviz.revocation._common import (
     hash_named,
     html_table,
     reason_flag,
-    serial_text,
     sign,
     when_text,
 )
@@ -90,7 +90,7 @@ class BuiltOcspResponse:
             return rows
         for single in resp.responses:
             status = single.certificate_status.name.lower()
-            rows.append((f"serial {serial_text(single.serial_number)}", status))
+            rows.append((f"serial {serial_hex(single.serial_number)}", status))
             if single.revocation_time_utc is not None:
                 reason = single.revocation_reason
                 rows.append(
@@ -141,7 +141,7 @@ class BuiltOcspRequest:
     def __str__(self) -> str:
         req = self.request
         nonce = "none" if self.nonce is None else self.nonce.hex()
-        return f"OCSP request for serial {serial_text(req.serial_number)} (nonce {nonce})"
+        return f"OCSP request for serial {serial_hex(req.serial_number)} (nonce {nonce})"
 
 
 def build_ocsp_request(

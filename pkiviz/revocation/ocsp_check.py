@@ -30,6 +30,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkiviz import clock
+from pkiviz.anatomy import serial_hex
 from pkiviz.factory import Issued
 from pkiviz.revocation._common import (
     cert_id_hashes,
@@ -37,7 +38,6 @@ from pkiviz.revocation._common import (
     html_table,
     key_bits,
     reason_name,
-    serial_text,
     signature_ok,
     when_text,
 )
@@ -264,7 +264,7 @@ def _matching_single(
             d.check(
                 "certID",
                 True,
-                f"an answer is about serial {serial_text(cert.serial_number)} issued by "
+                f"an answer is about serial {serial_hex(cert.serial_number)} issued by "
                 f"{issuer.subject.rfc4514_string()}",
                 "RFC 6960 4.1.1",
             )
@@ -272,14 +272,14 @@ def _matching_single(
     same_serial = [s for s in singles if s.serial_number == cert.serial_number]
     if same_serial:
         detail = (
-            f"the response answers for serial {serial_text(cert.serial_number)} but under another "
+            f"the response answers for serial {serial_hex(cert.serial_number)} but under another "
             f"issuer's name/key hash, not {issuer.subject.rfc4514_string()}"
         )
     else:
-        listed = ", ".join(serial_text(s.serial_number) for s in singles) or "nothing"
+        listed = ", ".join(serial_hex(s.serial_number) for s in singles) or "nothing"
         detail = (
             f"the response is about serial {listed}, not this certificate "
-            f"(serial {serial_text(cert.serial_number)})"
+            f"(serial {serial_hex(cert.serial_number)})"
         )
     d.check("certID", False, detail, "RFC 6960 4.1.1", "cert_id_mismatch")
     return None
