@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_BOOK := $(VENV)/.stamp-book
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: book test lint typecheck pytest bench clean site
+.PHONY: book test lint typecheck pytest fuzz bench clean site
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ pytest: $(STAMP_TEST)
 	$(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with book/sanitize.cfg tests book
 
 test: lint typecheck pytest
+
+# The property tests with fresh random examples (make test replays fixed ones).
+FUZZ_TESTS := $(shell grep -l '@given' tests/*.py)
+fuzz: $(STAMP_TEST)
+	HYPOTHESIS_PROFILE=explore $(BIN)/pytest -p no:cacheprovider $(FUZZ_TESTS)
 
 # The book as static HTML for reading offline (chapters as saved, contents, glossary).
 site: $(STAMP_BOOK)

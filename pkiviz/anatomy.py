@@ -22,7 +22,6 @@ import datetime as _dt
 import hashlib
 import re
 import textwrap
-import warnings
 from typing import Any
 
 from cryptography import x509
@@ -34,7 +33,6 @@ from pkiviz import _html
 from pkiviz.der import oid_name
 from pkiviz.errors import InputError
 from pkiviz.extensions import (
-    SERIAL_WARNING,
     SHOWN_EXTENSIONS,
     BasicConstraintsInfo,
     ExtensionInfo,
@@ -45,6 +43,7 @@ from pkiviz.extensions import (
     read_extensions,
 )
 from pkiviz.load import as_certificate
+from pkiviz.x509parse import serial_number
 
 __all__ = ["Anatomy", "PublicKeyInfo", "SignatureInfo", "anatomy", "colon_hex", "iso_utc"]
 
@@ -419,9 +418,7 @@ def anatomy(cert: object) -> Anatomy:
 
 
 def _serial(cert: x509.Certificate, notes: list[str]) -> int:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=SERIAL_WARNING)
-        serial = cert.serial_number
+    serial = serial_number(cert)
     if serial <= 0:
         notes.append(
             f"serial number {serial} is not positive, which RFC 5280 4.1.2.2 forbids "

@@ -28,6 +28,7 @@ from pkiviz import clock
 from pkiviz.example import HOSTNAME, ORG, RunningExample
 from pkiviz.factory import CA, Blob, Issued, build
 from pkiviz.revocation.crl import RevokedEntry, build_crl
+from pkiviz.x509parse import parse_der_certificate
 
 UTC = clock.UTC
 
@@ -405,7 +406,7 @@ def tampered_signature(ex: RunningExample) -> Scenario:
     new_tbs = edited.certificate.tbs_certificate_bytes
     if len(old_tbs) != len(new_tbs):  # pragma: no cover - UTCTime keeps its length
         raise ValueError("the edited TBSCertificate changed length")
-    forged = x509.load_der_x509_certificate(original.der.replace(old_tbs, new_tbs, 1))
+    forged = parse_der_certificate(original.der.replace(old_tbs, new_tbs, 1))
     return _scenario("tampered-signature", ex, sent=(forged, ex.intermediate), key=ex.server)
 
 

@@ -15,12 +15,12 @@ policies, AIA URLs and CRL distribution points.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import Any, Literal
 
 from cryptography import x509
 
 from pkiviz.der import children, decode_oid, encode_tlv, oid_name, read_single
+from pkiviz.x509parse import parse_der_certificate
 
 #: RFC 5280 4.2.1.3 names of the key usage bits, with cryptography's attribute names.
 KEY_USAGE_BITS: tuple[tuple[str, str], ...] = (
@@ -50,9 +50,6 @@ SHOWN_EXTENSIONS: frozenset[str] = frozenset(
     }
 )
 
-#: The warning cryptography gives for a serial number RFC 5280 4.1.2.2 forbids; the
-#: certificate is still read, and :mod:`pkiviz.anatomy` notes the serial itself.
-SERIAL_WARNING = "Parsed a serial number which wasn't positive"
 
 ExtensionStatus = Literal["parsed", "unrecognized", "unparsed"]
 
@@ -209,9 +206,7 @@ def _one_by_one(
             0x30, encode_tlv(0x30, prefix + single) + der[alg.start : alg.end] + der[sig.start :]
         )
         try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=SERIAL_WARNING)
-                ext = x509.load_der_x509_certificate(copy).extensions[0]
+            ext = parse_der_certificate(copy).extensions[0]
         except (ValueError, x509.UnsupportedGeneralNameType) as exc:
             notes.append(f"extension {oid_name(dotted)} ({dotted}) is unparsed: {_first_line(exc)}")
             value = parts[-1].content(der)

@@ -35,6 +35,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 from pkiviz import clock
 from pkiviz.keys import PrivateKey, derive_key, generate_key
 from pkiviz.spec import EKU_OIDS, POLICY_OIDS, CertSpec, oid_of
+from pkiviz.x509parse import parse_der_certificate
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
@@ -491,7 +492,7 @@ def _sign_sha1(builder: x509.CertificateBuilder, issuer_key: PrivateKey) -> x509
     out = head + tbs + _RSA_SHA1_ALG + bit_string_header + signature
     if len(out) != len(der):  # pragma: no cover - guarded by the length argument above
         raise ValueError("SHA-1 re-signing changed the encoding length")
-    return x509.load_der_x509_certificate(out)
+    return parse_der_certificate(out)
 
 
 def build(spec: CertSpec, issuer: Issued | None = None, *, live: bool = False) -> Issued:

@@ -14,11 +14,10 @@ stricter than RFC 7468 in one way: after the last END line only whitespace
 may follow, so a truncated or concatenated-with-junk file is reported.
 
 Non-positive serial numbers: RFC 5280 4.1.2.2 requires a positive serial,
-but a few trusted roots (six in certifi's bundle) have serial 0.
-cryptography parses them with a ``CryptographyDeprecationWarning``; this
-module silences exactly that warning at load time, because such a
-certificate is real and worth inspecting. :func:`pkiviz.anatomy.anatomy`
-reports it as a note instead.
+but a few trusted roots (six in certifi's bundle) have serial 0. They load
+without cryptography's deprecation warning (see :mod:`pkiviz.x509parse`),
+because such a certificate is real and worth inspecting;
+:func:`pkiviz.anatomy.anatomy` reports the serial as a note instead.
 """
 
 from __future__ import annotations
@@ -28,9 +27,7 @@ import binascii
 import os
 import re
 import stat
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,10 +35,10 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.utils import CryptographyDeprecationWarning
 
 from pkiviz.der import read_single
 from pkiviz.errors import InputError
+from pkiviz.x509parse import parse_der_certificate, quiet_serial_warning
 
 #: Largest input accepted, checked from the file size before reading.
 MAX_BYTES = 10 * 1024 * 1024
@@ -53,7 +50,6 @@ PRIVATE_KEY_LABELS = frozenset(
 CRL_LABELS = frozenset({"X509 CRL"})
 _ENCRYPTED_LABELS = frozenset({"ENCRYPTED PRIVATE KEY"})
 
-_SERIAL_WARNING = "Parsed a serial number which wasn't positive"
 _BEGIN = re.compile(rb"-----BEGIN ([^\r\n-]*)-----[ \t]*\r?\n")
 _BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\r\n]{16,}")
 
@@ -67,15 +63,6 @@ class _Block(NamedTuple):
     der: bytes
     pem: bool
     encrypted: bool
-
-
-@contextmanager
-def _quiet_serial_warning() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message=_SERIAL_WARNING, category=CryptographyDeprecationWarning
-        )
-        yield
 
 
 def load_certificates(source: Source, *, what: str | None = None) -> tuple[x509.Certificate, ...]:
@@ -343,7 +330,7 @@ def _pem_blocks(data: bytes, name: str) -> list[_Block]:
 def _der_block(data: bytes, name: str) -> _Block:
     """Check DER framing and guess what kind of object it is."""
     read_single(data, what=name)  # raises on truncation or trailing bytes
-    with _quiet_serial_warning():
+    with quiet_serial_warning():
         for label, loader in _DER_KINDS:
             try:
                 loader(data)
@@ -391,9 +378,8 @@ def _looks_like_certificate(der: bytes) -> bool:
 def _parse_certificate(der: bytes, name: str) -> x509.Certificate:
     read_single(der, what=name)
     try:
-        with _quiet_serial_warning():
-            return x509.load_der_x509_certificate(der)
-    except (ValueError, x509.InvalidVersion) as exc:
+        return parse_der_certificate(der)
+    except ValueError as exc:
         raise InputError(
             f"{name}: cryptography cannot parse the certificate ({_short(exc)})"
         ) from None

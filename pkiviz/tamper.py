@@ -40,6 +40,7 @@ from pkiviz.hexdump import HexDump, hexdump
 from pkiviz.signature import SignatureOne, Span, certificate_parts, signature_one, tbs_fields
 from pkiviz.signature_schemes import describe_key, hash_label
 from pkiviz.table import Table
+from pkiviz.x509parse import parse_der_certificate, serial_number
 
 TAMPER_FIELDS: dict[str, str] = {
     "subject": "the subject name (an RFC 4514 string)",
@@ -287,7 +288,7 @@ def tamper(cert: Issued, field: str, new_value: object = None) -> Tampered:
     spec = cert.spec
     if new_value is None:
         if field == "serial":
-            new_value = cert.certificate.serial_number + 1
+            new_value = serial_number(cert.certificate) + 1
         elif field in ("not_before", "not_after"):
             when: _dt.datetime = getattr(spec, field)
             new_value = when.replace(year=when.year + (5 if field == "not_after" else -5))
@@ -306,7 +307,7 @@ def tamper(cert: Issued, field: str, new_value: object = None) -> Tampered:
         raise TypeError(f"{field}: expected {TAMPER_FIELDS[field]}, got {new_value!r}")
     attr = _SPEC_FIELD[field]
     if field == "serial":
-        old_value: object = cert.certificate.serial_number
+        old_value: object = serial_number(cert.certificate)
     elif field == "public_key":
         old_value = spec.seed
     else:
@@ -316,7 +317,7 @@ def tamper(cert: Issued, field: str, new_value: object = None) -> Tampered:
     old_der, new_tbs = cert.der, changed.certificate.tbs_certificate_bytes
     if new_tbs == cert.certificate.tbs_certificate_bytes:
         raise ValueError(f"{field}: {new_value!r} is the value the certificate already has")
-    forged = x509.load_der_x509_certificate(splice(new_tbs, old_der))
+    forged = parse_der_certificate(splice(new_tbs, old_der))
     issuer = cert.issuer if cert.issuer is not None else cert
     original = signature_one(cert.certificate, issuer)
     tampered = signature_one(forged, issuer)
@@ -444,6 +445,6 @@ def malleate_ecdsa(
     cert_der = certificate.public_bytes(serialization.Encoding.DER)
     tbs, alg, _ = certificate_parts(cert_der)
     value = der.bit_string(encode_dss_signature(r, n - s))
-    return x509.load_der_x509_certificate(
+    return parse_der_certificate(
         der.sequence(cert_der[tbs.start : tbs.end], cert_der[alg.start : alg.end], value)
     )

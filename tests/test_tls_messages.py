@@ -6,6 +6,7 @@ import contextlib
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from pkiviz.tls._der import parse_name
 from pkiviz.tls.handshake import handshake_from_records
 from pkiviz.tls.live import live_handshake
 from pkiviz.tls.messages import Alert, CertificateRequest, ClientHello, ServerHello
+from pkiviz.x509parse import serial_number
 
 EXAMPLE = running_example(live=True)
 
@@ -209,6 +211,40 @@ def test_corrupted_messages_never_raise_anything_but_parse_error(mtls13, data):
         raw[pos] = data.draw(st.integers(0, 255))
     with contextlib.suppress(HandshakeParseError):
         parse_message(msg.sender, 22, bytes(raw), tls13=True)
+
+
+def _certificate_message_with(mtls13, old: bytes, new: bytes) -> bytes:
+    msg = mtls13.find("Certificate", "server")
+    assert msg is not None and old in msg.raw
+    return msg.raw.replace(old, new, 1)
+
+
+def test_a_certificate_with_a_negative_serial_parses_without_a_warning(mtls13):
+    # Found by the fuzz test above in CI: one flipped byte made the serial
+    # negative, and cryptography's deprecation warning escaped the parser.
+    leaf = mtls13.find("Certificate", "server").body.certificates[0]
+    leaf_der = leaf.public_bytes(serialization.Encoding.DER)
+    tbs = der.children(leaf_der, der.read_single(leaf_der))[0]
+    serial = der.children(leaf_der, tbs)[1]  # after the [0] version
+    negative = bytearray(leaf_der)
+    negative[serial.content_start] = 0x80  # minimal DER whatever follows
+    body = parse_message(
+        "server", 22, _certificate_message_with(mtls13, leaf_der, bytes(negative)), tls13=True
+    )
+    assert serial_number(body.body.certificates[0]) < 0
+    control = parse_message(
+        "server", 22, _certificate_message_with(mtls13, leaf_der, leaf_der), tls13=True
+    )
+    assert control.body.certificates[0].serial_number == leaf.serial_number > 0
+
+
+def test_a_certificate_with_a_bad_version_is_a_parse_error(mtls13):
+    # cryptography raises InvalidVersion (not a ValueError) for version 8.
+    bad = _certificate_message_with(
+        mtls13, bytes.fromhex("a003020102"), bytes.fromhex("a003020107")
+    )
+    with pytest.raises(HandshakeParseError, match="version"):
+        parse_message("server", 22, bad, tls13=True)
 
 
 def test_handshake_from_records_rejects_garbage_with_parse_error():

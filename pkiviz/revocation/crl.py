@@ -32,6 +32,7 @@ from pkiviz.revocation._common import (
     reason_name,
     when_text,
 )
+from pkiviz.x509parse import serial_number
 
 #: Default CRL lifetime (nextUpdate - thisUpdate). The CA/B Forum Baseline
 #: Requirements (4.9.7) allow at most 10 days for subscriber CRLs.
@@ -80,7 +81,7 @@ class RevokedEntry:
         Returns:
             The entry.
         """
-        return cls(certificate_of(cert).serial_number, at, reason)
+        return cls(serial_number(certificate_of(cert)), at, reason)
 
     def __str__(self) -> str:
         why = self.reason or "no reason given"
@@ -160,7 +161,7 @@ class BuiltCrl:
         This is a lookup only; it does not check who signed the CRL or whether
         it is current - that is the validator's job.
         """
-        serial = cert if isinstance(cert, int) else certificate_of(cert).serial_number
+        serial = cert if isinstance(cert, int) else serial_number(certificate_of(cert))
         for entry in self.entries:
             if entry.serial == serial:
                 return entry

@@ -37,6 +37,7 @@ from pkiviz.revocation._common import (
     when_text,
 )
 from pkiviz.revocation.ocsp_check import OcspResult, check_ocsp
+from pkiviz.x509parse import serial_number
 
 CertStatusName = Literal["good", "revoked", "unknown"]
 ResponderErrorName = Literal[
@@ -272,7 +273,7 @@ def build_ocsp_response(
     if not isinstance(signer, Issued):
         raise ValueError("the signer must be an Issued with its private key")
     issuer_cert = certificate_of(issuer)
-    serial = cert if isinstance(cert, int) else certificate_of(cert).serial_number
+    serial = cert if isinstance(cert, int) else serial_number(certificate_of(cert))
     name_hash, key_hash = cert_id_hashes(issuer_cert, cert_id_hash)
     start = clock.as_utc(this_update)
     builder = (

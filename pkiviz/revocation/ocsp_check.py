@@ -41,6 +41,7 @@ from pkiviz.revocation._common import (
     signature_ok,
     when_text,
 )
+from pkiviz.x509parse import serial_number
 
 StatusName = Literal["good", "revoked", "unknown", "error"]
 Problem = Literal[
@@ -256,7 +257,7 @@ def _matching_single(
         except (ValueError, UnsupportedAlgorithm):
             continue
         if (
-            single.serial_number == cert.serial_number
+            single.serial_number == serial_number(cert)
             and single.issuer_name_hash == name_hash
             and single.issuer_key_hash == key_hash
         ):
@@ -264,22 +265,22 @@ def _matching_single(
             d.check(
                 "certID",
                 True,
-                f"an answer is about serial {serial_hex(cert.serial_number)} issued by "
+                f"an answer is about serial {serial_hex(serial_number(cert))} issued by "
                 f"{issuer.subject.rfc4514_string()}",
                 "RFC 6960 4.1.1",
             )
             return single
-    same_serial = [s for s in singles if s.serial_number == cert.serial_number]
+    same_serial = [s for s in singles if s.serial_number == serial_number(cert)]
     if same_serial:
         detail = (
-            f"the response answers for serial {serial_hex(cert.serial_number)} but under another "
+            f"the response answers for serial {serial_hex(serial_number(cert))} but under another "
             f"issuer's name/key hash, not {issuer.subject.rfc4514_string()}"
         )
     else:
         listed = ", ".join(serial_hex(s.serial_number) for s in singles) or "nothing"
         detail = (
             f"the response is about serial {listed}, not this certificate "
-            f"(serial {serial_hex(cert.serial_number)})"
+            f"(serial {serial_hex(serial_number(cert))})"
         )
     d.check("certID", False, detail, "RFC 6960 4.1.1", "cert_id_mismatch")
     return None

@@ -46,6 +46,7 @@ from pkiviz.revocation.ocsp import (
     build_ocsp_response,
 )
 from pkiviz.spec import CertSpec
+from pkiviz.x509parse import serial_number
 
 Behaviour = Literal["ok", "slow", "junk", "http_error", "down"]
 
@@ -230,7 +231,7 @@ class Responder(_loopback.Service):
 
     @staticmethod
     def _serial(value: Issued | x509.Certificate | int) -> int:
-        return value if isinstance(value, int) else certificate_of(value).serial_number
+        return value if isinstance(value, int) else serial_number(certificate_of(value))
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -308,7 +309,7 @@ class Responder(_loopback.Service):
         )
         with self._lock:
             if self._issued is not None:
-                self._issued.add(leaf.certificate.serial_number)
+                self._issued.add(serial_number(leaf.certificate))
         return leaf
 
     # -- state -------------------------------------------------------------

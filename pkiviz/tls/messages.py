@@ -21,6 +21,7 @@ from cryptography import x509
 from pkiviz.tls import names
 from pkiviz.tls._der import parse_name
 from pkiviz.tls._wire import HandshakeParseError, Reader
+from pkiviz.x509parse import parse_der_certificate
 
 Sender = Literal["client", "server"]
 
@@ -525,7 +526,7 @@ def _certificate(r: Reader, tls13: bool) -> Certificate:
         if tls13:
             entries.vector(2, "CertificateEntry extensions")
         try:
-            certs.append(x509.load_der_x509_certificate(der))
+            certs.append(parse_der_certificate(der))
         except ValueError as exc:
             raise entries.fail(f"certificate {len(certs)} is not DER X.509 ({exc})") from None
     return Certificate(context, tuple(certs))

@@ -46,6 +46,7 @@ from pkiviz.tls import live
 from pkiviz.tls.handshake import Handshake
 from pkiviz.tls.messages import Alert, Certificate
 from pkiviz.tls.signatures import SignatureCheck, verify_server_signature
+from pkiviz.x509parse import serial_number
 
 if TYPE_CHECKING:
     from pkiviz.validation import Report
@@ -269,7 +270,7 @@ def _cert_json(cert: x509.Certificate) -> dict[str, Any]:
     return {
         "subject": cert.subject.rfc4514_string(),
         "issuer": cert.issuer.rfc4514_string(),
-        "serial": f"{cert.serial_number:x}",
+        "serial": f"{serial_number(cert):x}",
         "not_before": cert.not_valid_before_utc.isoformat(),
         "not_after": cert.not_valid_after_utc.isoformat(),
         "sha256": hashlib.sha256(der).hexdigest(),

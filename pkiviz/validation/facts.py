@@ -12,17 +12,16 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
-import warnings
 from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from pkiviz import der
+from pkiviz.x509parse import serial_number
 
 E = TypeVar("E", bound=x509.ExtensionType)
 
@@ -227,9 +226,7 @@ class CertFacts:
     def serial(self) -> int:
         """The serial number (cryptography warns about non-positive ones; pkiviz explains)."""
         if self._serial is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-                self._serial = self.cert.serial_number
+            self._serial = serial_number(self.cert)
         return self._serial
 
     @property
