@@ -209,15 +209,52 @@ def test_unresolvable_host_is_an_input_error():
         probe("no-such-host.invalid", 443, timeout=2)
 
 
-@pytest.mark.parametrize("target", ["example.com", "example.com:", ":443", "h:99999", "h:x"])
-def test_bad_targets(target):
-    with pytest.raises(InputError):
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("example.com:", "port must be a number"),
+        (":443", "no host name"),
+        ("", "no host name"),
+        ("h:99999", "outside 1-65535"),
+        ("h:x", "port must be a number"),
+        ("http://example.com", "plain HTTP has no TLS handshake"),
+        ("ftp://example.com", "needs an https:// URL"),
+        ("https://", "no host name"),
+        ("https://[::1", "not a usable URL"),
+        ("https://example.com:0/", "outside 1-65535"),
+        ("https://example.com:99999/", "not a usable URL"),
+        ("exa mple.com:443", "not a valid host name"),
+        ("-bad.example:443", "not a valid host name"),
+        ("a..b:443", "not a valid host name"),
+        ("[1.2.3.4]:443", "expected \\[IPv6\\]:PORT"),
+        ("[::1]x", "expected \\[IPv6\\]:PORT"),
+    ],
+)
+def test_bad_targets_name_what_is_wrong(target, message):
+    with pytest.raises(InputError, match=message):
         parse_target(target)
 
 
-def test_good_targets():
-    assert parse_target("example.com:443") == ("example.com", 443)
-    assert parse_target("[::1]:8443") == ("::1", 8443)
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("example.com:443", ("example.com", 443)),
+        ("example.com", ("example.com", 443)),  # curl's default port for https
+        ("example.com.:8443", ("example.com", 8443)),
+        ("https://login.example.com", ("login.example.com", 443)),
+        ("https://user@login.example.com:8443/path?q=1#f", ("login.example.com", 8443)),
+        ("HTTPS://LOGIN.example.com/", ("login.example.com", 443)),
+        ("bücher.example:443", ("xn--bcher-kva.example", 443)),
+        ("127.0.0.1:4433", ("127.0.0.1", 4433)),
+        ("127.0.0.1", ("127.0.0.1", 443)),
+        ("[::1]:8443", ("::1", 8443)),
+        ("[::1]", ("::1", 443)),
+        ("::1", ("::1", 443)),
+        ("https://[::1]:8443/", ("::1", 8443)),
+    ],
+)
+def test_good_targets(target, expected):
+    assert parse_target(target) == expected
 
 
 def test_missing_trust_file_is_an_input_error(tmp_path):

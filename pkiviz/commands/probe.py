@@ -1,4 +1,4 @@
-"""``pkiviz probe HOST:PORT``: capture a real handshake with any TLS server and explain it.
+"""``pkiviz probe HOST[:PORT]``: capture a real handshake with any TLS server and explain it.
 
 Prints the TLS version, cipher, the server's chain, pkiviz's validation report,
 the handshake messages, the server's handshake signature verified
@@ -37,7 +37,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="capture a TLS handshake with a server and verify it independently",
         description=(__doc__ or "").split("\n\n")[0],
     )
-    parser.add_argument("target", metavar="HOST:PORT", help="server to probe, e.g. example.com:443")
+    parser.add_argument(
+        "target",
+        metavar="HOST[:PORT]",
+        help="server to probe: HOST:PORT, HOST (port 443), [IPv6]:PORT or an https:// URL",
+    )
     parser.add_argument("--servername", help="SNI name and the name to validate (default HOST)")
     parser.add_argument(
         "--trust",

@@ -33,8 +33,10 @@ import hashlib
 import html
 import ipaddress
 import os
+import re
 import socket
 import ssl
+import urllib.parse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -277,27 +279,83 @@ def _cert_json(cert: x509.Certificate) -> dict[str, Any]:
     }
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
 def parse_target(target: str) -> tuple[str, int]:
-    """Split ``HOST:PORT`` (``[v6]:PORT`` for IPv6).
+    """Read what a user types or pastes as the server to probe.
+
+    Accepted: ``HOST:PORT``, ``HOST`` (port 443, as curl assumes for https),
+    ``[IPv6]:PORT``, ``[IPv6]``, a bare IPv6 address, and an ``https://`` URL
+    (its port or 443; a path, query or user part is ignored, since the TLS
+    handshake never sees them).
 
     Args:
-        target: e.g. ``"example.com:443"``.
+        target: e.g. ``"example.com:443"`` or ``"https://example.com/login"``.
 
     Returns:
-        ``(host, port)``.
+        ``(host, port)``; an internationalised name comes back in its A-label
+        (``xn--``) form, without a trailing dot.
 
     Raises:
-        InputError: no port, or a port outside 1-65535.
+        InputError: another scheme than https, an empty or malformed host name,
+            or a port that is not a number in 1-65535.
     """
-    host, sep, port_text = target.rpartition(":")
-    if not sep or not host or not port_text.isdigit():
-        raise InputError(f"{target!r}: expected HOST:PORT, e.g. example.com:443")
-    port = int(port_text)
+    text = target.strip()
+    if "://" in text:
+        scheme = text.split("://", 1)[0].lower()
+        if scheme != "https":
+            hint = " (plain HTTP has no TLS handshake to probe)" if scheme == "http" else ""
+            raise InputError(f"{target!r}: probe needs an https:// URL or HOST:PORT{hint}")
+        try:
+            parts = urllib.parse.urlsplit(text)
+            host, port = parts.hostname or "", parts.port
+        except ValueError as exc:
+            raise InputError(f"{target!r}: not a usable URL ({exc})") from None
+        return _checked_host(target, host), _port(target, "443" if port is None else str(port))
+    if _is_ip(text):  # a bare IPv4 or IPv6 address
+        return text, 443
+    if text.startswith("["):
+        inner, close, rest = text[1:].partition("]")
+        if not close or not _is_ip(inner) or ":" not in inner:
+            raise InputError(f"{target!r}: expected [IPv6]:PORT, e.g. [::1]:8443")
+        if not rest:
+            return inner, 443
+        if not rest.startswith(":"):
+            raise InputError(f"{target!r}: expected [IPv6]:PORT, e.g. [::1]:8443")
+        return inner, _port(target, rest[1:])
+    host, sep, port_text = text.rpartition(":")
+    if not sep:
+        host, port_text = text, "443"
+    return _checked_host(target, host), _port(target, port_text)
+
+
+def _port(target: str, text: str) -> int:
+    if not text.isdigit():
+        raise InputError(f"{target!r}: the port must be a number (HOST:PORT, e.g. example.com:443)")
+    port = int(text)
     if not 0 < port < 65536:
         raise InputError(f"{target!r}: port {port} is outside 1-65535")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return host, port
+    return port
+
+
+def _checked_host(target: str, host: str) -> str:
+    if not host:
+        raise InputError(f"{target!r}: no host name (expected HOST:PORT, e.g. example.com:443)")
+    if _is_ip(host):
+        return host
+    name = host.rstrip(".")
+    try:
+        ascii_name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_name = ""
+    if (
+        not ascii_name
+        or len(ascii_name) > 253
+        or not all(_HOST_LABEL.fullmatch(label) for label in ascii_name.split("."))
+    ):
+        raise InputError(f"{target!r}: {host!r} is not a valid host name")
+    return ascii_name  # the A-label form, as sent in SNI and matched against the SAN
 
 
 def _is_ip(host: str) -> bool:
