@@ -26,6 +26,7 @@ import base64
 import binascii
 import os
 import re
+import select
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -251,8 +252,11 @@ def _read_file(path: Path, name: str) -> bytes:
     if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
         raise InputError(f"{name}: {info.st_size} bytes is over the {_MIB} limit")
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)  # pipes and devices have no size
+        if stat.S_ISREG(info.st_mode):
+            with path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+        else:  # a pipe, a FIFO or a device: no size, and it may never send anything
+            data = _read_stream(path, name)
     except PermissionError:
         raise InputError(f"{name}: permission denied") from None
     except OSError as exc:
@@ -260,6 +264,41 @@ def _read_file(path: Path, name: str) -> bytes:
     if len(data) > MAX_BYTES:
         raise InputError(f"{name}: more than the {_MIB} limit")
     return data
+
+
+#: How long a pipe or device may stay silent before pkiviz gives up on it.
+STREAM_TIMEOUT = 10.0
+
+
+def _read_stream(path: Path, name: str) -> bytes:
+    """Read a FIFO, pipe or device without ever blocking for good.
+
+    Opened non-blocking (opening a FIFO with no writer would otherwise wait
+    for one), then read until end of file, the size limit, or
+    :data:`STREAM_TIMEOUT` seconds without data.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            readable, _, _ = select.select([fd], [], [], STREAM_TIMEOUT)
+            if not readable:
+                raise InputError(
+                    f"{name}: nothing arrived for {STREAM_TIMEOUT:g} s "
+                    "(a pipe or device with no writer?)"
+                )
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 # --- recognising -------------------------------------------------------------

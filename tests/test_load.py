@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import os
+import threading
 from pathlib import Path
 
 import certifi
@@ -18,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from pkiviz import load as pkiviz_load
 from pkiviz.errors import InputError
 from pkiviz.example import running_example
 from pkiviz.load import (
@@ -248,6 +251,38 @@ def test_huge_file_is_refused_by_size_before_reading(
     small = tmp_path / "small.pem"
     small.write_bytes(PEM * 100)
     assert len(load_certificates(small)) == 100
+
+
+def test_a_fifo_with_no_writer_is_refused_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pkiviz_load, "STREAM_TIMEOUT", 0.2)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"nothing arrived for 0\.2 s"):
+        load_certificates(fifo)
+
+
+def test_control_a_fifo_with_a_writer_loads(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with fifo.open("wb") as handle:  # blocks until the reader opens it
+            handle.write(PEM)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert load_certificates(fifo)[0].subject == SERVER.certificate.subject
+    finally:
+        writer.join(timeout=10)
+    assert not writer.is_alive()
+
+
+def test_an_endless_device_stops_at_the_limit() -> None:
+    with pytest.raises(InputError, match="more than the 10 MiB limit"):
+        load_certificates("/dev/zero")
 
 
 def test_huge_bytes_are_refused() -> None:

@@ -133,8 +133,10 @@ def test_cli_json_keys_and_exit_status(files, capsys):
 def test_bad_client_files_are_input_errors(files, tmp_path, capsys):
     with pytest.raises(InputError, match="needs a client certificate"):
         probe("127.0.0.1", 1, key=files / "client.key")
-    with pytest.raises(InputError, match="cannot use"):
+    with pytest.raises(InputError, match="private key does not belong to the first certificate"):
         probe("127.0.0.1", 1, cert=files / "client.pem", key=files / "expired.key")  # mismatch
+    with pytest.raises(InputError, match="give the client certificate's key with --key"):
+        probe("127.0.0.1", 1, cert=files / "client.pem")  # no --key, and none in the file
     with pytest.raises(InputError):
         probe("127.0.0.1", 1, cert=tmp_path / "missing.pem")
     with pytest.raises(InputError, match="wait"):

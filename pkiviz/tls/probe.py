@@ -487,16 +487,43 @@ def probe(
 def _load_client_certificate(
     ctx: ssl.SSLContext, cert: str | os.PathLike[str], key: str | os.PathLike[str] | None
 ) -> str:
-    """Load a client certificate and key into ``ctx``; return the leaf's subject."""
-    from pkiviz.load import load_certificates
+    """Load a client certificate and key into ``ctx``; return the leaf's subject.
 
-    leaf = load_certificates(cert)[0]
+    Both files are read once through :mod:`pkiviz.load` (so a pipe, a FIFO or a
+    bad file gets pkiviz's own error, never a hang), the key is checked against
+    the leaf, and OpenSSL gets them through 0600 temporary files.
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    from pkiviz.factory import Blob
+    from pkiviz.load import load_certificates, load_private_key
+
+    chain = load_certificates(cert)
     try:
-        ctx.load_cert_chain(cert, key)
-    except FileNotFoundError as exc:
-        raise InputError(f"{exc.filename}: no such file") from None
-    except (ssl.SSLError, OSError) as exc:
+        private = load_private_key(cert if key is None else key)
+    except InputError as exc:
+        if key is not None:
+            raise
+        raise InputError(f"{exc} (give the client certificate's key with --key)") from None
+    leaf = chain[0]
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if private.public_key().public_bytes(*spki) != leaf.public_key().public_bytes(*spki):
         what = f"{cert}" + (f" / {key}" if key is not None else "")
-        reason = getattr(exc, "reason", None) or str(exc)
+        raise InputError(f"{what}: the private key does not belong to the first certificate")
+    chain_pem = Blob(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
+    key_pem = Blob(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        secret=True,
+    )
+    try:
+        with chain_pem.tempfile() as cert_path, key_pem.tempfile() as key_path:
+            ctx.load_cert_chain(cert_path, key_path)
+    except ssl.SSLError as exc:
+        what = f"{cert}" + (f" / {key}" if key is not None else "")
+        reason = exc.reason or str(exc)
         raise InputError(f"{what}: cannot use as a client certificate and key ({reason})") from None
     return leaf.subject.rfc4514_string()
