@@ -260,3 +260,20 @@ def test_good_targets(target, expected):
 def test_missing_trust_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError):
         probe("127.0.0.1", 1, trust=[tmp_path / "missing.pem"])
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), 1e9])
+def test_unusable_timeouts_are_input_errors(timeout):
+    with pytest.raises(InputError, match="timeout must be a number of seconds"):
+        probe("127.0.0.1", 1, timeout=timeout)
+
+
+@pytest.mark.parametrize("wait", [-1, float("nan"), float("inf")])
+def test_unusable_waits_are_input_errors(wait):
+    with pytest.raises(InputError, match="wait must be a number of seconds"):
+        probe("127.0.0.1", 1, wait=wait)
+
+
+def test_cli_nan_timeout_is_exit_2_with_one_line(capsys):
+    assert main(["probe", "127.0.0.1:1", "--timeout", "nan"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

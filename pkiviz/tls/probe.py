@@ -431,10 +431,10 @@ def probe(
     """
     from pkiviz.load import load_certificates
 
-    if timeout <= 0:
-        raise InputError(f"timeout must be positive, not {timeout}")
-    if wait < 0:
-        raise InputError(f"wait must not be negative, not {wait}")
+    if not (0 < timeout <= 3600):  # also refuses NaN
+        raise InputError(f"timeout must be a number of seconds in (0, 3600], not {timeout}")
+    if not (0 <= wait <= 60):
+        raise InputError(f"wait must be a number of seconds in [0, 60], not {wait}")
     if key is not None and cert is None:
         raise InputError("a client key (--key) needs a client certificate (--cert)")
     anchors: list[x509.Certificate] = []
