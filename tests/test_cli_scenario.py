@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,26 @@ EXPECTED = {
 }
 
 
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def _expected_mode(name: str, directory: Path) -> int:
+    """0600 for a key; for a public file, what any new file gets here (the umask decides).
+
+    Under a umask of 077 certificates are 0600 too, so the mode alone cannot tell
+    a key from a certificate: compare with a file just written the ordinary way.
+    """
+    if name.endswith(".key"):
+        return 0o600
+    probe = directory / ".umask-probe"
+    probe.write_bytes(b"")
+    try:
+        return _mode(probe)
+    finally:
+        probe.unlink()
+
+
 def test_scenario_valid_writes_identical_files(tmp_path: Path) -> None:
     assert main(["scenario", "valid", str(tmp_path / "a")]) == 0
     assert main(["scenario", "valid", str(tmp_path / "b")]) == 0
@@ -32,8 +53,7 @@ def test_scenario_valid_writes_identical_files(tmp_path: Path) -> None:
     assert names == EXPECTED
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-        mode = stat.S_IMODE(os.stat(tmp_path / "a" / name).st_mode)
-        assert (mode == 0o600) == name.endswith(".key")
+        assert _mode(tmp_path / "a" / name) == _expected_mode(name, tmp_path)
 
 
 def test_scenario_files_verify_with_openssl_today(tmp_path: Path) -> None:
@@ -117,6 +137,22 @@ def test_console_script_runs(tmp_path: Path) -> None:
     assert (tmp_path / "root.pem").exists()
 
 
+@pytest.mark.parametrize("umask", [0o077, 0o022, 0o000])
+def test_keys_are_0600_and_certificates_follow_the_umask(tmp_path: Path, umask: int) -> None:
+    # CI machines differ in umask (077 is common on hardened runners): keys must be
+    # 0600 under every umask, and the checks above must hold under every umask too.
+    result = subprocess.run(
+        [sys.executable, "-m", "pkiviz", "scenario", "valid", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=60, umask=umask,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for path in (tmp_path / "out").iterdir():
+        public = 0o666 & ~umask
+        assert _mode(path) == (0o600 if path.suffix == ".key" else public), path.name
+    if umask == 0o077:  # the case the old check got wrong: a certificate is 0600 as well
+        assert _mode(tmp_path / "out" / "root.pem") == 0o600
+
+
 # -- every entry of the Break-it catalogue -------------------------------------
 
 ENTRIES = [pytest.param(entry, id=entry.id) for entry in CATALOGUE]
@@ -139,8 +175,7 @@ def test_every_scenario_writes_identical_private_files(tmp_path: Path, entry: Br
     assert {"root.pem", "server.pem", "server.key", "chain.pem"} <= set(names)
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-        mode = stat.S_IMODE(os.stat(tmp_path / "a" / name).st_mode)
-        assert (mode == 0o600) == name.endswith(".key")
+        assert _mode(tmp_path / "a" / name) == _expected_mode(name, tmp_path)
     # root.pem is always the trust anchor to use: the same as valid's.
     main(["scenario", "valid", str(tmp_path / "valid")])
     assert (tmp_path / "a" / "root.pem").read_bytes() == (
