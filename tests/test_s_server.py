@@ -69,3 +69,28 @@ def test_a_server_that_cannot_start_is_an_input_error(files):
         s_server("-cert", "missing.pem", cwd=files),
     ):
         pass
+
+
+@needs_openssl
+def test_a_port_taken_before_s_server_binds_it_is_retried(files, monkeypatch):
+    # free_port() only says a port was free a moment ago; another program can bind it
+    # first. Here it does, for the first port handed out: s_server must use another.
+    from pkiviz.serve import free_port
+    from pkiviz.tls import s_server as module
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        ports = iter([taken, free_port()])
+        monkeypatch.setattr(module, "free_port", lambda: next(ports))
+        with s_server(*_args(), cwd=files) as port:
+            assert port != taken
+            assert "No client certificate CA names sent" in _s_client(port, files)
+        # Control: a port that stays taken is still reported, with openssl's reason.
+        monkeypatch.setattr(module, "free_port", lambda: taken)
+        with (
+            pytest.raises(InputError, match=r"did not start: .*Address already in use"),
+            s_server(*_args(), cwd=files),
+        ):
+            pass
