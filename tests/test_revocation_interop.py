@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from openssl_server import free_port_on_every_address
 
 from pkiviz import running_example
 from pkiviz.clock import wall_clock
@@ -193,10 +194,30 @@ def test_pkiviz_reads_openssl_gencrl(openssl_ca: tuple[Path, Issued, Issued]) ->
 
 
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    return free_port_on_every_address()  # openssl ocsp -port binds every address
+
+
+def test_openssl_ocsp_needs_its_port_free_on_every_address(tmp_path: Path) -> None:
+    """Why the responder's port is chosen on the wildcard address, not on 127.0.0.1."""
+    with socket.socket() as elsewhere:
+        elsewhere.bind(("127.0.0.2", 0))  # held on another address only
+        elsewhere.listen(1)
+        port = elsewhere.getsockname()[1]
+        with socket.socket() as loopback:
+            loopback.bind(("127.0.0.1", port))  # a 127.0.0.1 probe calls it free...
+        process = subprocess.run(
+            ["openssl", "ocsp", "-index", "index.txt", "-port", str(port), "-rsigner", "x.pem",
+             "-rkey", "x.key", "-CA", "x.pem"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=20, check=False,
+        )  # fmt: skip
+        assert "Address already in use" in process.stderr  # ...but openssl cannot bind it
+        with socket.socket() as wildcard, pytest.raises(OSError):
+            wildcard.bind(("0.0.0.0", port))  # and the wildcard probe would never pick it
+    # Control: the port free_port_on_every_address() gives is bindable on any address.
+    free = free_port_on_every_address()
+    for host in ("127.0.0.2", "0.0.0.0"):
+        with socket.socket() as sock:
+            sock.bind((host, free))
 
 
 def _wait_listening(process: subprocess.Popen[bytes], deadline: float) -> None:

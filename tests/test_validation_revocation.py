@@ -13,13 +13,13 @@ import json
 import os
 import select
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openssl_server import free_port_on_every_address
 
 from pkiviz import BOOK_CLOCK, cli, clock, running_example
 from pkiviz.factory import CA, Issued
@@ -336,9 +336,7 @@ def test_fetching_stays_on_this_machine_unless_allowed() -> None:
 
 
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port_on_every_address()  # openssl ocsp -port binds every address
 
 
 def _serial_hex(cert: Issued) -> str:
