@@ -10,10 +10,10 @@ import threading
 import pytest
 from openssl_server import needs_openssl, s_server
 
+from pkiviz import _loopback
 from pkiviz.cli import main
 from pkiviz.errors import InputError
 from pkiviz.example import running_example
-from pkiviz.serve import free_port
 from pkiviz.tls import signatures
 from pkiviz.tls.live import Server, server_context
 from pkiviz.tls.probe import parse_target, probe
@@ -155,8 +155,10 @@ def test_cli_exit_0_on_trusted_chain(files, capsys):
 
 
 def test_closed_port_is_a_one_line_error_exit_2(capsys):
-    port = free_port()
-    assert main(["probe", f"127.0.0.1:{port}", "--timeout", "2"]) == 2
+    # A port that was free a moment ago (free_port) could be taken by then; a bound
+    # socket that does not listen refuses every connection and keeps the port ours.
+    with _loopback.refuse() as closed:
+        assert main(["probe", f"127.0.0.1:{closed.port}", "--timeout", "2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "connection refused" in err
 

@@ -125,7 +125,9 @@ def test_slow_responder_times_out_and_control(responder: Responder) -> None:
     got = fetch_ocsp(leaf, ca, timeout=0.3)
     assert got.outcome == "timed_out" and "0.3 s" in got.message
     responder.behaviour = "ok"
-    assert fetch_crl(leaf, timeout=0.3).outcome == "fetched"
+    # Control: the same fetch answered. A short timeout is for the slow case only; an
+    # answer on a busy machine may take longer than 0.3 s and must not fail the test.
+    assert fetch_crl(leaf, timeout=10).outcome == "fetched"
 
 
 def test_junk_and_http_error_and_control(responder: Responder) -> None:
