@@ -328,6 +328,55 @@ def children(data: bytes, parent: TLV, *, what: str = "DER") -> tuple[TLV, ...]:
     return tuple(out)
 
 
+def spans(
+    data: bytes, start: int, end: int, *, what: str = "DER"
+) -> list[tuple[int, int, int, int]]:
+    """The TLVs that exactly fill ``data[start:end]``, as plain offsets (a hot-path reader).
+
+    Accepts and rejects exactly what reading them one by one with :func:`read_tlv`
+    does: identifiers in the low tag number form with a short length or a minimal
+    one- or two-octet long length are read inline; anything else (a high tag
+    number, a longer length, an error) is handed to :func:`read_tlv` itself.
+
+    Args:
+        data: the DER bytes.
+        start: offset of the first TLV.
+        end: offset the last TLV must end at.
+        what: names the input in error messages.
+
+    Returns:
+        For each TLV: (first identifier octet, start, content start, end).
+
+    Raises:
+        InputError: as :func:`read_tlv`.
+    """
+    out: list[tuple[int, int, int, int]] = []
+    pos = start
+    while pos < end:
+        first = data[pos]
+        p = pos + 1
+        body = stop = -1
+        if first & 0x1F != 0x1F and p < end:
+            n = data[p]
+            if n < 0x80:
+                body = p + 1
+                stop = body + n
+            elif n == 0x81 and p + 2 <= end and data[p + 1] >= 0x80:
+                body = p + 2
+                stop = body + data[p + 1]
+            elif n == 0x82 and p + 3 <= end and data[p + 1]:
+                body = p + 3
+                stop = body + (data[p + 1] << 8 | data[p + 2])
+        if 0 <= stop <= end:
+            out.append((first, pos, body, stop))
+            pos = stop
+        else:
+            tlv = read_tlv(data, pos, end=end, what=what)
+            out.append((first, pos, tlv.content_start, tlv.end))
+            pos = tlv.end
+    return out
+
+
 def decode_oid(content: bytes) -> str:
     """Decode the contents of an OBJECT IDENTIFIER (X.690 8.19) to dotted form.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -24,14 +24,15 @@ from pkiviz import der
 from pkiviz.x509parse import serial_number
 
 E = TypeVar("E", bound=x509.ExtensionType)
+_V = TypeVar("_V")
 
 #: Certificates whose :class:`CertFacts` :func:`facts_of` keeps (LRU, process-wide, keyed
 #: by the certificate, which hashes and compares by DER): a trust anchor or intermediate
 #: given again is not parsed again.
 FACTS_CACHE_SIZE = 256
 
-#: Certificates whose AlgorithmIdentifier fields :func:`_der_fields` remembers (LRU,
-#: process-wide, keyed by DER; the only cache in this module).
+#: Certificates whose DER walk (AlgorithmIdentifier fields, serial, name DER) :func:`_walk`
+#: remembers (LRU, process-wide, keyed by DER).
 DER_FIELDS_CACHE_SIZE = 1024
 
 
@@ -48,7 +49,6 @@ class CertFacts:
     """
 
     __slots__ = (
-        "_der_fields",
         "_ext_error",
         "_exts",
         "_hash_name",
@@ -56,7 +56,7 @@ class CertFacts:
         "_key_error",
         "_not_after",
         "_not_before",
-        "_serial",
+        "_walked",
         "cert",
         "der",
         "fingerprint",
@@ -68,25 +68,27 @@ class CertFacts:
 
     def __init__(self, cert: x509.Certificate) -> None:
         self.cert = cert
-        self.der = cert.public_bytes(serialization.Encoding.DER)
-        self.fingerprint = hashlib.sha256(self.der).hexdigest()
-        self.subject = cert.subject
-        self.issuer = cert.issuer
-        try:
-            label = self.subject.rfc4514_string()
-        except ValueError:  # pragma: no cover - undecodable attribute values
-            label = "(unreadable subject)"
-        self.label = label or "(empty subject)"
-        self.self_issued = self.subject == self.issuer
+        self.der = data = cert.public_bytes(serialization.Encoding.DER)
+        self.fingerprint = hashlib.sha256(data).hexdigest()
+        self._walked = walked = _walk(data)
+        if walked.subject:
+            # Equal DER gives an equal Name: reuse the one read from an earlier certificate.
+            self.subject = subject = _name(walked.subject, cert, "subject")
+            self.issuer = issuer = _name(walked.issuer, cert, "issuer")
+            self.label = _label(walked.subject, subject)
+            self.self_issued = walked.subject == walked.issuer or subject == issuer
+        else:
+            self.subject = subject = cert.subject
+            self.issuer = issuer = cert.issuer
+            self.label = _label(None, subject)
+            self.self_issued = subject == issuer
         self._exts: dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]] | None = None
         self._ext_error: str | None = None
         self._key: CertificatePublicKeyTypes | None = None
         self._key_error: str | None = None
-        self._der_fields: tuple[bytes, bytes, bool] | None = None
         self._hash_name: tuple[str | None] | None = None  # (name,) once read
         self._not_before: _dt.datetime | None = None
         self._not_after: _dt.datetime | None = None
-        self._serial: int | None = None
 
     def __repr__(self) -> str:
         return f"<CertFacts {self.label}>"
@@ -175,9 +177,8 @@ class CertFacts:
 
         Returns ``(b"", b"", False)`` if the DER cannot be walked.
         """
-        if self._der_fields is None:
-            self._der_fields = _der_fields(self.der)
-        return self._der_fields
+        walked = self._walked
+        return walked.outer, walked.inner, walked.explicit
 
     @property
     def signature_algorithm_oid(self) -> str:
@@ -225,14 +226,13 @@ class CertFacts:
     @property
     def serial(self) -> int:
         """The serial number (cryptography warns about non-positive ones; pkiviz explains)."""
-        if self._serial is None:
-            self._serial = serial_number(self.cert)
-        return self._serial
+        serial = self._walked.serial
+        return serial_number(self.cert) if serial is None else serial
 
     @property
     def explicit_curve(self) -> bool:
         """Whether an EC key spells its curve out (specifiedCurve) instead of naming it."""
-        return self.signature_algorithm_fields[2]
+        return self._walked.explicit
 
 
 def facts_of(cert: x509.Certificate) -> CertFacts:
@@ -351,13 +351,22 @@ def oid_label(oid: x509.ObjectIdentifier) -> str:
 # -- the two AlgorithmIdentifier fields, read with pkiviz's one DER reader -----
 
 
-@functools.lru_cache(maxsize=DER_FIELDS_CACHE_SIZE)
+class _Walked(NamedTuple):
+    """What one walk of a certificate's DER gives (all empty if it is not well formed)."""
+
+    outer: bytes  # Certificate.signatureAlgorithm
+    inner: bytes  # TBSCertificate.signature
+    explicit: bool  # the key's algorithm parameters are a SEQUENCE (a specifiedCurve)
+    serial: int | None  # TBSCertificate.serialNumber
+    issuer: bytes  # TBSCertificate.issuer, DER
+    subject: bytes  # TBSCertificate.subject, DER
+
+
+_UNREADABLE = _Walked(b"", b"", False, None, b"", b"")
+
+
 def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
     """(Certificate.signatureAlgorithm, TBSCertificate.signature, explicit EC curve).
-
-    A pure function of the DER, so its answers are kept in a bounded LRU cache
-    (:data:`DER_FIELDS_CACHE_SIZE` certificates) shared by every validation: a
-    trust anchor or intermediate seen again is not walked again.
 
     Args:
         data: a certificate's DER.
@@ -367,32 +376,85 @@ def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
         parameters are a SEQUENCE (a specifiedCurve, RFC 5480 2.1.1), or
         ``(b"", b"", False)`` if the DER is not a well-formed certificate.
     """
+    walked = _walk(data)
+    return walked.outer, walked.inner, walked.explicit
+
+
+@functools.lru_cache(maxsize=DER_FIELDS_CACHE_SIZE)
+def _walk(data: bytes) -> _Walked:
+    """Walk a certificate's DER once with :func:`pkiviz.der.spans` (the checks of
+    :func:`pkiviz.der.read_tlv`) for the fields read here rather than through cryptography.
+
+    A pure function of the DER, so its answers are kept in a bounded LRU cache
+    (:data:`DER_FIELDS_CACHE_SIZE` certificates) shared by every validation: a
+    trust anchor or intermediate seen again is not walked again.
+    """
+    spans = der.spans
     try:
-        top = der.read_single(data)
-        tbs, outer, _signature = _children(data, top)
-        fields = _children(data, tbs)
-        if fields[0].is_context(0):  # [0] EXPLICIT version
+        top = spans(data, 0, len(data))
+        if len(top) != 1 or not top[0][0] & 0x20:
+            return _UNREADABLE
+        tbs, outer, _signature = spans(data, top[0][2], top[0][3])
+        if not tbs[0] & 0x20:
+            return _UNREADABLE
+        fields = spans(data, tbs[2], tbs[3])
+        if fields[0][0] & 0xDF == 0x80:  # [0] EXPLICIT version
             fields = fields[1:]
         # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
-        inner, spki = fields[1], fields[5]
-        params = _children(data, _children(data, spki)[0])[1:]
-        explicit = bool(params) and params[0].identifier == der.SEQUENCE
+        serial, inner, issuer, subject, spki = fields[0], fields[1], fields[2], fields[4], fields[5]
+        if not spki[0] & 0x20:
+            return _UNREADABLE
+        algorithm = spans(data, spki[2], spki[3])[0]
+        if not algorithm[0] & 0x20:
+            return _UNREADABLE
+        params = spans(data, algorithm[2], algorithm[3])[1:]
     except (ValueError, IndexError):  # InputError is a ValueError; so is a bad unpack
-        return b"", b"", False
-    return outer.encoded(data), inner.encoded(data), explicit
+        return _UNREADABLE
+    names = issuer[0] == subject[0] == der.SEQUENCE
+    return _Walked(
+        outer=data[outer[1] : outer[3]],
+        inner=data[inner[1] : inner[3]],
+        explicit=bool(params) and params[0][0] == der.SEQUENCE,
+        serial=(
+            int.from_bytes(data[serial[2] : serial[3]], "big", signed=True)
+            if serial[0] == der.INTEGER
+            else None
+        ),
+        issuer=data[issuer[1] : issuer[3]] if names else b"",
+        subject=data[subject[1] : subject[3]] if names else b"",
+    )
 
 
-def _children(data: bytes, parent: der.TLV) -> list[der.TLV]:
-    """:func:`pkiviz.der.children` with the offsets computed inline (same checks, same errors
-    raised as ``InputError``, several times faster on the hot path of every validation)."""
-    if not parent.constructed:
-        return list(der.children(data, parent))  # raises InputError: primitive, not constructed
-    out: list[der.TLV] = []
-    read = der.read_tlv
-    pos = parent.start + parent.header_length
-    end = pos + parent.length
-    while pos < end:
-        child = read(data, pos, end=end)
-        out.append(child)
-        pos = child.start + child.header_length + child.length
-    return out
+#: Names (and subject labels) already read, by their DER: a CA's subject is the
+#: issuer of the certificates it signs, so each is read from cryptography once.
+NAME_CACHE_SIZE = 4096
+_NAMES: dict[bytes, x509.Name] = {}
+_LABELS: dict[bytes, str] = {}
+
+
+def _remember(cache: dict[bytes, _V], key: bytes, value: _V) -> _V:
+    if len(cache) >= NAME_CACHE_SIZE:
+        cache.pop(next(iter(cache)), None)  # the oldest entry
+    cache[key] = value
+    return value
+
+
+def _name(key: bytes, cert: x509.Certificate, field: str) -> x509.Name:
+    """The Name whose DER is ``key``, read from ``cert``'s ``field`` unless known."""
+    name = _NAMES.get(key)
+    if name is None:
+        name = _remember(_NAMES, key, cert.subject if field == "subject" else cert.issuer)
+    return name
+
+
+def _label(key: bytes | None, subject: x509.Name) -> str:
+    """The subject as RFC 4514 text, ``"(empty subject)"`` if empty."""
+    label = _LABELS.get(key) if key is not None else None
+    if label is None:
+        try:
+            label = subject.rfc4514_string() or "(empty subject)"
+        except ValueError:  # pragma: no cover - undecodable attribute values
+            label = "(unreadable subject)"
+        if key is not None:
+            _remember(_LABELS, key, label)
+    return label
