@@ -173,9 +173,15 @@ class PathBuilder:
         Returns:
             The first valid path, else ``None`` (see :attr:`best` and :attr:`tried`).
         """
-        if self.is_anchor(self.leaf):
-            return self._complete((self.leaf,))
-        return self._extend((self.leaf,), 0)
+        try:
+            if self.is_anchor(self.leaf):
+                return self._complete((self.leaf,))
+            return self._extend((self.leaf,), 0)
+        finally:
+            # ``evaluate`` is usually a closure that refers back to this builder; dropping
+            # it breaks that reference cycle, so a validation's objects are freed as soon
+            # as it returns instead of waiting for the cyclic garbage collector.
+            self.evaluate = _built
 
     def _complete(self, path: tuple[CertFacts, ...]) -> Tried | None:
         self.complete_paths += 1
@@ -238,3 +244,7 @@ class PathBuilder:
 
 def _name(name: x509.Name) -> str:
     return name.rfc4514_string() or "(empty name)"
+
+
+def _built(path: tuple[CertFacts, ...]) -> tuple[int, str]:
+    raise RuntimeError("PathBuilder.build() runs once")
