@@ -66,6 +66,10 @@ PR_SET_PDEATHSIG = 1
 _DISABLED_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
 
 
+#: How many ports :meth:`JupyterLabServer.start` tries when another program takes one first.
+_PORT_ATTEMPTS = 3
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -168,6 +172,19 @@ class JupyterLabServer:
             "MPLBACKEND": "Agg",
             "PYTHONUNBUFFERED": "1",
         }
+        for attempt in range(_PORT_ATTEMPTS):
+            try:
+                self._launch(env, home, config_dir, timeout)
+                return
+            except JupyterLabError:
+                # free_port() only said the port was free a moment ago: if another
+                # program took it first, JupyterLab exits at once; use another port.
+                taken = f"The port {self.port} is already in use" in self.log_tail()
+                if not taken or attempt == _PORT_ATTEMPTS - 1:
+                    raise
+                self.port = free_port()
+
+    def _launch(self, env: dict[str, str], home: Path, config_dir: Path, timeout: float) -> None:
         argv = [
             sys.executable,
             "-m",

@@ -64,3 +64,21 @@ def test_widget_value_set_in_the_browser_reaches_the_kernel(
     notebook.screenshot("widgets-controls", 1)
     assert lab.console_errors == []
     assert lab.failed_requests == []
+
+
+def test_a_port_taken_before_jupyterlab_binds_it_is_retried(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The port comes from free_port(), free a moment before JupyterLab binds it; if
+    # another program takes it first (here: we do), start() must use another port.
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        server = JupyterLabServer(tmp_path, port=taken)
+        try:
+            server.start()
+            assert server.port != taken
+            assert server.api("GET", "status") is not None
+        finally:
+            server.stop()
