@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 from cryptography import x509
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pkiviz import der
@@ -44,6 +44,7 @@ def test_encode_length_refuses_a_negative_length() -> None:
         der.encode_length(-1)
 
 
+@settings(deadline=None)  # a busy machine must not fail an example
 @given(st.integers(0, 2**40))
 def test_encoded_lengths_are_minimal(length: int) -> None:
     encoded = der.encode_length(length)
@@ -56,6 +57,7 @@ def test_encoded_lengths_are_minimal(length: int) -> None:
     assert int.from_bytes(encoded[1:], "big") == length
 
 
+@settings(deadline=None)  # a busy machine must not fail an example
 @given(st.integers(0, 70_000))
 def test_length_round_trip(length: int) -> None:
     encoded = der.octet_string(bytes(length))
@@ -66,6 +68,7 @@ def test_length_round_trip(length: int) -> None:
 # --- round trips ---------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # a busy machine must not fail an example
 @given(low_identifiers, st.binary(max_size=70_000))
 def test_tlv_round_trip(identifier: int, content: bytes) -> None:
     encoded = der.encode_tlv(identifier, content)
@@ -78,6 +81,7 @@ def test_tlv_round_trip(identifier: int, content: bytes) -> None:
     assert tlv.content(encoded) == content
 
 
+@settings(deadline=None)  # a busy machine must not fail an example
 @given(st.binary(max_size=300), st.binary(max_size=300), oids)
 def test_sequence_round_trip(octets: bytes, bits: bytes, arcs: tuple[int, int, list[int]]) -> None:
     dotted = ".".join(str(a) for a in (arcs[0], arcs[1], *arcs[2]))
@@ -94,6 +98,7 @@ def test_sequence_round_trip(octets: bytes, bits: bytes, arcs: tuple[int, int, l
     assert kids[3].content(encoded) == b"\x00" + bits  # no unused bits
 
 
+@settings(deadline=None)  # a busy machine must not fail an example
 @given(oids)
 def test_oid_round_trip(arcs: tuple[int, int, list[int]]) -> None:
     dotted = ".".join(str(a) for a in (arcs[0], arcs[1], *arcs[2]))
@@ -136,6 +141,7 @@ def test_generalized_time_refuses_a_naive_datetime() -> None:
         der.generalized_time(aware.replace(tzinfo=None))
 
 
+@settings(deadline=None)  # a busy machine must not fail an example
 @given(st.binary(max_size=300), st.binary(max_size=300))
 def test_encoded_slices_a_whole_tlv(first: bytes, second: bytes) -> None:
     parts = (der.octet_string(first), der.bit_string(second))
@@ -154,6 +160,7 @@ def test_rejects_indefinite_length() -> None:
         der.read_tlv(b"\x30\x80\x05\x00\x00\x00")
 
 
+@settings(deadline=None)  # a busy machine must not fail an example
 @given(st.integers(0, 300))
 def test_rejects_a_leading_zero_in_the_length(length: int) -> None:
     content = bytes(length)
