@@ -121,16 +121,31 @@ class Context:
 
     def make(self, check: str, status: Status, i: int | None, message: str, rfc: str) -> Check:
         """Build a :class:`Check`."""
-        return Check(check, status, message, rfc, self.ref(i))
+        return _check(check, status, message, rfc, None if i is None else self.ref(i))
 
     def ok(self, check: str, i: int | None, message: str, rfc: str) -> Check:
         """A passing check."""
-        return Check(check, "pass", message, rfc, self.ref(i))
+        return _check(check, "pass", message, rfc, None if i is None else self.ref(i))
 
     def fail(self, check: str, i: int | None, message: str, rfc: str) -> Check:
         """A failing check."""
-        return Check(check, "fail", message, rfc, self.ref(i))
+        return _check(check, "fail", message, rfc, None if i is None else self.ref(i))
 
     def skip(self, check: str, i: int | None, message: str, rfc: str) -> Check:
         """A skipped check."""
-        return Check(check, "skipped", message, rfc, self.ref(i))
+        return _check(check, "skipped", message, rfc, None if i is None else self.ref(i))
+
+
+_new = object.__new__
+
+
+def _check(
+    check: str, status: Status, message: str, rfc: str, certificate: CertRef | None
+) -> Check:
+    """``Check(check, status, message, rfc, certificate)``, without the frozen dataclass's
+    per-field ``object.__setattr__`` (the checks make about 50 of these per path)."""
+    made: Check = _new(Check)
+    made.__dict__.update(
+        check=check, status=status, message=message, rfc=rfc, certificate=certificate
+    )
+    return made
