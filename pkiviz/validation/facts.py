@@ -16,7 +16,8 @@ from typing import NamedTuple, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
@@ -268,6 +269,27 @@ def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
     """
     if child.signature_hash_name == "sha1":
         return sha1_refusal(child)
+    walked = child._walked
+    ecdsa = _ECDSA.get(walked.outer)
+    if (
+        ecdsa is not None
+        and walked.inner == walked.outer
+        and walked.issuer == issuer._walked.subject
+    ):
+        # The common case, verified as verify_directly_issued_by would after its checks
+        # (inner == outer algorithm, issuer name == issuer's subject, byte for byte):
+        # ECDSA over the TBSCertificate, with the issuer's key already loaded.
+        key = issuer.public_key
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            cert = child.cert
+            try:
+                key.verify(cert.signature, cert.tbs_certificate_bytes, ecdsa)
+            except InvalidSignature:
+                return f"the signature does not verify with the public key of {issuer.label}"
+            except (ValueError, TypeError, UnsupportedAlgorithm):
+                pass  # let verify_directly_issued_by say why, in its own words
+            else:
+                return None
     try:
         child.cert.verify_directly_issued_by(issuer.cert)
     except InvalidSignature:
@@ -280,6 +302,17 @@ def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
     except (TypeError, UnsupportedAlgorithm) as exc:
         return f"the signature could not be checked ({_first_line(exc)})"
     return None
+
+
+#: ECDSA signature AlgorithmIdentifiers (RFC 5758 3.2: no parameters), by their DER.
+_ECDSA: dict[bytes, ec.ECDSA] = {
+    der.sequence(der.object_identifier(oid)): ec.ECDSA(hash_algorithm)
+    for oid, hash_algorithm in (
+        ("1.2.840.10045.4.3.2", hashes.SHA256()),
+        ("1.2.840.10045.4.3.3", hashes.SHA384()),
+        ("1.2.840.10045.4.3.4", hashes.SHA512()),
+    )
+}
 
 
 def sha1_refusal(facts: CertFacts) -> str:
