@@ -67,11 +67,19 @@ def test_chapter_is_saved_executed_without_errors(path: Path) -> None:
 
 def test_sanitizers_touch_only_live_values() -> None:
     rules = sanitizers()
-    sample = "OK from 127.0.0.1:54321 in /tmp/pkiviz-abc/x.pem; serial 0936F183"
+    sample = (
+        "OK from 127.0.0.1:54321 in /tmp/pkiviz-abc/x.pem; serial 0936F183; "
+        "'OpenSSL 3.0.19 27 Jan 2026'; curl: (35) OpenSSL/3.0.19: error:0A000410; "
+        "TLSv1.3 TLS_AES_256_GCM_SHA384 3.0.19"
+    )
     cleaned = sample
     for pattern, replacement in rules:
         cleaned = pattern.sub(replacement, cleaned)
-    assert cleaned == "OK from 127.0.0.1:PORT in TMPPATH; serial 0936F183"
+    assert cleaned == (
+        "OK from 127.0.0.1:PORT in TMPPATH; serial 0936F183; "
+        "'OpenSSL VERSION'; curl: (35) OpenSSL/VERSION: error:0A000410; "
+        "TLSv1.3 TLS_AES_256_GCM_SHA384 3.0.19"
+    )
 
 
 def test_text_output_comparison_sees_a_change() -> None:
