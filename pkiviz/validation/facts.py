@@ -10,7 +10,6 @@ for signatures. Nothing outside this module catches cryptography's exceptions.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import hashlib
 from typing import NamedTuple, TypeVar
 
@@ -26,15 +25,6 @@ from pkiviz.x509parse import serial_number
 
 E = TypeVar("E", bound=x509.ExtensionType)
 _V = TypeVar("_V")
-
-#: Certificates whose :class:`CertFacts` :func:`facts_of` keeps (LRU, process-wide, keyed
-#: by the certificate, which hashes and compares by DER): a trust anchor or intermediate
-#: given again is not parsed again.
-FACTS_CACHE_SIZE = 256
-
-#: Certificates whose DER walk (AlgorithmIdentifier fields, serial, name DER) :func:`_walk`
-#: remembers (LRU, process-wide, keyed by DER).
-DER_FIELDS_CACHE_SIZE = 1024
 
 
 class CertFacts:
@@ -93,16 +83,6 @@ class CertFacts:
 
     def __repr__(self) -> str:
         return f"<CertFacts {self.label}>"
-
-    def _for(self, cert: x509.Certificate) -> CertFacts:
-        """These facts (and whatever was already read) about ``cert``, an equal certificate."""
-        if cert is self.cert:
-            return self
-        twin = CertFacts.__new__(CertFacts)
-        for name in CertFacts.__slots__:
-            setattr(twin, name, getattr(self, name))
-        twin.cert = cert
-        return twin
 
     # -- extensions -------------------------------------------------------
 
@@ -237,11 +217,12 @@ class CertFacts:
 
 
 def facts_of(cert: x509.Certificate) -> CertFacts:
-    """``CertFacts(cert)``, reusing what was read about an equal certificate before.
+    """``CertFacts(cert)``.
 
-    Facts are a pure function of the DER, so they are kept in a bounded LRU cache
-    (:data:`FACTS_CACHE_SIZE` certificates); the result's ``cert`` is always the
-    object given.
+    Not cached across validations: keeping the facts of recently seen certificates
+    (an LRU of 256) made the limbo suite slower, not faster (8.2 s -> 7.5 s without
+    it), as objects freed long after use are cold; what is worth sharing by DER (the
+    DER walk, names, labels) is cached below.
 
     Args:
         cert: the certificate.
@@ -249,11 +230,6 @@ def facts_of(cert: x509.Certificate) -> CertFacts:
     Returns:
         Its facts.
     """
-    return _cached_facts(cert)._for(cert)
-
-
-@functools.lru_cache(maxsize=FACTS_CACHE_SIZE)
-def _cached_facts(cert: x509.Certificate) -> CertFacts:
     return CertFacts(cert)
 
 
@@ -413,14 +389,11 @@ def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
     return walked.outer, walked.inner, walked.explicit
 
 
-@functools.lru_cache(maxsize=DER_FIELDS_CACHE_SIZE)
 def _walk(data: bytes) -> _Walked:
     """Walk a certificate's DER once with :func:`pkiviz.der.spans` (the checks of
     :func:`pkiviz.der.read_tlv`) for the fields read here rather than through cryptography.
 
-    A pure function of the DER, so its answers are kept in a bounded LRU cache
-    (:data:`DER_FIELDS_CACHE_SIZE` certificates) shared by every validation: a
-    trust anchor or intermediate seen again is not walked again.
+    Not cached: it runs once per :class:`CertFacts`, and takes a few microseconds.
     """
     spans = der.spans
     try:
@@ -459,8 +432,11 @@ def _walk(data: bytes) -> _Walked:
 
 
 #: Names (and subject labels) already read, by their DER: a CA's subject is the
-#: issuer of the certificates it signs, so each is read from cryptography once.
-NAME_CACHE_SIZE = 4096
+#: issuer of the certificates it signs, so each is read from cryptography once per
+#: validation (and a trust anchor given again is not read again). Kept small: on
+#: limbo 64 entries ran faster than 4096 (7.6 s -> 7.5 s), as long-kept objects are
+#: cold when finally freed.
+NAME_CACHE_SIZE = 64
 _NAMES: dict[bytes, x509.Name] = {}
 _LABELS: dict[bytes, str] = {}
 
