@@ -228,3 +228,93 @@ def test_children_stay_inside_their_parent() -> None:
 def test_errors_are_value_errors_naming_the_input() -> None:
     with pytest.raises(ValueError, match=r"^server\.der: indefinite length at offset 0"):
         der.read_tlv(b"\x30\x80\x00\x00", what="server.der")
+
+
+def _one_by_one(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    out = []
+    pos = start
+    while pos < end:
+        tlv = der.read_tlv(data, pos, end=end)
+        out.append((data[pos], pos, tlv.content_start, tlv.end))
+        pos = tlv.end
+    return out
+
+
+def _same_as_one_by_one(data: bytes, start: int, end: int) -> None:
+    try:
+        expected: object = _one_by_one(data, start, end)
+    except InputError:
+        expected = InputError
+    try:
+        got: object = der.spans(data, start, end)
+    except InputError:
+        got = InputError
+    assert got == expected
+
+
+_LEAF_DER = None
+
+
+def _leaf_der() -> bytes:
+    global _LEAF_DER
+    if _LEAF_DER is None:
+        from pkiviz.example import running_example
+
+        _LEAF_DER = running_example().server.der
+    return _LEAF_DER
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=600))
+def test_spans_reads_exactly_what_read_tlv_reads_on_any_bytes(data: bytes) -> None:
+    _same_as_one_by_one(data, 0, len(data))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data())
+def test_spans_reads_exactly_what_read_tlv_reads_in_a_corrupted_certificate(data) -> None:
+    cert = bytearray(_leaf_der())
+    for _ in range(data.draw(st.integers(1, 3))):
+        cert[data.draw(st.integers(0, len(cert) - 1))] = data.draw(st.integers(0, 255))
+    raw = bytes(cert)
+    outer = der.read_tlv(_leaf_der())
+    # the TBSCertificate's fields, where the validator uses spans
+    tbs = der.read_tlv(_leaf_der(), outer.content_start)
+    end = min(tbs.end, len(raw))
+    _same_as_one_by_one(raw, tbs.content_start, end)
+    _same_as_one_by_one(raw, outer.content_start, min(outer.end, len(raw)))
+
+
+def test_spans_control_on_a_real_certificate() -> None:
+    data = _leaf_der()
+    outer = der.read_tlv(data)
+    assert der.spans(data, outer.content_start, outer.end) == _one_by_one(
+        data, outer.content_start, outer.end
+    )
+    assert len(der.spans(data, outer.content_start, outer.end)) == 3  # tbs, alg, signature
+
+
+_length_forms = st.one_of(
+    st.integers(0, 0x7F).map(lambda n: bytes([n])),
+    st.integers(0, 0xFF).map(lambda n: bytes([0x81, n])),  # minimal only from 0x80
+    st.integers(0, 0xFFFF).map(lambda n: bytes([0x82]) + n.to_bytes(2, "big")),
+    st.integers(0, 0xFFFFFF).map(lambda n: bytes([0x83]) + n.to_bytes(3, "big")),
+    st.just(b"\x80"),  # indefinite
+    st.binary(min_size=1, max_size=3),
+)
+
+
+@st.composite
+def _tlv_like(draw: st.DrawFn) -> bytes:
+    identifier = draw(
+        st.one_of(st.integers(0, 0xFF).map(lambda n: bytes([n])), st.binary(min_size=1, max_size=3))
+    )
+    head = identifier + draw(_length_forms)
+    return head + draw(st.binary(max_size=400))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_tlv_like(), max_size=4).map(b"".join), st.integers(0, 8))
+def test_spans_reads_exactly_what_read_tlv_reads_on_tlv_like_bytes(data: bytes, cut: int) -> None:
+    _same_as_one_by_one(data, 0, len(data))
+    _same_as_one_by_one(data, 0, max(0, len(data) - cut))
