@@ -272,7 +272,9 @@ def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
         return f"the signature does not verify with the public key of {issuer.label}"
     except ValueError as exc:
         text = _first_line(exc)
-        if "issuer name" in text.lower():
+        lowered = text.lower()
+        # cryptography 50: "Issuer certificate subject does not match certificate issuer."
+        if "issuer name" in lowered or ("subject" in lowered and "does not match" in lowered):
             return f"its issuer name does not match the subject of {issuer.label}"
         return f"the signature could not be checked ({text})"
     except (TypeError, UnsupportedAlgorithm) as exc:
