@@ -14,13 +14,55 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pkiviz.errors import PkivizError
 
 #: Modules under pkiviz.commands, in the order ``pkiviz --help`` lists them.
 COMMANDS: tuple[str, ...] = ("inspect", "validate", "scenario", "serve", "probe")
+
+
+class _PipeSafeStdout:
+    """Standard output that stops writing, silently, once its reader has gone.
+
+    ``pkiviz validate ... | head -1`` closes the pipe early; the command still
+    finishes and exits with its real status (1 for an invalid chain), instead
+    of a ``BrokenPipeError`` traceback or a status that hides the verdict.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return int(self._inner.write(text))
+            except BrokenPipeError:
+                self._reader_left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._inner.flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def _reader_left(self) -> None:
+        self.reader_gone = True
+        if self._inner is sys.__stdout__ and sys.__stdout__ is not None:
+            # Python flushes sys.__stdout__ again at exit; point it at /dev/null so
+            # that flush cannot fail (the recipe in the signal module's documentation).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.__stdout__.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,18 +95,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
+    from pkiviz.x509parse import quiet_serial_warning
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    real_stdout = sys.stdout
+    sys.stdout = _PipeSafeStdout(real_stdout)
     try:
-        status: int = args.run(args)
+        # A certificate with serial 0 (six roots in certifi) makes cryptography warn on
+        # every field it parses; pkiviz's own output says so once, in words.
+        with quiet_serial_warning():
+            status: int = args.run(args)
+        sys.stdout.flush()
     except PkivizError as exc:
         print(f"pkiviz: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pkiviz: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    finally:
+        sys.stdout = real_stdout
     return status
 
 

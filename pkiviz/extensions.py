@@ -20,7 +20,7 @@ from typing import Any, Literal
 from cryptography import x509
 
 from pkiviz.der import children, decode_oid, encode_tlv, oid_name, read_single
-from pkiviz.x509parse import parse_der_certificate
+from pkiviz.x509parse import parse_der_certificate, quiet_serial_warning
 
 #: RFC 5280 4.2.1.3 names of the key usage bits, with cryptography's attribute names.
 KEY_USAGE_BITS: tuple[tuple[str, str], ...] = (
@@ -162,7 +162,8 @@ def read_extensions(
         per extension in certificate order (``unparsed`` ones included).
     """
     try:
-        parsed = list(cert.extensions)
+        with quiet_serial_warning():
+            parsed = list(cert.extensions)
     except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
         before = len(notes)
         result = _one_by_one(der, notes)

@@ -28,6 +28,7 @@ import os
 import re
 import select
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -64,6 +65,29 @@ class _Block(NamedTuple):
     der: bytes
     pem: bool
     encrypted: bool
+
+
+def from_argument(argument: str) -> tuple[Source, str]:
+    """A command-line file argument as (source, name): ``-`` is standard input.
+
+    Standard input is read here, up to the size limit, so the loaders see bytes
+    named ``stdin``; any other argument is a path, named as given.
+
+    Args:
+        argument: the path the user typed, or ``-``.
+
+    Returns:
+        What to pass to a loader as ``source`` and ``what``.
+
+    Raises:
+        InputError: standard input is over the size limit.
+    """
+    if argument != "-":
+        return argument, argument
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError(f"stdin: more than the {_MIB} limit")
+    return data, "stdin"
 
 
 def load_certificates(source: Source, *, what: str | None = None) -> tuple[x509.Certificate, ...]:
@@ -166,17 +190,50 @@ def load_crl(source: Source, *, what: str | None = None) -> x509.CertificateRevo
         InputError: if the input holds no CRL, several, or one cryptography
             cannot parse.
     """
+    name, crls = _crls(source, what)
+    if len(crls) > 1:
+        raise InputError(f"{name}: holds {len(crls)} CRLs, expected exactly one")
+    return crls[0]
+
+
+def load_crls(
+    source: Source, *, what: str | None = None
+) -> tuple[x509.CertificateRevocationList, ...]:
+    """Load every CRL in a file: one DER CRL, or one or more PEM ``X509 CRL`` blocks.
+
+    A PEM bundle of CRLs is what ``curl --crlfile`` and ``openssl verify
+    -CRLfile`` read (one CRL per CA in the chain).
+
+    Args:
+        source: a path or bytes.
+        what: names the input in error messages.
+
+    Returns:
+        The CRLs, in file order.
+
+    Raises:
+        InputError: if the input holds no CRL or one cryptography cannot parse
+            (numbered from 1 when there are several).
+    """
+    return _crls(source, what)[1]
+
+
+def _crls(
+    source: Source, what: str | None
+) -> tuple[str, tuple[x509.CertificateRevocationList, ...]]:
     name, data = _read(source, what)
     blocks = _blocks(data, name)
     crls = [b for b in blocks if b.label in CRL_LABELS]
     if not crls:
         raise InputError(f"{name}: {_holds(blocks, 'CRL')}")
-    if len(crls) > 1:
-        raise InputError(f"{name}: holds {len(crls)} CRLs, expected exactly one")
-    try:
-        return x509.load_der_x509_crl(crls[0].der)
-    except ValueError as exc:
-        raise InputError(f"{name}: cannot parse the CRL ({_short(exc)})") from None
+    out = []
+    for number, block in enumerate(crls, 1):
+        try:
+            out.append(x509.load_der_x509_crl(block.der))
+        except ValueError as exc:
+            which = f"CRL {number} of {len(crls)}" if len(crls) > 1 else "the CRL"
+            raise InputError(f"{name}: cannot parse {which} ({_short(exc)})") from None
+    return name, tuple(out)
 
 
 def as_certificate(obj: object, *, what: str | None = None) -> x509.Certificate:

@@ -159,6 +159,9 @@ def test_default_trust_store_is_named(files: Path, capsys: pytest.CaptureFixture
         (["{leaf}", "--trust", "{root}", "--crl", "{leaf}"], "CRL"),
         (["{leaf}", "--trust", "{root}", "--ocsp-response", "{missing}"], "--ocsp-response"),
         (["{leaf}", "--trust", "{root}", "--ocsp-response", "{empty}"], "is empty"),
+        (["{leaf}", "--trust", "{root}", "--ocsp-response", "{junk}"], "is not DER"),
+        (["{leaf}", "--trust", "{root}", "--ocsp-response", "{root}"], "holds PEM text"),
+        (["{leaf}", "--trust", "{root}", "--ocsp-response", "{root_der}"], "a DER certificate"),
         (["{leaf}", "--trust", "{root}", "--revocation", "lenient"], "invalid choice"),
     ],
 )
@@ -180,7 +183,10 @@ def test_bad_input_exits_2(
         "root": str(files / "root.pem"),
         "empty": str(empty),
         "missing": str(tmp_path / "missing.pem"),
+        "root_der": str(tmp_path / "root.der"),
     }
+    root_der = tmp_path / "root.der"
+    root_der.write_bytes(running_example().root.der)
     status, _, err = run(capsys, *(a.format(**names) for a in argv))
     assert status == 2
     assert message in err
@@ -278,7 +284,8 @@ def test_ocsp_response_files(
     }
     for name, response in responses.items():
         (tmp_path / f"{name}.der").write_bytes(response.der)
-    (tmp_path / "junk.der").write_bytes(b"<html>not an OCSP response</html>")
+    # A damaged response is a revocation finding (exit 1), not bad input.
+    (tmp_path / "junk.der").write_bytes(responses["good"].der[:40])
     base = [str(files / "chain.pem"), "--trust", str(files / "root.pem"), "--json", *BOOK_AT]
     expected = {
         "good": (0, "pass", "good: the response signed by"),

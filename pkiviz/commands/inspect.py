@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 _EPILOG = (
     "With --json the output is always a JSON list with one object per certificate, in file "
@@ -47,13 +46,9 @@ def run(args: argparse.Namespace) -> int:
     """Load FILE and print the anatomy of each certificate in it."""
     from pkiviz.anatomy import anatomy
     from pkiviz.bytemap import byte_map
-    from pkiviz.load import MAX_BYTES, load_certificates
+    from pkiviz.load import from_argument, load_certificates
 
-    if args.file == "-":
-        source: bytes | str = sys.stdin.buffer.read(MAX_BYTES + 1)
-        what = "stdin"
-    else:
-        source, what = args.file, args.file
+    source, what = from_argument(args.file)
     certs = load_certificates(source, what=what)
     if args.json:
         out = []

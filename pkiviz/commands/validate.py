@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 
 from pkiviz import clock
 from pkiviz.errors import InputError
-from pkiviz.load import load_certificates, load_crl
+from pkiviz.load import from_argument, load_certificates, load_crls
 from pkiviz.validation import PeerName, validate
 from pkiviz.validation.hostname import requested_name_problem
 
@@ -37,7 +37,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "leaf) and print every check with the reason and the RFC section. "
         "Exit 0 if valid, 1 if not, 2 on bad input.",
     )
-    parser.add_argument("leaf", metavar="LEAF", help="leaf certificate or bundle (PEM or DER)")
+    parser.add_argument(
+        "leaf", metavar="LEAF", help="leaf certificate or bundle (PEM or DER), or - for stdin"
+    )
     parser.add_argument(
         "--untrusted",
         action="append",
@@ -58,12 +60,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--at",
         metavar="ISO8601",
-        help="validation time, e.g. 2026-03-01T12:00:00Z (default: now; the book's "
-        "chapters use the book clock, 2026-03-01T12:00:00Z)",
+        help="validation time, e.g. 2026-03-01T12:00:00Z; without a zone it is UTC "
+        "(default: now; the book's chapters use the book clock, 2026-03-01T12:00:00Z)",
     )
-    parser.add_argument("--purpose", choices=("server", "client"), default="server")
     parser.add_argument(
-        "--crl", action="append", default=[], metavar="FILE", help="CRLs to check (repeatable)"
+        "--purpose",
+        choices=("server", "client"),
+        default="server",
+        help="what the leaf must be good for: a TLS server (EKU serverAuth, the default) "
+        "or a TLS client (EKU clientAuth, as in mutual TLS)",
+    )
+    parser.add_argument(
+        "--crl",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="CRLs to check: a DER CRL or a PEM file of one or more (repeatable)",
     )
     parser.add_argument(
         "--ocsp-response",
@@ -90,7 +102,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="without a revocation answer: soft accepts (as browsers do), hard rejects "
         "(default: soft)",
     )
-    parser.add_argument("--profile", choices=("webpki", "rfc5280"), default="webpki")
+    parser.add_argument(
+        "--profile",
+        choices=("webpki", "rfc5280"),
+        default="webpki",
+        help="webpki: RFC 5280 plus the CA/Browser Forum rules browsers apply (default); "
+        "rfc5280: RFC 5280 alone (SHA-1 signatures are refused under both)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(run=run)
 
@@ -199,7 +217,36 @@ def read_ocsp_response(path: str) -> bytes:
         raise InputError(f"--ocsp-response {path}: is empty")
     if len(data) > OCSP_MAX_BYTES:
         raise InputError(f"--ocsp-response {path}: more than {OCSP_MAX_BYTES} bytes")
+    wrong = _not_an_ocsp_response(data)
+    if wrong:
+        raise InputError(
+            f"--ocsp-response {path}: {wrong}, not a DER OCSP response "
+            "(openssl ocsp -respout FILE writes one)"
+        )
     return data
+
+
+def _not_an_ocsp_response(data: bytes) -> str | None:
+    """What the file plainly is instead of an OCSP response, or ``None`` to let the
+    validator judge the bytes (a damaged response is a revocation finding, not bad input)."""
+    from pkiviz.x509parse import parse_der_certificate
+
+    if data.lstrip().startswith(b"-----BEGIN"):
+        label = data.lstrip()[11:].split(b"-----", 1)[0].decode("ascii", "replace")
+        return f"holds PEM text ({label})"
+    if data[:1] != b"\x30":
+        return "is not DER (a DER OCSP response starts with a SEQUENCE, byte 0x30)"
+    try:
+        parse_der_certificate(data)
+    except ValueError:
+        pass
+    else:
+        return "holds a DER certificate"
+    try:
+        x509.load_der_x509_crl(data)
+    except ValueError:
+        return None
+    return "holds a DER CRL"
 
 
 #: Largest OCSP response file read (real ones are a few kilobytes).
@@ -213,24 +260,37 @@ def _load_quietly(path: Path) -> tuple[x509.Certificate, ...]:
         return ()
 
 
+def _certificates(argument: str) -> tuple[x509.Certificate, ...]:
+    source, what = from_argument(argument)
+    return load_certificates(source, what=what)
+
+
+def _crls(argument: str) -> tuple[x509.CertificateRevocationList, ...]:
+    source, what = from_argument(argument)
+    return load_crls(source, what=what)
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate and print; 0 valid, 1 invalid (2 via InputError)."""
     # A command-line user validates real certificates now; only the book fixes the clock.
     at = parse_time(args.at) if args.at is not None else clock.wall_clock()
     peer = peer_from(args)
-    bundle = load_certificates(args.leaf)
+    files = [args.leaf, *args.untrusted, *args.trust, *args.crl]
+    if files.count("-") > 1:
+        raise InputError("only one of LEAF, --untrusted, --trust and --crl can be - (stdin)")
+    bundle = _certificates(args.leaf)
     leaf, intermediates = bundle[0], list(bundle[1:])
     for path in args.untrusted:
-        intermediates.extend(load_certificates(path))
+        intermediates.extend(_certificates(path))
     if args.trust:
         anchors: list[x509.Certificate] = []
         for path in args.trust:
-            anchors.extend(load_certificates(path))
+            anchors.extend(_certificates(path))
         store = "the --trust files given"
     else:
         found, store = default_trust_store()
         anchors = list(found)
-    crls = [load_crl(path) for path in args.crl]
+    crls = [crl for path in args.crl for crl in _crls(path)]
     responses = [read_ocsp_response(path) for path in args.ocsp_response]
     report = validate(
         leaf,

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.x509.oid import NameOID
 
 from pkiviz import der
-from pkiviz.x509parse import serial_number
+from pkiviz.x509parse import quiet_serial_warning, serial_number
 
 E = TypeVar("E", bound=x509.ExtensionType)
 _V = TypeVar("_V")
@@ -90,7 +90,8 @@ class CertFacts:
         if self._exts is not None or self._ext_error is not None:
             return
         try:
-            self._exts = {ext.oid: ext for ext in self.cert.extensions}
+            with quiet_serial_warning():
+                self._exts = {ext.oid: ext for ext in self.cert.extensions}
         except x509.DuplicateExtension as exc:
             self._ext_error = f"the extension {_oid_name(exc.oid)} appears more than once"
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
