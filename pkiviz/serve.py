@@ -10,7 +10,11 @@ The server answers as ``login.example.com`` with the scenario's ``chain.pem``
 and ``server.key``, and a short HTTP/1.1 page naming the scenario. It writes
 the scenario's files to a private temporary directory (keys 0600), which
 :meth:`ScenarioServer.close` removes, so the trust file to use is
-``server.directory / "root.pem"``. Where the scenario requires a client
+``server.directory / "root.pem"``. :meth:`ScenarioServer.text` with
+``clients=True`` (what ``pkiviz serve`` prints) also gives the ``pkiviz probe``
+and ``openssl s_client`` commands: both connect to 127.0.0.1 and send
+``login.example.com`` as SNI, the name they then check, since the certificate
+names no IP address. Where the scenario requires a client
 certificate, the server asks for one issued under ``client-root.pem``
 (``CERT_REQUIRED``). Where the scenario revokes something, a
 :class:`~pkiviz.revocation.responder.Responder` serves that CA's CRL (and
@@ -269,12 +273,93 @@ class ScenarioServer(_loopback.Service):
         """:attr:`curl_argv` as one shell line."""
         return shlex.join(self.curl_argv)
 
+    @property
+    def client_files(self) -> tuple[Path, Path] | None:
+        """``(client.pem, client.key)`` where the scenario gives the client a certificate."""
+        cert, key = self.directory / "client.pem", self.directory / "client.key"
+        return (cert, key) if cert.exists() and key.exists() else None
+
+    def probe_argv(self, *, client: bool = False) -> tuple[str, ...]:
+        """The ``pkiviz probe`` command that tries the server.
+
+        It connects to 127.0.0.1 and sends (and checks) ``login.example.com``
+        with ``--servername``: the certificate names no IP address, so a probe
+        of ``127.0.0.1`` alone fails the hostname check.
+
+        Args:
+            client: present the scenario's client certificate (``--cert``/``--key``);
+                only where :attr:`client_files` is not ``None``.
+        """
+        argv = ["pkiviz", "probe", f"127.0.0.1:{self.port}", "--servername", HOSTNAME]
+        argv += ["--trust", str(self.trust_file)]
+        if client:
+            cert, key = self._client_files()
+            argv += ["--cert", str(cert), "--key", str(key)]
+        return tuple(argv)
+
+    def s_client_argv(self, *, client: bool = False) -> tuple[str, ...]:
+        """The ``openssl s_client`` command that tries the server (give it ``</dev/null``).
+
+        ``-verify_hostname`` makes it check the name (s_client does not by
+        default) and ``-verify_return_error`` makes a failed verification end
+        the handshake; where there are CRLs, ``-CRL crl.pem -crl_check``.
+
+        Args:
+            client: present the scenario's client certificate (``-cert``/``-key``).
+        """
+        argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{self.port}"]
+        argv += ["-servername", HOSTNAME, "-verify_hostname", HOSTNAME]
+        argv += ["-CAfile", str(self.trust_file), "-verify_return_error"]
+        if self.scenario.crls:
+            argv += ["-CRL", str(self.directory / "crl.pem"), "-crl_check"]
+        if client:
+            cert, key = self._client_files()
+            argv += ["-cert", str(cert), "-key", str(key)]
+        return tuple(argv)
+
+    def _client_files(self) -> tuple[Path, Path]:
+        files = self.client_files
+        if files is None:
+            raise ValueError(f"scenario {self.entry.id} gives the client no certificate")
+        return files
+
+    def _client_lines(self) -> list[str]:
+        """How to present a client certificate, for a scenario that requires one."""
+        files = self.client_files
+        if files is not None:
+            cert, key = (shlex.quote(str(f)) for f in files)
+            curl = shlex.join(self.curl_argv[:-1])
+            return [
+                "With the client certificate:",
+                f"  {curl} --cert {cert} --key {key} {self.url}",
+                f"  {shlex.join(self.probe_argv(client=True))}",
+                f"  {shlex.join(self.s_client_argv(client=True))} </dev/null",
+            ]
+        valid = BY_ID["valid"].scenario()
+        if valid.file("client-root.pem") != self.scenario.file("client-root.pem"):
+            return [  # pragma: no cover - the catalogue has one client CA
+                "No catalogue scenario writes a client certificate issued under this "
+                "client-root.pem, so no client can get in."
+            ]
+        return [
+            "To get in, give a client certificate: 'pkiviz scenario valid DIR' writes "
+            "DIR/client.pem and DIR/client.key, issued under this same client-root.pem; add",
+            "  --cert DIR/client.pem --key DIR/client.key (curl, pkiviz probe) "
+            "or -cert DIR/client.pem -key DIR/client.key (openssl s_client)",
+        ]
+
     def page(self) -> str:
         """The body of the HTTP response."""
         return f"pkiviz serve: scenario {self.entry.id} - {self.entry.title}\n"
 
-    def text(self) -> str:
-        """What ``pkiviz serve`` prints: URL, trust file, curl command, and notes."""
+    def text(self, *, clients: bool = False) -> str:
+        """What ``pkiviz serve`` prints: URL, trust file, curl command, and notes.
+
+        Args:
+            clients: also give the ``pkiviz probe`` and ``openssl s_client``
+                commands and, where the server requires a client certificate,
+                how to present one (``pkiviz serve`` prints this).
+        """
         lines = [
             f"Serving {self.entry.id} ({self.entry.title.lower()}) "
             f"as {HOSTNAME} on 127.0.0.1:{self.port}",
@@ -292,7 +377,18 @@ class ScenarioServer(_loopback.Service):
                 "Client certificate: required, issued under client-root.pem "
                 "(this scenario gives the client none)"
             )
-        lines += ["Try:", f"  {self.curl_command}", "Stop with Ctrl-C."]
+        lines += ["Try:", f"  {self.curl_command}"]
+        if clients:
+            lines.append(f"  {shlex.join(self.probe_argv())}")
+            lines.append(f"  {shlex.join(self.s_client_argv())} </dev/null")
+            if self.scenario.crls:
+                lines.append(
+                    "  (pkiviz probe checks no revocation: it finds this chain VALID; "
+                    "curl and s_client are given crl.pem)"
+                )
+            if self.scenario.require_client_cert:
+                lines += self._client_lines()
+        lines.append("Stop with Ctrl-C.")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -8,8 +8,11 @@ a certificate, and curl without the CRL does not notice the revocation.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import selectors
+import shlex
+import shutil
 import signal
 import socket
 import stat
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from openssl_server import needs_openssl
 
 from pkiviz.catalogue import CATALOGUE, Breakage, get
 from pkiviz.cli import main
@@ -122,6 +126,108 @@ def test_files_are_private_and_removed_at_exit(no_leaks: None) -> None:
     assert not directory.exists()
 
 
+def _commands(text: str, first: str) -> list[list[str]]:
+    """The printed command lines starting with ``first``, split as a shell would."""
+    return [
+        shlex.split(line.strip().removesuffix(" </dev/null"))
+        for line in text.splitlines()
+        if line.startswith(f"  {first} ")
+    ]
+
+
+def _s_client(argv: list[str]) -> ToolRun:
+    return run_tool(argv, input_bytes=b"")
+
+
+def test_cli_printout_gives_probe_and_s_client_commands_that_work(
+    capsys: pytest.CaptureFixture[str], no_leaks: None
+) -> None:
+    with ScenarioServer("valid") as server:
+        text = server.text(clients=True)
+        # The chapter shows text(); its output stays what it was.
+        assert "pkiviz probe" not in server.text() and "s_client" not in server.text()
+        [probe] = _commands(text, "pkiviz probe")
+        assert probe == [
+            "pkiviz", "probe", f"127.0.0.1:{server.port}", "--servername", "login.example.com",
+            "--trust", str(server.trust_file),
+        ]  # fmt: skip
+        assert main(probe[1:]) == 0, capsys.readouterr()
+        assert "): VALID" in capsys.readouterr().out
+        # Control: the README's command, without --servername, fails the hostname check.
+        assert main([*probe[1:3], *probe[5:]]) == 1
+        assert "hostname" in capsys.readouterr().out
+        [s_client] = _commands(text, "openssl s_client")
+        assert s_client[:4] == ["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}"]
+        assert "-servername" in s_client and "-CAfile" in s_client
+        if shutil.which("openssl") is None:
+            return
+        run = _s_client(s_client)
+        assert run.ok and "Verify return code: 0 (ok)" in run.stdout, run.text()
+
+
+@needs_openssl
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("wrong-host", "hostname mismatch"), ("revoked", "certificate revoked")],
+)
+def test_printed_commands_refuse_the_broken_scenarios(
+    name: str, words: str, capsys: pytest.CaptureFixture[str], no_leaks: None
+) -> None:
+    with ScenarioServer(name) as server:
+        text = server.text(clients=True)
+        [s_client] = _commands(text, "openssl s_client")
+        run = _s_client(s_client)
+        assert not run.ok and words in run.text(), run.text()
+        [probe] = _commands(text, "pkiviz probe")
+        # pkiviz probe checks no revocation, and the printout says so.
+        assert main(probe[1:]) == (0 if name == "revoked" else 1)
+        capsys.readouterr()
+    assert ("pkiviz probe checks no revocation" in text) == (name == "revoked")
+
+
+def test_mtls_printout_says_how_to_get_a_client_certificate_and_it_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_leaks: None
+) -> None:
+    with ScenarioServer("client-certificate-missing") as server:
+        text = server.text(clients=True)
+        assert "'pkiviz scenario valid DIR' writes DIR/client.pem and DIR/client.key" in text
+        assert "With the client certificate" not in text
+        [probe] = _commands(text, "pkiviz probe")
+        assert main(probe[1:]) == 1  # control: no certificate, refused
+        assert "no client certificate sent" in capsys.readouterr().out
+        # Follow the printed advice, through the CLI.
+        assert main(["scenario", "valid", str(tmp_path)]) == 0
+        cert, key = str(tmp_path / "client.pem"), str(tmp_path / "client.key")
+        assert main([*probe[1:], "--cert", cert, "--key", key]) == 0
+        assert "ACCEPTED" in capsys.readouterr().out
+
+
+def test_a_scenario_with_client_files_prints_the_commands_with_them(
+    capsys: pytest.CaptureFixture[str], no_leaks: None
+) -> None:
+    server = ScenarioServer("valid")  # the same files, but the server now requires a certificate
+    server.scenario = dataclasses.replace(server.scenario, require_client_cert=True)
+    with server:
+        text = server.text(clients=True)
+        head, _, tail = text.partition("With the client certificate:")
+        assert tail and "pkiviz scenario valid" not in text
+        [curl] = _commands(tail, "curl")
+        [probe] = _commands(tail, "pkiviz probe")
+        [s_client] = _commands(tail, "openssl s_client")
+        for argv in (curl, probe):
+            assert argv[argv.index("--cert") + 1] == str(server.directory / "client.pem")
+        assert main(probe[1:]) == 0 and "ACCEPTED" in capsys.readouterr().out
+        [bare] = _commands(head, "pkiviz probe")
+        assert main(bare[1:]) == 1  # control: the same probe without the certificate
+        capsys.readouterr()
+        run = run_tool(["curl", "--max-time", "10", "-sS", *curl[1:]])
+        assert run.ok and run.stdout == server.page(), run.text()
+        if shutil.which("openssl") is None:
+            return
+        run = _s_client(s_client)
+        assert run.ok and "Verify return code: 0 (ok)" in run.stdout, run.text()
+
+
 def test_context_manager_shuts_down_on_error(no_leaks: None) -> None:
     with pytest.raises(RuntimeError, match="boom"), ScenarioServer("valid") as server:
         port = server.port
@@ -194,6 +300,7 @@ def test_cli_serves_until_signalled(sig: signal.Signals) -> None:
     try:
         out = _read_until(proc, "Stop with Ctrl-C")
         assert f"URL:   https://login.example.com:{port}/" in out
+        assert f"  pkiviz probe 127.0.0.1:{port} --servername login.example.com" in out
         trust = next(line for line in out.splitlines() if line.startswith("Trust: "))
         directory = Path(trust.removeprefix("Trust: ")).parent
         command = next(line.strip() for line in out.splitlines() if line.startswith("  curl "))

@@ -1,9 +1,10 @@
 """``pkiviz serve NAME [--port N]``: serve a catalogue scenario over HTTPS on 127.0.0.1.
 
-Prints the URL, the trust file and the curl command to try, then serves until
-Ctrl-C (SIGINT) or SIGTERM, and exits 0 after shutting down and removing the
-scenario's temporary files. A scenario Python's ssl refuses to serve is a
-one-line error (exit 2). See :mod:`pkiviz.serve`.
+Prints the URL, the trust file and the commands to try (curl, ``pkiviz probe``
+with ``--servername``, ``openssl s_client``; for an mTLS scenario, how to
+present a client certificate), then serves until Ctrl-C (SIGINT) or SIGTERM,
+and exits 0 after shutting down and removing the scenario's temporary files.
+A scenario Python's ssl refuses to serve is a one-line error (exit 2). See :mod:`pkiviz.serve`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="serve a scenario over HTTPS on 127.0.0.1 as login.example.com",
         description="Serve a scenario (see 'pkiviz scenario --list') over HTTPS on 127.0.0.1, "
         "answering as login.example.com, until Ctrl-C. Prints the URL, the trust file "
-        "and the curl command to try.",
+        "and the curl, pkiviz probe and openssl s_client commands to try.",
     )
     parser.add_argument("name", help="scenario name (see 'pkiviz scenario --list')")
     parser.add_argument(
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             previous[sig] = signal.signal(sig, on_signal)
     try:
         with ScenarioServer(args.name, port=args.port) as server:
-            print(server.text(), flush=True)
+            print(server.text(clients=True), flush=True)
             while not stop.wait(_WAKE):
                 pass
     finally:
