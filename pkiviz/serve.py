@@ -202,9 +202,12 @@ class ScenarioServer(_loopback.Service):
             context.load_cert_chain(directory / "chain.pem", directory / "server.key")
         except ssl.SSLError as exc:
             why = exc.reason.lower().replace("_", " ") if exc.reason else str(exc)
+            name = self.entry.id
             raise InputError(
-                f"{self.entry.id} cannot be served: Python's ssl refuses chain.pem with "
-                f"server.key ({why})"
+                f"{name} cannot be served: Python's ssl refuses chain.pem with "
+                f"server.key ({why}), as nginx would; to see what a client makes of it, "
+                f"write its files with 'pkiviz scenario {name} DIR' and run "
+                f"'pkiviz validate DIR/chain.pem --trust DIR/root.pem --host {HOSTNAME}'"
             ) from None
         if self.scenario.require_client_cert:
             context.verify_mode = ssl.CERT_REQUIRED

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import selectors
 import shlex
 import shutil
@@ -261,6 +262,7 @@ def test_bad_input(no_leaks: None) -> None:
     [
         (["serve", "nope"], "unknown scenario 'nope'"),
         (["serve", "chain-out-of-order"], "chain-out-of-order cannot be served"),
+        (["serve", "chain-out-of-order"], "(key values mismatch), as nginx would; "),
     ],
 )
 def test_cli_errors_are_one_line(
@@ -269,6 +271,32 @@ def test_cli_errors_are_one_line(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+def test_the_refusal_says_what_to_run_instead_and_that_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_leaks: None
+) -> None:
+    assert main(["serve", "chain-out-of-order"]) == 2
+    err = capsys.readouterr().err.strip()
+    scenario, validate = re.findall(r"'(pkiviz [^']*)'", err)
+    assert scenario == "pkiviz scenario chain-out-of-order DIR"
+    assert validate == (
+        "pkiviz validate DIR/chain.pem --trust DIR/root.pem --host login.example.com"
+    )
+    # Follow it: the files exist, and validate shows the catalogue's failure.
+    directory = str(tmp_path / "coo")
+    assert main(shlex.split(scenario.replace("DIR", directory))[1:]) == 0
+    assert main(shlex.split(validate.replace("DIR", directory))[1:]) == 1
+    assert "\nINVALID: hostname" in capsys.readouterr().out
+    assert get("chain-out-of-order").expected_check == "hostname"
+    # Control: the same commands on the valid scenario say VALID.
+    valid = str(tmp_path / "valid")
+    assert (
+        main(shlex.split(scenario.replace("chain-out-of-order", "valid").replace("DIR", valid))[1:])
+        == 0
+    )
+    assert main(shlex.split(validate.replace("DIR", valid))[1:]) == 0
+    assert "\nVALID" in capsys.readouterr().out
 
 
 def _read_until(proc: subprocess.Popen[bytes], marker: str) -> str:
