@@ -70,9 +70,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"pkiviz: error: {message}\n")
 
 
+def _version() -> str:
+    from pkiviz import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every available subcommand."""
-    parser = _Parser(prog="pkiviz", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog="pkiviz",
+        description="pkiviz: certificates, chains and TLS handshakes, explained "
+        "(exit status: 0 success or a valid chain, 1 an invalid chain or failed check, "
+        "2 bad input).",
+    )
+    parser.add_argument("--version", action="version", version=f"pkiviz {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:

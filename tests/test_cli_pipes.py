@@ -85,3 +85,15 @@ def test_a_serial_0_root_gives_no_python_warning_on_stderr(tmp_path: Path) -> No
         assert done.returncode in (0, 1) and done.stderr == b"", (argv, done.stderr)
     inspected = subprocess.run([*PKIVIZ, "inspect", str(path)], capture_output=True)
     assert b"not positive" in inspected.stdout  # pkiviz says it once, in words
+
+
+def test_version_and_help_read_as_plain_text() -> None:
+    version = subprocess.run([*PKIVIZ, "--version"], capture_output=True, text=True)
+    from pkiviz import __version__
+
+    assert (version.returncode, version.stdout) == (0, f"pkiviz {__version__}\n")
+    for command in ([], ["inspect"], ["validate"], ["scenario"]):
+        shown = subprocess.run([*PKIVIZ, *command, "--help"], capture_output=True, text=True)
+        assert shown.returncode == 0 and "usage: pkiviz" in shown.stdout
+        assert "``" not in shown.stdout, command  # no reST markup in --help
+    assert "exit status" in subprocess.run([*PKIVIZ, "--help"], capture_output=True).stdout.decode()

@@ -149,6 +149,9 @@ def test_cross_signed_path_backtracks_to_the_good_one() -> None:
         leaf, intermediates=[inter, limited], trust_anchors=[root_b], peer_name="cross.example.com"
     )
     assert_only_failure(only_b, "path-length")
+    # The text lists the paths not chosen; the chosen one (valid or not) is not repeated.
+    assert "1 other candidate path(s) rejected:" in report.text()
+    assert "other candidate" not in only_b.text()
 
 
 def test_cycle_terminates_and_is_recorded() -> None:

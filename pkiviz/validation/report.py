@@ -212,7 +212,8 @@ class Report:
         if self.path:
             lines.append("path: " + " -> ".join(self.path_subjects))
         lines.extend(str(c) for c in self.checks)
-        rejected = [c for c in self.candidates if not c.valid]
+        chosen = tuple(fingerprint(c) for c in self.path)
+        rejected = [c for c in self.candidates if not c.valid and c.fingerprints != chosen]
         if rejected:
             lines.append(f"{len(rejected)} other candidate path(s) rejected:")
             lines.extend(f"  {c}" for c in rejected)
