@@ -316,15 +316,49 @@ def _read_until(proc: subprocess.Popen[bytes], marker: str) -> str:
     return seen.decode()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_cli_serves_until_signalled(sig: signal.Signals) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pkiviz", "serve", "valid", "--port", str(port)],
+#: Runs ``pkiviz serve`` with SIGHUP left to its default action (the bug), for the control.
+_WITHOUT_SIGHUP = (
+    "import signal, sys; import pkiviz.commands.serve as s; "
+    "s._STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM); "
+    "from pkiviz.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def _serve(port: int, *, handle_sighup: bool = True) -> subprocess.Popen[bytes]:
+    start = ["-m", "pkiviz"] if handle_sighup else ["-c", _WITHOUT_SIGHUP]
+    return subprocess.Popen(
+        [sys.executable, *start, "serve", "valid", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=REPO,
     )
+
+
+def test_control_without_a_sighup_handler_the_key_would_stay_behind() -> None:
+    proc = _serve(free_port(), handle_sighup=False)
+    directory = None
+    try:
+        out = _read_until(proc, "Stop with Ctrl-C")
+        directory = Path(out.split("Files: ", 1)[1].split(" (removed", 1)[0])
+        assert (directory / "server.key").exists()
+        proc.send_signal(signal.SIGHUP)
+        proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGHUP
+        assert (directory / "server.key").exists()  # what the handler prevents
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only if the test failed above
+            proc.kill()
+            proc.communicate()
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"]
+)
+def test_cli_serves_until_signalled(sig: signal.Signals) -> None:
+    port = free_port()
+    proc = _serve(port)
     try:
         out = _read_until(proc, "Stop with Ctrl-C")
         assert f"URL:   https://login.example.com:{port}/" in out

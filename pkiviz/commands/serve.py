@@ -2,9 +2,10 @@
 
 Prints the URL, the trust file and the commands to try (curl, ``pkiviz probe``
 with ``--servername``, ``openssl s_client``; for an mTLS scenario, how to
-present a client certificate), then serves until Ctrl-C (SIGINT) or SIGTERM,
-and exits 0 after shutting down and removing the scenario's temporary files.
-A scenario Python's ssl refuses to serve is a one-line error (exit 2). See :mod:`pkiviz.serve`.
+present a client certificate), then serves until Ctrl-C (SIGINT), SIGTERM or
+SIGHUP (the terminal closed), and exits 0 after shutting down and removing the
+scenario's temporary files. A scenario Python's ssl refuses to serve is a
+one-line error (exit 2). See :mod:`pkiviz.serve`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ import types
 
 #: How often the main thread wakes to notice a stop request, seconds.
 _WAKE = 0.2
+
+#: Signals that stop the server (and remove its files): Ctrl-C, kill, and the
+#: terminal closing (SIGHUP), whose default action would skip the clean-up.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT or SIGTERM."""
+    """Serve until SIGINT, SIGTERM or SIGHUP."""
     from pkiviz.serve import ScenarioServer
 
     stop = threading.Event()
@@ -46,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOP_SIGNALS:
             previous[sig] = signal.signal(sig, on_signal)
     try:
         with ScenarioServer(args.name, port=args.port) as server:
