@@ -37,8 +37,9 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.serialization import pkcs7
 
-from pkiviz.der import read_single
+from pkiviz.der import children, read_single
 from pkiviz.errors import InputError
 from pkiviz.x509parse import parse_der_certificate, quiet_serial_warning
 
@@ -109,7 +110,7 @@ def load_certificates(source: Source, *, what: str | None = None) -> tuple[x509.
             a certificate in it cannot be parsed.
     """
     name, data = _read(source, what)
-    blocks = _blocks(data, name)
+    blocks = _with_pkcs7_unpacked(_blocks(data, name), name)
     certs = [b for b in blocks if b.label in CERTIFICATE_LABELS]
     if not certs:
         raise InputError(f"{name}: {_holds(blocks, 'certificate')}")
@@ -118,6 +119,31 @@ def load_certificates(source: Source, *, what: str | None = None) -> tuple[x509.
         where = name if len(certs) == 1 else f"{name}: certificate {index} of {len(certs)}"
         out.append(_parse_certificate(block.der, where))
     return tuple(out)
+
+
+def _with_pkcs7_unpacked(blocks: list[_Block], name: str) -> list[_Block]:
+    """Replace each PKCS#7 certificate bundle (.p7b, PEM or DER) by its certificates.
+
+    PKCS#7 keeps certificates in a DER ``SET OF``, which has no meaningful order
+    (RFC 2315 9.1), so they come out in the set's order, not necessarily leaf first.
+    """
+    out: list[_Block] = []
+    for block in blocks:
+        if block.label not in ("PKCS7", "PKCS #7 SIGNED DATA"):
+            out.append(block)
+            continue
+        try:
+            with quiet_serial_warning():
+                certs = pkcs7.load_der_pkcs7_certificates(block.der)
+        except ValueError as exc:
+            raise InputError(f"{name}: cannot read the PKCS#7 bundle ({_short(exc)})") from None
+        if not certs:
+            raise InputError(f"{name}: the PKCS#7 bundle holds no certificates")
+        out += [
+            _Block("CERTIFICATE", c.public_bytes(serialization.Encoding.DER), block.pem, False)
+            for c in certs
+        ]
+    return out
 
 
 def load_certificate(source: Source, *, what: str | None = None) -> x509.Certificate:
@@ -437,7 +463,40 @@ def _der_block(data: bytes, name: str) -> _Block:
             return _Block(label, data, False, False)
     if _looks_like_certificate(data):
         return _Block("CERTIFICATE", data, False, False)  # the parser will say why not
+    if _is_pkcs7_signed_data(data):
+        return _Block("PKCS7", data, False, False)
+    if _is_pkcs12(data):
+        raise InputError(
+            f"{name}: is a PKCS#12 (.p12/.pfx) bundle, which pkiviz does not open (it may "
+            "hold a key behind a password); take the certificates out with "
+            "'openssl pkcs12 -in FILE -nokeys -out certs.pem'"
+        )
     raise InputError(f"{name}: is DER, but not a certificate, key, CSR or CRL")
+
+
+#: DER of the OIDs that open a PKCS#7 ContentInfo (RFC 2315 7, 14): data, signedData.
+_PKCS7_DATA = bytes.fromhex("06092a864886f70d010701")
+_PKCS7_SIGNED = bytes.fromhex("06092a864886f70d010702")
+
+
+def _is_pkcs7_signed_data(data: bytes) -> bool:
+    try:
+        parts = children(data, read_single(data))
+    except InputError:
+        return False
+    return bool(parts) and parts[0].encoded(data) == _PKCS7_SIGNED
+
+
+def _is_pkcs12(data: bytes) -> bool:
+    """PFX (RFC 7292 4): SEQUENCE { INTEGER 3, ContentInfo { data ... }, ... }."""
+    try:
+        parts = children(data, read_single(data))
+        if len(parts) < 2 or parts[0].encoded(data) != b"\x02\x01\x03":
+            return False
+        content_type = children(data, parts[1])[0]
+    except (InputError, IndexError):
+        return False
+    return content_type.encoded(data) == _PKCS7_DATA
 
 
 def _load_key(data: bytes) -> object:
@@ -485,10 +544,17 @@ def _article(label: str) -> str:
     return "an" if label[:1] in "AEIOU" or label.startswith(("RSA", "X509", "EC ")) else "a"
 
 
+_CONVERT = {
+    "TRUSTED CERTIFICATE": "openssl x509 -in FILE -out cert.pem",
+}
+
+
 def _holds(blocks: list[_Block], wanted: str) -> str:
     labels = [b.label + ("" if b.pem else " (DER)") for b in blocks]
     if len(labels) == 1:
-        return f"holds {_article(labels[0])} {labels[0]}, not a {wanted}"
+        hint = _CONVERT.get(labels[0]) if wanted == "certificate" else None
+        tail = f"; convert it with '{hint}'" if hint else ""
+        return f"holds {_article(labels[0])} {labels[0]}, not a {wanted}{tail}"
     if not labels:
         return f"holds no PEM blocks, no {wanted}"
     return f"holds {len(labels)} PEM blocks ({', '.join(labels)}) and no {wanted}"

@@ -446,3 +446,33 @@ def test_as_certificate_accepts_what_chapters_hold() -> None:
         as_certificate("login.example.com")
     with pytest.raises(InputError):
         as_certificate(b"")
+
+
+@pytest.mark.parametrize("encoding", [serialization.Encoding.PEM, serialization.Encoding.DER])
+def test_a_pkcs7_bundle_is_read_as_its_certificates(encoding: serialization.Encoding) -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    ex = running_example()
+    chain = [ex.server.certificate, ex.intermediate.certificate]
+    p7b = pkcs7.serialize_certificates(chain, encoding)
+    assert list(load_certificates(p7b)) == chain
+    # control: the same certificates as a PEM bundle
+    assert list(load_certificates(ex.server.pem.bytes() + ex.intermediate.pem.bytes())) == chain
+
+
+def test_a_pkcs12_bundle_is_named_with_the_command_that_opens_it() -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    ex = running_example()
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"login", ex.server.private_key, ex.server.certificate, None,
+        serialization.BestAvailableEncryption(b"secret"),
+    )  # fmt: skip
+    with pytest.raises(InputError, match=r"PKCS#12 .* 'openssl pkcs12 -in FILE -nokeys"):
+        load_certificates(pfx)
+
+
+def test_a_trusted_certificate_block_is_named_with_its_conversion() -> None:
+    body = SERVER.pem.bytes().replace(b"CERTIFICATE-----", b"TRUSTED CERTIFICATE-----")
+    with pytest.raises(InputError, match="TRUSTED CERTIFICATE, not a certificate; convert"):
+        load_certificates(body)
