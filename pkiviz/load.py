@@ -37,7 +37,6 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import pkcs7
 
 from pkiviz.der import children, read_single
 from pkiviz.errors import InputError
@@ -127,6 +126,8 @@ def _with_pkcs7_unpacked(blocks: list[_Block], name: str) -> list[_Block]:
     PKCS#7 keeps certificates in a DER ``SET OF``, which has no meaningful order
     (RFC 2315 9.1), so they come out in the set's order, not necessarily leaf first.
     """
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
     out: list[_Block] = []
     for block in blocks:
         if block.label not in ("PKCS7", "PKCS #7 SIGNED DATA"):
