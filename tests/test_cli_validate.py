@@ -341,3 +341,14 @@ def test_fetch_revocation_from_the_responder(
             str(tmp_path / "root.crl"),
         )
         assert status == 0, out
+
+
+def test_a_chain_given_as_trust_is_trusted_as_is_and_said(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = str(files / "chain.pem")
+    status, out, _ = run(capsys, chain, "--trust", chain, "--host", "login.example.com", *BOOK_AT)
+    assert status == 0 and "note: the trust anchor used, CN=login.example.com" in out
+    root = str(files / "root.pem")
+    status, out, _ = run(capsys, chain, "--trust", root, "--host", "login.example.com", *BOOK_AT)
+    assert status == 0 and "note:" not in out  # control: a self-signed root

@@ -313,4 +313,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(report.text())
         print(f"trust anchors: {len(anchors)} from {store}")
+        if args.trust and report.path and report.path[-1] is not None:
+            anchor = report.path[-1]
+            if anchor.subject != anchor.issuer:
+                print(
+                    f"note: the trust anchor used, {anchor.subject.rfc4514_string()}, is not a "
+                    "self-signed root: every certificate in a --trust file is trusted as is "
+                    "(RFC 5280 6.1.1 (d)), so a chain file given with --trust trusts its own "
+                    "leaf or intermediate (openssl verify needs -partial_chain for that)"
+                )
     return 0 if report.valid else 1
