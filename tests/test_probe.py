@@ -279,3 +279,14 @@ def test_unusable_waits_are_input_errors(wait):
 def test_cli_nan_timeout_is_exit_2_with_one_line(capsys):
     assert main(["probe", "127.0.0.1:1", "--timeout", "nan"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["probe", "serve"])
+def test_help_states_the_exit_status_without_rest_markup(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "``" not in out and "Exit status: 0" in out and "; 2 " in out
+    if command == "probe":
+        assert "; 1 something failed" in out and "pkiviz probe HOST[:PORT]: capture" in out

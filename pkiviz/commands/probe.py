@@ -21,7 +21,8 @@ or null).
 Exit status: 0 handshake completed, server signature verified and chain valid
 (and the client certificate, if sent, accepted); 1 something failed (the
 report says what); 2 the server could not be reached or does not speak TLS,
-or a file given is unusable.
+or an argument or a file given is unusable (a one-line message on standard
+error).
 """
 
 from __future__ import annotations
@@ -30,19 +31,34 @@ import argparse
 import json
 
 
+def _plain(paragraph: str) -> str:
+    """A docstring paragraph for --help: one line, without reST markup."""
+    return " ".join(paragraph.replace("``", "").split())
+
+
+_PARAGRAPHS = (__doc__ or "").split("\n\n")
+_DESCRIPTION = _plain(_PARAGRAPHS[0])
+_EPILOG = _plain(next(p for p in _PARAGRAPHS if p.startswith("Exit status:")))
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``probe`` subcommand."""
     parser = sub.add_parser(
         "probe",
         help="capture a TLS handshake with a server and verify it independently",
-        description=(__doc__ or "").split("\n\n")[0],
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
     )
     parser.add_argument(
         "target",
         metavar="HOST[:PORT]",
         help="server to probe: HOST:PORT, HOST (port 443), [IPv6]:PORT or an https:// URL",
     )
-    parser.add_argument("--servername", help="SNI name and the name to validate (default HOST)")
+    parser.add_argument(
+        "--servername",
+        metavar="NAME",
+        help="host name to send as SNI and to validate (default HOST; not an IP address)",
+    )
     parser.add_argument(
         "--trust",
         action="append",

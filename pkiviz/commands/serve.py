@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Serve a scenario (see 'pkiviz scenario --list') over HTTPS on 127.0.0.1, "
         "answering as login.example.com, until Ctrl-C. Prints the URL, the trust file "
         "and the curl, pkiviz probe and openssl s_client commands to try.",
+        epilog="Exit status: 0 once stopped (Ctrl-C, SIGTERM or SIGHUP) and its temporary "
+        "files removed; 2 an unknown scenario, a port that cannot be bound, or a scenario "
+        "that cannot be served (a one-line message on standard error).",
     )
     parser.add_argument("name", help="scenario name (see 'pkiviz scenario --list')")
     parser.add_argument(
