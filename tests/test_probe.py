@@ -16,7 +16,7 @@ from pkiviz.errors import InputError
 from pkiviz.example import running_example
 from pkiviz.tls import signatures
 from pkiviz.tls.live import Server, server_context
-from pkiviz.tls.probe import parse_target, probe
+from pkiviz.tls.probe import checked_servername, host_port, parse_target, probe
 
 EXAMPLE = running_example(live=True)
 RSA = running_example(live=True, key="rsa-2048")
@@ -279,6 +279,74 @@ def test_unusable_waits_are_input_errors(wait):
 def test_cli_nan_timeout_is_exit_2_with_one_line(capsys):
     assert main(["probe", "127.0.0.1:1", "--timeout", "nan"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# -- from a user walkthrough ---------------------------------------------------
+
+
+def test_an_ip_target_that_fails_the_hostname_check_gets_a_servername_hint(files):
+    with Server(server_context(EXAMPLE.server)) as srv:
+        bare = probe("127.0.0.1", srv.port, trust=[files["ec"] / "root.pem"])
+        named = probe("127.0.0.1", srv.port, servername=HOST, trust=[files["ec"] / "root.pem"])
+        by_name = probe("localhost", srv.port, trust=[files["ec"] / "root.pem"])
+    assert bare.validation is not None and bare.validation.status_of("hostname") == "fail"
+    hint = (
+        "    hint: the server's certificate names DNS name login.example.com; "
+        "pass --servername NAME to send that SNI and check that name"
+    )
+    assert hint in bare.text().splitlines()
+    # Controls: with --servername it is valid and there is no hint; a name that
+    # fails (not an IP address: the user chose it) gets no hint either.
+    assert named.ok and "hint:" not in named.text()
+    assert by_name.validation is not None and by_name.validation.status_of("hostname") == "fail"
+    assert "hint:" not in by_name.text()
+    # The hint is only words: the validation itself is the same.
+    assert [c.status for c in bare.validation.checks if c.check != "hostname"] == [
+        c.status for c in by_name.validation.checks if c.check != "hostname"
+    ]
+
+
+def test_ipv6_targets_are_shown_in_brackets(capsys):
+    assert host_port("::1", 443) == "[::1]:443"
+    assert host_port("127.0.0.1", 443) == "127.0.0.1:443"
+    assert host_port("login.example.com", 443) == "login.example.com:443"
+    assert main(["probe", "[::1]:1", "--timeout", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[::1]:1: " in err and "::1:1:" not in err.replace("[::1]", "")
+
+
+@pytest.mark.parametrize("name", ["bad name", "", "-x.example", "a..b", "x" * 64 + ".example"])
+def test_an_invalid_servername_is_an_input_error(name, capsys):
+    with _loopback.refuse() as closed:
+        with pytest.raises(InputError, match=r"--servername .*: not a valid host name"):
+            probe("127.0.0.1", closed.port, servername=name, timeout=2)
+        assert main(["probe", f"127.0.0.1:{closed.port}", f"--servername={name}"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "not a valid host name" in err
+        # Control: a good name gets as far as the connection.
+        with pytest.raises(InputError, match="connection refused"):
+            probe("127.0.0.1", closed.port, servername=HOST, timeout=2)
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1", "192.0.2.7"])
+def test_an_ip_address_as_servername_is_an_input_error(address, capsys):
+    with pytest.raises(InputError, match=r"host names only, not IP addresses \(RFC 6066 3\)") as e:
+        probe("127.0.0.1", 1, servername=address, timeout=2)
+    if address == "127.0.0.1":
+        assert "the IP address is already the target" in str(e.value)
+    else:
+        assert f"make it the target ({host_port(address, 1)})" in str(e.value)
+    assert main(["probe", "127.0.0.1:1", "--servername", address]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_servername_is_sent_in_its_a_label_form_without_the_dot(files):
+    assert checked_servername("bücher.example") == "xn--bcher-kva.example"
+    with Server(server_context(EXAMPLE.server)) as srv:
+        result = probe(
+            "127.0.0.1", srv.port, servername=f"{HOST}.", trust=[files["ec"] / "root.pem"]
+        )
+    assert result.servername == HOST and result.ok
 
 
 @pytest.mark.parametrize("command", ["probe", "serve"])

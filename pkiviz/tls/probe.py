@@ -169,7 +169,7 @@ class ProbeResult:
         """JSON-ready dict; keys listed in :mod:`pkiviz.commands.probe`."""
         req = self.handshake.certificate_request
         return {
-            "target": f"{self.host}:{self.port}",
+            "target": host_port(self.host, self.port),
             "servername": self.servername,
             "tls_version": self.tls_version,
             "cipher": self.cipher,
@@ -230,9 +230,35 @@ class ProbeResult:
             lines.append(f"  no client certificate sent: {outcome}")
         return lines
 
+    def _servername_hint(self) -> str | None:
+        """Where an IP address was checked (no SNI) and failed: the names to try instead."""
+        if (
+            self.servername is not None
+            or self.validation is None
+            or self.validation.status_of("hostname") != "fail"
+            or not _is_ip(self.host)
+            or not self.chain
+        ):
+            return None
+        try:
+            san = self.chain[0].extensions.get_extension_for_class(x509.SubjectAlternativeName)
+            dns = san.value.get_values_for_type(x509.DNSName)
+        except (x509.ExtensionNotFound, ValueError):
+            dns = []
+        if not dns:
+            return (
+                f"{self.host} is not among the certificate's names, and it names no DNS "
+                "name either; pass --servername NAME to send that SNI and check that name"
+            )
+        names = "DNS name" if len(dns) == 1 else "DNS names"
+        return (
+            f"the server's certificate names {names} {', '.join(dns)}; pass "
+            "--servername NAME to send that SNI and check that name"
+        )
+
     def text(self) -> str:
         """A human-readable report."""
-        lines = [f"{self.host}:{self.port} (SNI {self.servername or 'none'})"]
+        lines = [f"{host_port(self.host, self.port)} (SNI {self.servername or 'none'})"]
         lines.append(f"  version: {self.tls_version}  cipher: {self.cipher}")
         if self.handshake.error:
             lines.append(f"  handshake failed: {self.handshake.error}")
@@ -244,6 +270,9 @@ class ProbeResult:
             first = self.validation.first_failure
             if first is not None:
                 lines.append(f"    first failure: {first}")
+            hint = self._servername_hint()
+            if hint is not None:
+                lines.append(f"    hint: {hint}")
         else:
             lines.append(f"  validation: not run ({self.validation_note})")
         if self.server_signature is not None:
@@ -259,7 +288,8 @@ class ProbeResult:
         return self.text()
 
     def _repr_html_(self) -> str:
-        parts = [f"<h4>{html.escape(self.host)}:{self.port}</h4>", self.handshake._repr_html_()]
+        target = html.escape(host_port(self.host, self.port))
+        parts = [f"<h4>{target}</h4>", self.handshake._repr_html_()]
         if self.server_signature is not None:
             parts.append(self.server_signature._repr_html_())
         if self.validation is not None and hasattr(self.validation, "_repr_html_"):
@@ -328,6 +358,47 @@ def parse_target(target: str) -> tuple[str, int]:
     if not sep:
         host, port_text = text, "443"
     return _checked_host(target, host), _port(target, port_text)
+
+
+def host_port(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 address in brackets (``[::1]:443``), as URLs write it."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def checked_servername(name: str, host: str = "", port: int = 443) -> str:
+    """Check a ``--servername``: a host name, as SNI carries (RFC 6066 3).
+
+    Args:
+        name: the name to send as SNI and to check the certificate against.
+        host: the target probed, and ``port`` its port (for the hint).
+        port: the target's port.
+
+    Returns:
+        Its A-label form, without a trailing dot.
+
+    Raises:
+        InputError: not a valid host name, or an IP address (SNI carries host
+            names only; literal IP addresses are not permitted).
+    """
+    if _is_ip(name):
+        same = _is_ip(host) and ipaddress.ip_address(host) == ipaddress.ip_address(name)
+        hint = (
+            "the IP address is already the target, and without --servername the "
+            "certificate is checked for it"
+            if same
+            else f"to check the certificate for {name}, make it the target "
+            f"({host_port(name, port)}) and leave out --servername"
+        )
+        raise InputError(
+            f"--servername {name}: SNI carries host names only, not IP addresses "
+            f"(RFC 6066 3); {hint}"
+        )
+    try:
+        return _checked_host(name, name)
+    except InputError:
+        raise InputError(
+            f"--servername {name!r}: not a valid host name (e.g. login.example.com)"
+        ) from None
 
 
 def _port(target: str, text: str) -> int:
@@ -413,7 +484,10 @@ def probe(
     Args:
         host: name or address.
         port: TCP port.
-        servername: SNI and the name to validate (default: ``host``; none for an IP).
+        servername: SNI and the name to validate (default: ``host``; none for an
+            IP, when the report hints at the certificate's DNS names if the
+            hostname check fails). A host name: an IP address is refused, since
+            SNI carries host names only (RFC 6066 3).
         trust: PEM/DER files of trust anchors; default the system bundle.
         timeout: seconds for connecting and for each read.
         at: validation time (default: now).
@@ -426,8 +500,9 @@ def probe(
         The result, even if the handshake failed after the server answered.
 
     Raises:
-        InputError: bad trust, certificate or key file, unresolvable host,
-            refused or timed-out connection, or a peer that does not speak TLS.
+        InputError: an invalid ``servername``; a bad trust, certificate or key
+            file; an unresolvable host, a refused or timed-out connection, or a
+            peer that does not speak TLS.
     """
     from pkiviz.load import load_certificates
 
@@ -444,6 +519,9 @@ def probe(
     if not trust:
         system, sources = _system_trust()
         anchors += system
+    target = host_port(host, port)
+    if servername is not None:
+        servername = checked_servername(servername, host, port)
     sni = servername if servername is not None else (None if _is_ip(host) else host)
     when = at if at is not None else live.now()
     ctx = live.client_context(None)
@@ -456,16 +534,16 @@ def probe(
     except socket.gaierror as exc:
         raise InputError(f"{host}: cannot resolve ({exc.strerror})") from None
     except TimeoutError:
-        raise InputError(f"{host}:{port}: no answer within {timeout:g} s") from None
+        raise InputError(f"{target}: no answer within {timeout:g} s") from None
     except ConnectionRefusedError:
-        raise InputError(f"{host}:{port}: connection refused") from None
+        raise InputError(f"{target}: connection refused") from None
     except OSError as exc:
-        raise InputError(f"{host}:{port}: cannot connect ({exc.strerror or exc})") from None
+        raise InputError(f"{target}: cannot connect ({exc.strerror or exc})") from None
     if handshake.version is None:
         reason = handshake.error or "the server said nothing"
         if "WRONG_VERSION_NUMBER" in reason.upper() or "RECORD_LAYER" in reason.upper():
             reason = f"the server does not speak TLS ({reason})"
-        raise InputError(f"{host}:{port}: no TLS handshake: {reason}")
+        raise InputError(f"{target}: no TLS handshake: {reason}")
     report, note = _validate(handshake.server_certificates, anchors, sni or host, when)
     if report is not None and not anchors:
         note = "no trust anchors given (--trust) and no system bundle found"
