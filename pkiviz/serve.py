@@ -287,7 +287,8 @@ class ScenarioServer(_loopback.Service):
 
         It connects to 127.0.0.1 and sends (and checks) ``login.example.com``
         with ``--servername``: the certificate names no IP address, so a probe
-        of ``127.0.0.1`` alone fails the hostname check.
+        of ``127.0.0.1`` alone fails the hostname check. Where the scenario has
+        CRLs, ``--crl crl.pem``, as curl and s_client get them.
 
         Args:
             client: present the scenario's client certificate (``--cert``/``--key``);
@@ -295,6 +296,8 @@ class ScenarioServer(_loopback.Service):
         """
         argv = ["pkiviz", "probe", f"127.0.0.1:{self.port}", "--servername", HOSTNAME]
         argv += ["--trust", str(self.trust_file)]
+        if self.scenario.crls:
+            argv += ["--crl", str(self.directory / "crl.pem")]
         if client:
             cert, key = self._client_files()
             argv += ["--cert", str(cert), "--key", str(key)]
@@ -384,11 +387,6 @@ class ScenarioServer(_loopback.Service):
         if clients:
             lines.append(f"  {shlex.join(self.probe_argv())}")
             lines.append(f"  {shlex.join(self.s_client_argv())} </dev/null")
-            if self.scenario.crls:
-                lines.append(
-                    "  (pkiviz probe checks no revocation: it finds this chain VALID; "
-                    "curl and s_client are given crl.pem)"
-                )
             if self.scenario.require_client_cert:
                 lines += self._client_lines()
         lines.append("Stop with Ctrl-C.")

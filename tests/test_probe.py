@@ -358,3 +358,12 @@ def test_help_states_the_exit_status_without_rest_markup(command, capsys):
     assert "``" not in out and "Exit status: 0" in out and "; 2 " in out
     if command == "probe":
         assert "; 1 something failed" in out and "pkiviz probe HOST[:PORT]: capture" in out
+
+
+def test_a_crl_file_that_is_not_a_crl_is_an_input_error(tmp_path, capsys):
+    path = tmp_path / "root.pem"
+    path.write_bytes(running_example().root.pem.bytes())
+    with pytest.raises(InputError, match="holds a CERTIFICATE, not a CRL"):
+        probe("127.0.0.1", 1, crls=[path])
+    assert main(["probe", "127.0.0.1:1", "--crl", str(path)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -180,10 +180,14 @@ def test_printed_commands_refuse_the_broken_scenarios(
         run = _s_client(s_client)
         assert not run.ok and words in run.text(), run.text()
         [probe] = _commands(text, "pkiviz probe")
-        # pkiviz probe checks no revocation, and the printout says so.
-        assert main(probe[1:]) == (0 if name == "revoked" else 1)
-        capsys.readouterr()
-    assert ("pkiviz probe checks no revocation" in text) == (name == "revoked")
+        assert main(probe[1:]) == 1
+        out = capsys.readouterr().out
+        assert ("REVOKED" in out) == (name == "revoked"), out
+        if name == "revoked":  # control: the same probe without the CRL finds nothing wrong
+            without = probe[: probe.index("--crl")] + probe[probe.index("--crl") + 2 :]
+            assert main(without[1:]) == 0
+            capsys.readouterr()
+    assert ("--crl" in text) == (name == "revoked")
 
 
 def test_mtls_printout_says_how_to_get_a_client_certificate_and_it_works(

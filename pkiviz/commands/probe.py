@@ -80,6 +80,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="S",
         help="seconds to read after the handshake for a late alert (default 0.3)",
     )
+    parser.add_argument(
+        "--crl",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="CRLs for the revocation check: DER, or PEM with one or more (repeatable); "
+        "without them revocation is not checked",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -98,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         cert=args.cert,
         key=args.key,
         wait=args.wait,
+        crls=args.crl,
     )
     if args.json:
         print(json.dumps(result.to_json_dict(), indent=2))

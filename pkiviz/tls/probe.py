@@ -454,6 +454,7 @@ def _validate(
     anchors: Sequence[x509.Certificate],
     peer_name: str,
     at: _dt.datetime,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> tuple[Report | None, str | None]:
     if not chain:
         return None, "the server sent no certificate"
@@ -462,7 +463,12 @@ def _validate(
     except ImportError:  # pragma: no cover - the validator ships with pkiviz
         return None, "pkiviz.validation is not available in this installation"
     report = validate(
-        chain[0], intermediates=chain[1:], trust_anchors=anchors, peer_name=peer_name, at=at
+        chain[0],
+        intermediates=chain[1:],
+        trust_anchors=anchors,
+        peer_name=peer_name,
+        at=at,
+        crls=crls,
     )
     return report, None
 
@@ -478,6 +484,7 @@ def probe(
     cert: str | os.PathLike[str] | None = None,
     key: str | os.PathLike[str] | None = None,
     wait: float = _LINGER,
+    crls: Sequence[str | os.PathLike[str]] = (),
 ) -> ProbeResult:
     """Handshake with ``host:port``, capture it, and judge the server.
 
@@ -495,6 +502,8 @@ def probe(
         key: its PEM private key (default: read from ``cert``).
         wait: seconds to read after the handshake, for tickets or the
             server's late verdict on a client certificate (TLS 1.3).
+        crls: CRL files (DER, or PEM with one or more CRLs) for the revocation
+            check; without them revocation is not checked (soft-fail, as browsers).
 
     Returns:
         The result, even if the handshake failed after the server answered.
@@ -504,7 +513,7 @@ def probe(
             file; an unresolvable host, a refused or timed-out connection, or a
             peer that does not speak TLS.
     """
-    from pkiviz.load import load_certificates
+    from pkiviz.load import load_certificates, load_crls
 
     if not (0 < timeout <= 3600):  # also refuses NaN
         raise InputError(f"timeout must be a number of seconds in (0, 3600], not {timeout}")
@@ -512,6 +521,7 @@ def probe(
         raise InputError(f"wait must be a number of seconds in [0, 60], not {wait}")
     if key is not None and cert is None:
         raise InputError("a client key (--key) needs a client certificate (--cert)")
+    revocation_lists = [crl for path in crls for crl in load_crls(path)]
     anchors: list[x509.Certificate] = []
     for path in trust:
         anchors += load_certificates(path)
@@ -544,7 +554,9 @@ def probe(
         if "WRONG_VERSION_NUMBER" in reason.upper() or "RECORD_LAYER" in reason.upper():
             reason = f"the server does not speak TLS ({reason})"
         raise InputError(f"{target}: no TLS handshake: {reason}")
-    report, note = _validate(handshake.server_certificates, anchors, sni or host, when)
+    report, note = _validate(
+        handshake.server_certificates, anchors, sni or host, when, revocation_lists
+    )
     if report is not None and not anchors:
         note = "no trust anchors given (--trust) and no system bundle found"
     return ProbeResult(
