@@ -90,8 +90,13 @@ class CertFacts:
         if self._exts is not None or self._ext_error is not None:
             return
         try:
-            with quiet_serial_warning():
+            if (self._walked.serial or 0) > 0:
+                # No warning to silence: cryptography warns only about a serial <= 0, and
+                # catch_warnings costs more than reading the extensions of a small leaf.
                 self._exts = {ext.oid: ext for ext in self.cert.extensions}
+            else:
+                with quiet_serial_warning():
+                    self._exts = {ext.oid: ext for ext in self.cert.extensions}
         except x509.DuplicateExtension as exc:
             self._ext_error = f"the extension {_oid_name(exc.oid)} appears more than once"
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
@@ -260,7 +265,7 @@ def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
         if isinstance(key, ec.EllipticCurvePublicKey):
             cert = child.cert
             try:
-                key.verify(cert.signature, cert.tbs_certificate_bytes, ecdsa)
+                key.verify(cert.signature, walked.tbs(child.der), ecdsa)
             except InvalidSignature:
                 return f"the signature does not verify with the public key of {issuer.label}"
             except (ValueError, TypeError, UnsupportedAlgorithm):
@@ -372,9 +377,16 @@ class _Walked(NamedTuple):
     serial: int | None  # TBSCertificate.serialNumber
     issuer: bytes  # TBSCertificate.issuer, DER
     subject: bytes  # TBSCertificate.subject, DER
+    tbs_start: int  # where the TBSCertificate's TLV starts in the DER
+    tbs_end: int  # and where it ends
+
+    def tbs(self, data: bytes) -> bytes:
+        """The TBSCertificate's DER: ``cert.tbs_certificate_bytes`` cut from ``data``
+        (the certificate's ``public_bytes``), without cryptography encoding it again."""
+        return data[self.tbs_start : self.tbs_end]
 
 
-_UNREADABLE = _Walked(b"", b"", False, None, b"", b"")
+_UNREADABLE = _Walked(b"", b"", False, None, b"", b"", 0, 0)
 
 
 def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
@@ -431,6 +443,8 @@ def _walk(data: bytes) -> _Walked:
         ),
         issuer=data[issuer[1] : issuer[3]] if names else b"",
         subject=data[subject[1] : subject[3]] if names else b"",
+        tbs_start=tbs[1],
+        tbs_end=tbs[3],
     )
 
 
