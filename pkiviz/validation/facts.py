@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import re
 from typing import NamedTuple, TypeVar
 
 from cryptography import x509
@@ -19,7 +18,6 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
-from cryptography.x509.name import _NAMEOID_TO_NAME, _ASN1Type
 from cryptography.x509.oid import NameOID
 
 from pkiviz import der
@@ -471,122 +469,8 @@ def _name(key: bytes, cert: x509.Certificate, field: str) -> x509.Name:
     """The Name whose DER is ``key``, read from ``cert``'s ``field`` unless known."""
     name = _NAMES.get(key)
     if name is None:
-        fast = fast_name(key)
-        if fast is None:
-            name = cert.subject if field == "subject" else cert.issuer
-        else:
-            name, label = fast
-            if label is not None and key not in _LABELS:
-                _remember(_LABELS, key, label or "(empty subject)")
-        _remember(_NAMES, key, name)
+        name = _remember(_NAMES, key, cert.subject if field == "subject" else cert.issuer)
     return name
-
-
-# -- Names built from their DER, as cryptography builds them, in the plain case -----
-
-#: Attribute types by the contents of their OBJECT IDENTIFIER: those of NameOID.
-_NAME_OIDS: dict[bytes, x509.ObjectIdentifier] = {
-    der.object_identifier(oid.dotted_string)[2:]: oid
-    for oid in vars(NameOID).values()
-    if isinstance(oid, x509.ObjectIdentifier) and oid != NameOID.X500_UNIQUE_IDENTIFIER
-}
-#: NameAttribute's length bounds (octets): outside them cryptography warns.
-_NAME_LENGTHS = {
-    NameOID.COMMON_NAME: (1, 64),
-    NameOID.COUNTRY_NAME: (2, 2),
-    NameOID.JURISDICTION_COUNTRY_NAME: (2, 2),
-}
-_UTF8, _PRINTABLE, _IA5 = 0x0C, 0x13, 0x16
-_STRING_TYPES = {
-    _UTF8: _ASN1Type.UTF8String,
-    _PRINTABLE: _ASN1Type.PrintableString,
-    _IA5: _ASN1Type.IA5String,
-}
-#: X.680 41.4: the PrintableString characters.
-_PRINTABLE_CHARS = frozenset(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
-)
-_new_object = object.__new__
-#: What RFC 4514 text (cryptography's ``_escape_dn_value``) escapes inside a value.
-_ESCAPED = re.compile(r'[\\"+,;<>\0]')
-#: RFC 4514 short attribute names, as ``NameAttribute.rfc4514_attribute_name`` gives them.
-_SHORT_NAMES: dict[x509.ObjectIdentifier, str] = dict(_NAMEOID_TO_NAME)
-
-
-def fast_name(data: bytes) -> tuple[x509.Name, str | None] | None:
-    """The ``x509.Name`` cryptography gives for the Name DER ``data``, built directly,
-    and its ``rfc4514_string()`` when no value needs escaping (else ``None``).
-
-    Only for the plain case: every length in the short form (under 128 octets, the
-    whole Name under 256), every RDN one attribute of a NameOID type, its value a
-    non-empty UTF8String or IA5String of printable ASCII, or a PrintableString,
-    within NameAttribute's length bounds. The objects are those ``cert.subject``
-    makes (same classes, same fields), without the constructors' checks, which such
-    a value passes. Anything else gives ``None``: ask cryptography.
-    """
-    try:
-        if data[0] != 0x30:
-            return None
-        end = len(data)
-        size = data[1]
-        pos = 2
-        if size == 0x81 and data[2] >= 0x80:
-            size = data[2]
-            pos = 3
-        elif size >= 0x80:
-            return None
-        if pos + size != end:
-            return None
-        rdns = []
-        parts: list[str] | None = []
-        while pos < end:
-            # SET { SEQUENCE { OID, value } }, each length short
-            set_end = pos + 2 + data[pos + 1]
-            oid_size = data[pos + 5]
-            value = pos + 6 + oid_size
-            if (
-                data[pos] != 0x31
-                or data[pos + 1] >= 0x80
-                or data[pos + 2] != 0x30
-                or pos + 4 + data[pos + 3] != set_end
-                or data[pos + 4] != 0x06
-                or oid_size >= 0x80
-                or data[value + 1] >= 0x80
-                or value + 2 + data[value + 1] != set_end
-                or set_end > end
-            ):
-                return None
-            oid = _NAME_OIDS.get(data[pos + 6 : value])
-            tag = data[value]
-            kind = _STRING_TYPES.get(tag)
-            raw = data[value + 2 : set_end]
-            pos = set_end
-            if oid is None or kind is None or not raw:
-                return None
-            text = raw.decode("ascii")
-            if not (_PRINTABLE_CHARS.issuperset(raw) if tag == _PRINTABLE else text.isprintable()):
-                return None
-            bounds = _NAME_LENGTHS.get(oid)
-            if bounds is not None and not bounds[0] <= len(raw) <= bounds[1]:
-                return None
-            attribute: x509.NameAttribute[str] = _new_object(x509.NameAttribute)
-            attribute._oid = oid
-            attribute._value = text
-            attribute._type = kind
-            rdn: x509.RelativeDistinguishedName = _new_object(x509.RelativeDistinguishedName)
-            rdn._attributes = [attribute]
-            rdn._attribute_set = frozenset(rdn._attributes)
-            rdns.append(rdn)
-            if parts is not None:
-                if text[0] in "# " or text[-1] == " " or _ESCAPED.search(text):
-                    parts = None
-                else:
-                    parts.append(f"{_SHORT_NAMES.get(oid) or oid.dotted_string}={text}")
-    except (IndexError, UnicodeDecodeError):
-        return None
-    name: x509.Name = _new_object(x509.Name)
-    name._attributes = rdns
-    return name, None if parts is None else ",".join(reversed(parts))
 
 
 def _label(key: bytes | None, subject: x509.Name) -> str:
