@@ -588,6 +588,7 @@ def _load_client_certificate(
     from pkiviz.factory import Blob
     from pkiviz.load import load_certificates, load_private_key
 
+    what = f"{cert}" + (f" / {key}" if key is not None else "")
     chain = load_certificates(cert)
     try:
         private = load_private_key(cert if key is None else key)
@@ -598,7 +599,6 @@ def _load_client_certificate(
     leaf = chain[0]
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     if private.public_key().public_bytes(*spki) != leaf.public_key().public_bytes(*spki):
-        what = f"{cert}" + (f" / {key}" if key is not None else "")
         raise InputError(f"{what}: the private key does not belong to the first certificate")
     chain_pem = Blob(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
     key_pem = Blob(
@@ -613,7 +613,6 @@ def _load_client_certificate(
         with chain_pem.tempfile() as cert_path, key_pem.tempfile() as key_path:
             ctx.load_cert_chain(cert_path, key_path)
     except ssl.SSLError as exc:
-        what = f"{cert}" + (f" / {key}" if key is not None else "")
         reason = exc.reason or str(exc)
         raise InputError(f"{what}: cannot use as a client certificate and key ({reason})") from None
     return leaf.subject.rfc4514_string()
