@@ -275,6 +275,7 @@ def connect(
         request=request,
         linger=linger,
         session=session,
+        keep_session=False,
     )[0]
 
 
@@ -288,8 +289,16 @@ def _connect(
     request: bytes | None,
     linger: float | None,
     session: ssl.SSLSession | None,
+    keep_session: bool,
 ) -> tuple[Handshake, ssl.SSLSession | None, bool]:
-    """:func:`connect`, also returning the session to resume and whether this one resumed."""
+    """:func:`connect`, also returning the session to resume and whether this one resumed.
+
+    The session is read only with ``keep_session``: reading ``SSLSocket.session``
+    makes CPython copy it through a DER buffer capped at 65,280 bytes, and the
+    session holds the server's certificate, so a server with a larger one makes
+    that read fail (``ValueError: i2d() failed``). Then there is no session to
+    resume (``None``), and the handshake itself is unaffected.
+    """
     name = server_hostname if server_hostname is not None else host
     if request is None:
         request = f"GET / HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode()
@@ -314,7 +323,9 @@ def _connect(
                 tls.settimeout(linger)
                 with suppress(TimeoutError):
                     tls.recv(_MAX_READ)
-            resumable, reused = tls.session, bool(tls.session_reused)
+            reused = bool(tls.session_reused)
+            if keep_session:
+                resumable = _session_of(tls)
         except (OSError, ssl.SSLError) as exc:
             error = describe_error(exc)
         finally:
@@ -324,6 +335,14 @@ def _connect(
     finally:
         _msgcallback.detach(context)
     return _build(events, "client", completed, error), resumable, reused
+
+
+def _session_of(tls: ssl.SSLSocket) -> ssl.SSLSession | None:
+    """The socket's session to resume, or ``None`` if CPython cannot copy it (too large)."""
+    try:
+        return tls.session
+    except ValueError:  # "i2d() failed": the session's DER is over CPython's 0xFF00-byte cap
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -513,13 +532,14 @@ def resumed_handshake(
             second = stack.enter_context(Server(other, timeout=timeout))
         full, session, _ = _connect(
             client_ctx, *first.address, server_hostname=example.hostname, timeout=timeout,
-            request=None, linger=None, session=None,
+            request=None, linger=None, session=None, keep_session=True,
         )  # fmt: skip
         if session is None:
-            raise InputError(f"the first handshake gave no session to resume: {full.error}")
+            why = full.error or "Python's ssl cannot copy a session over 65,280 bytes"
+            raise InputError(f"the first handshake gave no session to resume: {why}")
         resumed, _, reused = _connect(
             client_ctx, *second.address, server_hostname=example.hostname, timeout=timeout,
-            request=None, linger=None, session=session,
+            request=None, linger=None, session=session, keep_session=False,
         )  # fmt: skip
         if same_server:
             first.wait(2)
