@@ -352,3 +352,22 @@ def test_a_chain_given_as_trust_is_trusted_as_is_and_said(
     root = str(files / "root.pem")
     status, out, _ = run(capsys, chain, "--trust", root, "--host", "login.example.com", *BOOK_AT)
     assert status == 0 and "note:" not in out  # control: a self-signed root
+
+
+def test_no_note_about_an_anchor_when_no_path_reached_one(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The missing-intermediate scenario: the leaf alone, the root as --trust; no path,
+    # so no anchor was used and nothing may be said about one (the path is just the leaf).
+    leaf, root = str(files / "server.pem"), str(files / "root.pem")
+    status, out, _ = run(capsys, leaf, "--trust", root, "--host", "login.example.com", *BOOK_AT)
+    assert status == 1 and "✗ FAIL    chain-of-trust: no path to a trust anchor" in out
+    assert "note:" not in out and "trust anchor used" not in out
+    # Control: the same leaf with the intermediate (not a root) as --trust reaches it,
+    # so the note about the non-root anchor used still appears.
+    intermediate = str(files / "intermediate.pem")
+    status, out, _ = run(
+        capsys, leaf, "--trust", intermediate, "--host", "login.example.com", *BOOK_AT
+    )
+    assert status == 0
+    assert "note: the trust anchor used, CN=Example Trust TLS CA 2026" in out

@@ -313,7 +313,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(report.text())
         print(f"trust anchors: {len(anchors)} from {store}")
-        if args.trust and report.path and report.path[-1] is not None:
+        # Only an anchor the chain of trust reached was used: without a path,
+        # report.path[-1] is merely where path building stopped.
+        if args.trust and report.path and report.status_of("chain-of-trust") == "pass":
             anchor = report.path[-1]
             if anchor.subject != anchor.issuer:
                 print(
