@@ -20,8 +20,10 @@ readable without colour).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -136,7 +138,12 @@ class ByteMap:
 
     def children(self, region: Region) -> tuple[Region, ...]:
         """The regions one level below ``region`` that lie inside it, in byte order."""
-        return tuple(r for r in self.regions if r.depth == region.depth + 1 and region.contains(r))
+        return self._levels.children(region)
+
+    @functools.cached_property
+    def _levels(self) -> _Levels:
+        """The regions indexed by depth and start, built once per map (see :class:`_Levels`)."""
+        return _Levels(self.regions)
 
     def leaves(self) -> tuple[Region, ...]:
         """The regions with no children: together they cover every byte once."""
@@ -156,9 +163,7 @@ class ByteMap:
         for region in self.regions:
             if region.length <= 0:
                 errors.append(f"{region.name}: empty region [{region.start}, {region.end})")
-            if region.depth > 0 and not any(
-                p.depth == region.depth - 1 and p.contains(region) for p in self.regions
-            ):
+            if region.depth > 0 and not self._levels.has_parent(region):
                 errors.append(f"{region.name}: no parent at depth {region.depth - 1}")
             kids = self.children(region)
             if not kids:
@@ -245,6 +250,58 @@ class ByteMap:
             escaped=True,
         )
         return f"<div><div>{legend}</div>{table}</div>"
+
+
+class _Levels:
+    """The regions of a map grouped by depth and sorted by start, for range queries.
+
+    Built once per map, so rendering or checking a map is O(n log n) in its
+    regions, not O(n^2) (a certificate with 5,000 extensions has 25,000). The
+    answers are exactly those of scanning every region (any list of regions,
+    even one that does not tile), in the order of ``regions``.
+    """
+
+    def __init__(self, regions: Sequence[Region]) -> None:
+        by_depth: dict[int, list[tuple[int, Region]]] = {}
+        for position, region in enumerate(regions):
+            by_depth.setdefault(region.depth, []).append((position, region))
+        self._levels = {depth: _Level(entries) for depth, entries in by_depth.items()}
+
+    def children(self, region: Region) -> tuple[Region, ...]:
+        """The regions at ``region.depth + 1`` that ``region`` contains, in list order."""
+        level = self._levels.get(region.depth + 1)
+        return () if level is None else level.inside(region)
+
+    def has_parent(self, region: Region) -> bool:
+        """Whether some region at ``region.depth - 1`` contains ``region``."""
+        level = self._levels.get(region.depth - 1)
+        return level is not None and level.any_contains(region)
+
+
+class _Level:
+    """The regions at one depth, sorted by start, with the running maximum of their ends."""
+
+    def __init__(self, entries: list[tuple[int, Region]]) -> None:
+        self.entries = sorted(entries, key=lambda e: (e[1].start, e[0]))
+        self.starts = [region.start for _, region in self.entries]
+        self.max_end: list[int] = []
+        for _, region in self.entries:
+            self.max_end.append(max(region.end, self.max_end[-1] if self.max_end else region.end))
+        # Regions ending before they start (never in a real map) lie inside any region
+        # whose end they do not pass, wherever they start: kept aside to stay exact.
+        self.inverted = [e for e in self.entries if e[1].start > e[1].end]
+
+    def inside(self, outer: Region) -> tuple[Region, ...]:
+        """The regions ``outer`` contains, in list order."""
+        lo = bisect.bisect_left(self.starts, outer.start)
+        hi = bisect.bisect_right(self.starts, outer.end)
+        candidates = self.entries[lo:hi] + [e for e in self.inverted if e[1].start > outer.end]
+        return tuple(r for _, r in sorted(candidates) if outer.contains(r))
+
+    def any_contains(self, inner: Region) -> bool:
+        """Whether a region here starts at or before ``inner`` and ends at or after it."""
+        k = bisect.bisect_right(self.starts, inner.start)
+        return k > 0 and self.max_end[k - 1] >= inner.end
 
 
 def byte_map(cert_or_der: object) -> ByteMap:
