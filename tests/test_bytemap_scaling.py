@@ -18,6 +18,9 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pkiviz.bytemap import ByteMap, Region, byte_map
 from pkiviz.example import running_example
 from pkiviz.factory import build
@@ -100,3 +103,25 @@ def test_the_control_gives_the_same_answers() -> None:
     old = _QuadraticByteMap(m.der, m.regions)
     assert m.text() == old.text() and m._repr_html_() == old._repr_html_()
     assert m.leaves() == old.leaves() and m.tiling_errors() == old.tiling_errors() == ()
+
+
+regions = st.lists(
+    st.builds(Region, st.just("r"), st.integers(0, 40), st.integers(0, 40), st.integers(0, 3),
+              st.just("")),
+    max_size=30,
+).map(lambda rs: tuple(dataclasses.replace(r, name=f"r{i}") for i, r in enumerate(rs)))  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)  # a busy machine must not fail an example
+@given(regions, st.integers(0, 40))
+def test_the_index_gives_the_scans_answers_for_any_regions(
+    rs: tuple[Region, ...], size: int
+) -> None:
+    # Overlaps, gaps, empty and inverted regions included: what tiling_errors must report.
+    m, scan = ByteMap(bytes(size), rs), _QuadraticByteMap(bytes(size), rs)
+    for r in (*rs, Region("probe", 5, 20, 0, ""), Region("probe", 30, 2, 2, "")):
+        assert m.children(r) == scan.children(r)
+        has_parent = any(p.depth == r.depth - 1 and p.contains(r) for p in rs)
+        assert m._levels.has_parent(r) == has_parent
+    assert m.leaves() == scan.leaves() and m.tiling_errors() == scan.tiling_errors()
+    assert m.text() == scan.text() and m._repr_html_() == scan._repr_html_()
