@@ -25,12 +25,16 @@ from pkiviz.errors import PkivizError
 COMMANDS: tuple[str, ...] = ("inspect", "validate", "scenario", "serve", "probe")
 
 
-class _PipeSafeStdout:
-    """Standard output that stops writing, silently, once its reader has gone.
+class _SafeStream:
+    """Standard output or error that never ends the command with a traceback.
 
-    ``pkiviz validate ... | head -1`` closes the pipe early; the command still
-    finishes and exits with its real status (1 for an invalid chain), instead
-    of a ``BrokenPipeError`` traceback or a status that hides the verdict.
+    * Text the stream's encoding cannot hold (a check mark on an ASCII terminal,
+      ``PYTHONIOENCODING=ascii``, ``LC_ALL=C``) is written with backslash escapes
+      (``\\u2713``) instead of raising ``UnicodeEncodeError``.
+    * Once the reader has gone, writing stops, silently: ``pkiviz validate ... |
+      head -1`` closes the pipe early; the command still finishes and exits with
+      its real status (1 for an invalid chain), instead of a ``BrokenPipeError``
+      traceback or a status that hides the verdict.
     """
 
     def __init__(self, inner: Any) -> None:
@@ -40,7 +44,10 @@ class _PipeSafeStdout:
     def write(self, text: str) -> int:
         if not self.reader_gone:
             try:
-                return int(self._inner.write(text))
+                try:
+                    self._inner.write(text)
+                except UnicodeEncodeError:
+                    self._inner.write(_encodable(text, self._inner))
             except BrokenPipeError:
                 self._reader_left()
         return len(text)
@@ -63,6 +70,12 @@ class _PipeSafeStdout:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+def _encodable(text: str, stream: Any) -> str:
+    """``text`` with what ``stream``'s encoding cannot hold written as backslash escapes."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,12 +120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(real_stdout), _SafeStream(real_stderr)
+    try:
+        return _run(sys.argv[1:] if argv is None else list(argv))
+    finally:
+        sys.stdout, sys.stderr = real_stdout, real_stderr
+
+
+def _run(argv: list[str]) -> int:
     from pkiviz.x509parse import quiet_serial_warning
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    real_stdout = sys.stdout
-    sys.stdout = _PipeSafeStdout(real_stdout)
     try:
         # A certificate with serial 0 (six roots in certifi) makes cryptography warn on
         # every field it parses; pkiviz's own output says so once, in words.
@@ -125,8 +145,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pkiviz: interrupted", file=sys.stderr)
         return 130
-    finally:
-        sys.stdout = real_stdout
     return status
 
 

@@ -38,6 +38,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from pkiviz._display import shown
 from pkiviz.der import children, read_single
 from pkiviz.errors import InputError
 from pkiviz.x509parse import parse_der_certificate, quiet_serial_warning
@@ -71,7 +72,8 @@ def from_argument(argument: str) -> tuple[Source, str]:
     """A command-line file argument as (source, name): ``-`` is standard input.
 
     Standard input is read here, up to the size limit, so the loaders see bytes
-    named ``stdin``; any other argument is a path, named as given.
+    named ``stdin``; any other argument is a path, named as typed (a byte that
+    is not UTF-8 shown as ``\\xNN``, see :func:`pkiviz._display.shown`).
 
     Args:
         argument: the path the user typed, or ``-``.
@@ -83,7 +85,7 @@ def from_argument(argument: str) -> tuple[Source, str]:
         InputError: standard input is over the size limit.
     """
     if argument != "-":
-        return argument, argument
+        return argument, shown(argument)
     data = sys.stdin.buffer.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise InputError(f"stdin: more than the {_MIB} limit")
@@ -297,7 +299,7 @@ def _name_of(source: Source, what: str | None) -> tuple[str, Path | None]:
         return (what or "input"), None
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        return (what or str(path)), path
+        return (what or shown(path)), path
     raise TypeError(f"need a path or bytes, not {type(source).__name__}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pkiviz._display import shown
 from pkiviz.errors import InputError
 
 
@@ -42,12 +43,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("usage: pkiviz scenario NAME DIR (or pkiviz scenario --list)")
     if args.name not in BY_ID:
         raise InputError(f"unknown scenario {args.name!r}; run 'pkiviz scenario --list'")
-    target = Path(args.directory)
+    target, name = Path(args.directory), shown(args.directory)
     if target.exists() and not target.is_dir():
-        raise InputError(f"{target}: exists and is not a directory")
+        raise InputError(f"{name}: exists and is not a directory")
     try:
-        for path in BY_ID[args.name].scenario().write_to(target):
-            print(path)
+        paths = BY_ID[args.name].scenario().write_to(target)
     except OSError as exc:
-        raise InputError(f"{target}: cannot write ({exc.strerror})") from None
+        raise InputError(f"{name}: cannot write ({exc.strerror})") from None
+    for path in paths:
+        print(shown(path))  # a directory named in bytes that are not UTF-8, as typed
     return 0

@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from pkiviz import clock
+from pkiviz._display import shown
 from pkiviz.errors import InputError
 from pkiviz.load import from_argument, load_certificates, load_crls
 from pkiviz.validation import PeerName, validate
@@ -205,23 +206,22 @@ def read_ocsp_response(path: str) -> bytes:
     Raises:
         InputError: if the file cannot be read, is empty or is over 1 MiB.
     """
-    file = Path(path)
+    file, name = Path(path), f"--ocsp-response {shown(path)}"
     try:
         if file.is_dir():
-            raise InputError(f"--ocsp-response {path}: is a directory, not a file")
+            raise InputError(f"{name}: is a directory, not a file")
         with file.open("rb") as handle:
             data = handle.read(OCSP_MAX_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"--ocsp-response {path}: cannot read ({exc.strerror or exc})") from None
+        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if not data:
-        raise InputError(f"--ocsp-response {path}: is empty")
+        raise InputError(f"{name}: is empty")
     if len(data) > OCSP_MAX_BYTES:
-        raise InputError(f"--ocsp-response {path}: more than {OCSP_MAX_BYTES} bytes")
+        raise InputError(f"{name}: more than {OCSP_MAX_BYTES} bytes")
     wrong = _not_an_ocsp_response(data)
     if wrong:
         raise InputError(
-            f"--ocsp-response {path}: {wrong}, not a DER OCSP response "
-            "(openssl ocsp -respout FILE writes one)"
+            f"{name}: {wrong}, not a DER OCSP response (openssl ocsp -respout FILE writes one)"
         )
     return data
 

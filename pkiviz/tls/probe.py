@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pkiviz._display import shown
 from pkiviz.errors import InputError
 from pkiviz.tls import live
 from pkiviz.tls.handshake import Handshake
@@ -525,7 +526,7 @@ def probe(
     anchors: list[x509.Certificate] = []
     for path in trust:
         anchors += load_certificates(path)
-    sources = tuple(str(p) for p in trust)
+    sources = tuple(shown(p) for p in trust)
     if not trust:
         system, sources = _system_trust()
         anchors += system
@@ -588,7 +589,7 @@ def _load_client_certificate(
     from pkiviz.factory import Blob
     from pkiviz.load import load_certificates, load_private_key
 
-    what = f"{cert}" + (f" / {key}" if key is not None else "")
+    what = shown(cert) + (f" / {shown(key)}" if key is not None else "")
     chain = load_certificates(cert)
     try:
         private = load_private_key(cert if key is None else key)
