@@ -54,6 +54,7 @@ CRL_LABELS = frozenset({"X509 CRL"})
 _ENCRYPTED_LABELS = frozenset({"ENCRYPTED PRIVATE KEY"})
 
 _BEGIN = re.compile(rb"-----BEGIN ([^\r\n-]*)-----[ \t]*\r?\n")
+_END = re.compile(rb"-----END ([^\r\n-]*)-----")
 _BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\r\n]{16,}")
 
 Source = str | os.PathLike[str] | bytes
@@ -68,7 +69,9 @@ class _Block(NamedTuple):
     encrypted: bool
 
 
-def from_argument(argument: str) -> tuple[Source, str]:
+def from_argument(
+    argument: str, *, label: str = "", pipe: str = "pkiviz inspect - < FILE"
+) -> tuple[Source, str]:
     """A command-line file argument as (source, name): ``-`` is standard input.
 
     Standard input is read here, up to the size limit, so the loaders see bytes
@@ -77,13 +80,26 @@ def from_argument(argument: str) -> tuple[Source, str]:
 
     Args:
         argument: the path the user typed, or ``-``.
+        label: the option it was given to (``"--trust"``), to begin the messages
+            about an argument that is no file name at all.
+        pipe: how to pipe a file to this argument, for the message when the
+            argument is the PEM text itself (``"$(cat cert.pem)"``).
 
     Returns:
         What to pass to a loader as ``source`` and ``what``.
 
     Raises:
-        InputError: standard input is over the size limit.
+        InputError: the argument is empty or PEM text, or standard input is over
+            the size limit.
     """
+    prefix = f"{label}: " if label else ""
+    if not argument:
+        raise InputError(f"{prefix}the file name is empty")
+    if "-----BEGIN" in argument:
+        raise InputError(
+            f"{prefix}that looks like PEM text, not a file name: give the file's path, "
+            f"or pipe it: {pipe}"
+        )
     if argument != "-":
         return argument, shown(argument)
     data = sys.stdin.buffer.read(MAX_BYTES + 1)
@@ -312,6 +328,9 @@ def _read(source: Source, what: str | None) -> tuple[str, bytes]:
             raise InputError(f"{name}: {len(data)} bytes is over the {_MIB} limit")
     elif isinstance(source, str) and source.lstrip().startswith("-----BEGIN"):
         raise InputError(f"{what or 'input'}: is PEM text, not a path; pass it as bytes")
+    elif isinstance(source, str) and not source:
+        # Path("") is ".", the current directory: say what is really wrong.
+        raise InputError(f"{what}: the file name is empty" if what else "a file name is empty")
     else:
         name, path = _name_of(source, what)
         assert path is not None
@@ -425,6 +444,14 @@ def _pem_blocks(data: bytes, name: str) -> list[_Block]:
         label = begin.group(1).decode("ascii", "replace")
         end_marker = b"-----END " + begin.group(1) + b"-----"
         end = data.find(end_marker, begin.end())
+        other = _END.search(data, begin.end())
+        next_begin = data.find(b"-----BEGIN", begin.end())
+        if other is not None and other.start() != end and not 0 <= next_begin < other.start():
+            other_label = other.group(1).decode("ascii", "replace")
+            raise InputError(
+                f"{name}: PEM block {label} ends with END {other_label}: the END label must "
+                "match the BEGIN label (RFC 7468 2)"
+            )
         if end < 0:
             raise InputError(f"{name}: PEM block {label} has no END line (truncated?)")
         body = data[begin.end() : end]

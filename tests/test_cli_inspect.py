@@ -134,6 +134,48 @@ def test_bad_input_exits_2_with_one_line(
     assert run(["inspect", str(files / "server.pem")], capsys)[0] == 0
 
 
+def test_pem_text_as_the_argument_gets_one_line_for_the_command_line(
+    files: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pkiviz inspect "$(cat server.pem)": the text, not a file name
+    status, out, err = run(["inspect", EX.server.pem.data.decode()], capsys)
+    assert (status, out) == (2, "")
+    assert err == (
+        "pkiviz: error: that looks like PEM text, not a file name: give the file's path, "
+        "or pipe it: pkiviz inspect - < FILE\n"
+    )
+    # control: piped as the message says, the same text inspects fine
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(EX.server.pem.data)))
+    assert run(["inspect", "-"], capsys)[0] == 0
+
+
+def test_an_empty_file_name_is_called_empty(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(["inspect", ""], capsys)
+    assert (status, out, err) == (2, "", "pkiviz: error: the file name is empty\n")
+    # control: "." is the directory it used to be mistaken for
+    assert "is a directory" in run(["inspect", "."], capsys)[2]
+
+
+def test_an_end_label_that_differs_from_begin_is_named(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pem = EX.server.pem.data
+    (files / "mismatch.pem").write_bytes(pem.replace(b"END CERTIFICATE", b"END PRIVATE KEY"))
+    (files / "truncated.pem").write_bytes(pem[: len(pem) // 2])
+    status, _, err = run(["inspect", str(files / "mismatch.pem")], capsys)
+    assert status == 2 and err.endswith(
+        "mismatch.pem: PEM block CERTIFICATE ends with END PRIVATE KEY: the END label must match "
+        "the BEGIN label (RFC 7468 2)\n"
+    )
+    # control: a file really cut short still says so
+    status, _, err = run(["inspect", str(files / "truncated.pem")], capsys)
+    assert status == 2 and err.endswith(
+        "truncated.pem: PEM block CERTIFICATE has no END line (truncated?)\n"
+    )
+
+
 @pytest.mark.parametrize("argv", [["inspect"], ["inspect", "a.pem", "--bogus"]])
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:

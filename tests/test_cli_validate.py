@@ -371,3 +371,30 @@ def test_no_note_about_an_anchor_when_no_path_reached_one(
     )
     assert status == 0
     assert "note: the trust anchor used, CN=Example Trust TLS CA 2026" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ROOT"], "LEAF: that looks like PEM text, not a file name: give the file's path, "
+         "or pipe it: pkiviz validate - --trust ROOT < FILE"),
+        (["chain.pem", "--trust", "ROOT"], "--trust: that looks like PEM text, not a file name: "
+         "give the file's path, or pipe it: pkiviz validate LEAF --trust - < FILE"),
+        ([""], "LEAF: the file name is empty"),
+        (["chain.pem", "--trust", ""], "--trust: the file name is empty"),
+        (["chain.pem", "--untrusted", ""], "--untrusted: the file name is empty"),
+        (["chain.pem", "--trust", "root.pem", "--crl", ""], "--crl: the file name is empty"),
+        (["chain.pem", "--trust", "root.pem", "--ocsp-response", ""],
+         "--ocsp-response: the file name is empty"),
+    ],
+)  # fmt: skip
+def test_pem_text_or_an_empty_name_is_named_by_its_option(
+    files: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    root_pem = (files / "root.pem").read_text()
+    argv = [root_pem if a == "ROOT" else str(files / a) if a.endswith(".pem") else a for a in argv]
+    status, out, err = run(capsys, *argv)
+    assert (status, out, err) == (2, "", f"pkiviz: error: {message}\n")
+    # control: the files themselves validate
+    status, _, _ = run(capsys, str(files / "chain.pem"), "--trust", str(files / "root.pem"))
+    assert status == 0

@@ -119,7 +119,7 @@ CASES = [
     Case(
         "PEM END label mismatch",
         PEM.replace(b"END CERTIFICATE", b"END X509 CRL"),
-        "has no END line",
+        "PEM block CERTIFICATE ends with END X509 CRL: the END label must match the BEGIN label",
     ),
     Case("PEM BEGIN line broken", PEM.replace(b"CERTIFICATE-----\n", b"CERTIFICATE\n", 1), "BEGIN"),
     Case(
@@ -312,6 +312,17 @@ def test_pem_text_passed_as_a_path() -> None:
     with pytest.raises(InputError, match="is PEM text, not a path; pass it as bytes"):
         load_certificates(PEM.decode())
     assert load_certificates(PEM.decode().encode())
+
+
+def test_an_empty_path_is_called_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Path("") is "."; the message must not send the user looking at the current directory.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"^a file name is empty$"):
+        load_certificates("")
+    with pytest.raises(InputError, match=r"^--trust: the file name is empty$"):
+        load_certificates("", what="--trust")
+    with pytest.raises(InputError, match="is a directory"):
+        load_certificates(".")  # control: the directory itself is still called one
 
 
 def test_wrong_type_is_a_type_error() -> None:

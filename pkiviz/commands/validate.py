@@ -206,6 +206,8 @@ def read_ocsp_response(path: str) -> bytes:
     Raises:
         InputError: if the file cannot be read, is empty or is over 1 MiB.
     """
+    if not path:
+        raise InputError("--ocsp-response: the file name is empty")
     file, name = Path(path), f"--ocsp-response {shown(path)}"
     try:
         if file.is_dir():
@@ -260,14 +262,21 @@ def _load_quietly(path: Path) -> tuple[x509.Certificate, ...]:
         return ()
 
 
-def _certificates(argument: str) -> tuple[x509.Certificate, ...]:
-    source, what = from_argument(argument)
+def _certificates(argument: str, label: str) -> tuple[x509.Certificate, ...]:
+    source, what = from_argument(argument, label=label, pipe=_pipe(label))
     return load_certificates(source, what=what)
 
 
 def _crls(argument: str) -> tuple[x509.CertificateRevocationList, ...]:
-    source, what = from_argument(argument)
+    source, what = from_argument(argument, label="--crl", pipe=_pipe("--crl"))
     return load_crls(source, what=what)
+
+
+def _pipe(label: str) -> str:
+    """How to give this argument a file on standard input."""
+    if label == "LEAF":
+        return "pkiviz validate - --trust ROOT < FILE"
+    return f"pkiviz validate LEAF {label} - < FILE"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -278,14 +287,14 @@ def run(args: argparse.Namespace) -> int:
     files = [args.leaf, *args.untrusted, *args.trust, *args.crl]
     if files.count("-") > 1:
         raise InputError("only one of LEAF, --untrusted, --trust and --crl can be - (stdin)")
-    bundle = _certificates(args.leaf)
+    bundle = _certificates(args.leaf, "LEAF")
     leaf, intermediates = bundle[0], list(bundle[1:])
     for path in args.untrusted:
-        intermediates.extend(_certificates(path))
+        intermediates.extend(_certificates(path, "--untrusted"))
     if args.trust:
         anchors: list[x509.Certificate] = []
         for path in args.trust:
-            anchors.extend(_certificates(path))
+            anchors.extend(_certificates(path, "--trust"))
         store = "the --trust files given"
     else:
         found, store = default_trust_store()
