@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_BOOK := $(VENV)/.stamp-book
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: book test lint typecheck pytest fuzz bench clean site
+.PHONY: book test lint typecheck pytest fuzz bench clean site other-openssl
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,19 @@ pytest: $(STAMP_TEST)
 	$(BIN)/pytest -p no:cacheprovider --nbval --nbval-sanitize-with book/sanitize.cfg tests book
 
 test: lint typecheck pytest
+
+# The chapters that run openssl and curl, once more on today's Debian OpenSSL (the openssl
+# command and libssl3, unpacked beside the system's and used by the whole kernel: openssl,
+# curl and Python's ssl): what those tools print may change between builds, the facts the
+# book asserts must not. Needs apt-get (Debian); .ci/run runs it after make test.
+OTHER_OPENSSL := .cache/other-openssl
+other-openssl: $(STAMP_TEST)
+	rm -rf $(OTHER_OPENSSL) && mkdir -p $(OTHER_OPENSSL)/debs
+	cd $(OTHER_OPENSSL)/debs && apt-get download -qq openssl libssl3
+	for deb in $(OTHER_OPENSSL)/debs/*.deb; do dpkg -x $$deb $(OTHER_OPENSSL)/root || exit 1; done
+	LD_LIBRARY_PATH=$$(dirname $(OTHER_OPENSSL)/root/usr/lib/*/libssl.so.3) $(OTHER_OPENSSL)/root/usr/bin/openssl version
+	PKIVIZ_OTHER_OPENSSL=$(abspath $(OTHER_OPENSSL))/root $(BIN)/pytest -p no:cacheprovider \
+		-k real_other_openssl tests/test_book_tools.py
 
 # The property tests with fresh random examples (make test replays fixed ones).
 FUZZ_TESTS := $(shell grep -l '@given' tests/*.py)

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import json
+import os
 import re
+import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
@@ -65,11 +69,15 @@ def text_outputs(notebook: object, rules: tuple[tuple[re.Pattern[str], str], ...
                 value = output.get("data", {}).get(key)
                 if value is not None:
                     parts.append(value if isinstance(value, str) else "".join(value))
-        text = "\n".join(parts)
-        for pattern, replacement in rules:
-            text = pattern.sub(replacement, text)
-        out.append(text)
+        out.append(sanitize("\n".join(parts), rules))
     return out
+
+
+def sanitize(text: str, rules: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    """Apply the (regex, replacement) pairs to a text, in order, as nbval does."""
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,14 +88,48 @@ class ChapterRun:
         name: the notebook's file name.
         seconds: wall time of the execution (kernel start excluded).
         outputs: its sanitized text outputs, one string per code cell.
+        programs: for each code cell that started a program, its index among
+            all the chapter's cells and the programs it started, in order
+            (``pkiviz`` for the book's own command line run as
+            ``python -m pkiviz``, else the program's file name).
     """
 
     name: str
     seconds: float
     outputs: tuple[str, ...]
+    programs: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
-def execute(path: Path, *, timeout: float = 120.0, sanitize: bool = True) -> ChapterRun:
+# Run in the kernel before the chapter: every process the chapter starts, however deep in
+# pkiviz or the standard library, passes through subprocess.Popen's audit event; each one is
+# appended to a file as a JSON line (its argv), which the runner reads after every cell.
+_WATCH = """
+import json as _pkiviz_json, sys as _pkiviz_sys
+def _pkiviz_log(event, args, _path={path!r}):
+    if event == "subprocess.Popen":
+        argv = [args[1]] if isinstance(args[1], (str, bytes)) else list(args[1])
+        with open(_path, "a", encoding="utf-8") as log:
+            log.write(_pkiviz_json.dumps([str(a) for a in argv]) + "\\n")
+_pkiviz_sys.addaudithook(_pkiviz_log)
+del _pkiviz_log
+"""
+
+
+def program_name(argv: list[str]) -> str:
+    """What a started process is, for the inventory: ``pkiviz`` or the program's file name."""
+    if len(argv) >= 3 and Path(argv[0]).name.startswith("python") and argv[1:3] == ["-m", "pkiviz"]:
+        return "pkiviz"
+    return Path(argv[0]).name if argv else "?"
+
+
+def execute(
+    path: Path,
+    *,
+    timeout: float = 120.0,
+    sanitize: bool = True,
+    watch_programs: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> ChapterRun:
     """Execute a chapter in a fresh kernel, in its own directory, and time it.
 
     Args:
@@ -95,6 +137,11 @@ def execute(path: Path, *, timeout: float = 120.0, sanitize: bool = True) -> Cha
         timeout: seconds allowed per cell.
         sanitize: mask live values (``book/sanitize.cfg``) in the outputs;
             ``False`` keeps them raw, for byte-for-byte comparisons.
+        watch_programs: record which programs each cell starts (an audit hook
+            in the kernel, and one extra silent request after each cell; the
+            time of those requests is not counted).
+        env: the kernel's environment (default: this process's), for example
+            a ``PATH`` that puts another build of ``openssl`` first.
 
     Returns:
         The run.
@@ -109,13 +156,32 @@ def execute(path: Path, *, timeout: float = 120.0, sanitize: bool = True) -> Cha
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    with client.setup_kernel():
+    programs: list[tuple[int, tuple[str, ...]]] = []
+    kernel_env = dict(os.environ if env is None else env)
+    with (
+        tempfile.TemporaryDirectory(prefix="pkiviz-bookrun-") as tmp,
+        client.setup_kernel(env=kernel_env),
+    ):
+        log = Path(tmp, "started.jsonl")
+        log.touch()
+        if watch_programs:
+            first = notebook.cells[0]
+            watch = nbformat.v4.new_code_cell(_WATCH.format(path=str(log)))  # type: ignore[no-untyped-call]
+            client.execute_cell(watch, 0)
+            notebook.cells[0] = first  # nbclient stores the executed cell at the index given
+        seen = 0
         start = time.perf_counter()
         for index, cell in enumerate(notebook.cells):
             client.execute_cell(cell, index)
+            if watch_programs and cell.cell_type == "code":
+                lines = log.read_text(encoding="utf-8").splitlines()
+                if len(lines) > seen:
+                    started = tuple(program_name(json.loads(line)) for line in lines[seen:])
+                    programs.append((index, started))
+                    seen = len(lines)
         seconds = time.perf_counter() - start
     rules = sanitizers() if sanitize else ()
-    return ChapterRun(path.name, seconds, tuple(text_outputs(notebook, rules)))
+    return ChapterRun(path.name, seconds, tuple(text_outputs(notebook, rules)), tuple(programs))
 
 
 def saved_outputs(path: Path) -> tuple[str, ...]:

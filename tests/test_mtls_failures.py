@@ -104,6 +104,26 @@ def test_table_has_a_row_per_case_and_is_stable(cases):
     assert again == table
 
 
+def test_table_splits_captured_facts_from_openssls_words(cases):
+    table = failure_table(list(cases.values()))
+    facts = failure_table(list(cases.values()), words=False)
+    words = failure_table(list(cases.values()), words=True)
+    assert facts.columns == (
+        "TLS",
+        "client presents",
+        "client sent",
+        "server sends",
+        "the client...",
+    )
+    assert words.columns == ("TLS", "client presents", "server's verdict", "client's error")
+    # Together they are the whole table, each column once (control: the full table).
+    assert set(facts.columns) | set(words.columns) == set(table.columns)
+    for name in words.columns:
+        assert words.column(name) == table.column(name)
+    assert not any("certificate verify failed" in cell for row in facts.rows for cell in row)
+    assert any("certificate verify failed" in cell for row in words.rows for cell in row)
+
+
 def test_broken_certificates_fail_pkiviz_for_the_scenario_reason():
     certs = failure_certificates(EXAMPLE)
     at = now()

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pkiviz.example import RunningExample, running_example
 from pkiviz.factory import CA, Issued
@@ -238,34 +238,46 @@ def _alert_text(alert: Alert | None) -> str:
     return f"{alert.description} ({alert.code})" if alert is not None else "-"
 
 
-def failure_table(cases: Sequence[FailureCase]) -> Table:
+def failure_table(cases: Sequence[FailureCase], *, words: bool | None = None) -> Table:
     """The failure matrix as a table, every cell read from the captures.
+
+    Two of its columns are OpenSSL's own words (the server's and the client's
+    error strings), which another OpenSSL build may phrase differently; the
+    others are facts read from the captured messages.
 
     Args:
         cases: from :func:`capture_failures`.
+        words: ``None`` for every column; ``False`` for the captured facts
+            only; ``True`` for OpenSSL's words only (beside the TLS version and
+            what the client presents).
 
     Returns:
         Columns: TLS, client presents, client sent, server's verdict, server
-        sends, when the client learns it, client's error.
+        sends, when the client learns it, client's error (or the subset asked for).
     """
-    rows = tuple(
-        (
-            c.version,
-            c.presented,
-            c.client_sent,
-            c.server_sees,
-            _alert_text(c.server_alert),
-            c.client_when,
-            c.client_sees,
-        )
-        for c in cases
-    )
+    columns: dict[str, Callable[[FailureCase], str]] = {
+        "TLS": lambda c: c.version,
+        "client presents": lambda c: c.presented,
+        "client sent": lambda c: c.client_sent,
+        "server's verdict": lambda c: c.server_sees,
+        "server sends": lambda c: _alert_text(c.server_alert),
+        "the client...": lambda c: c.client_when,
+        "client's error": lambda c: c.client_sees,
+    }
+    openssl_words = ("server's verdict", "client's error")
+    chosen = [
+        name
+        for name in columns
+        if words is None or name in ("TLS", "client presents") or (name in openssl_words) == words
+    ]
+    caption = "Missing or bad client certificates, captured on both ends (Python's ssl, OpenSSL)"
+    if words is True:
+        caption = "The same cases in OpenSSL's words: the server's error and the client's"
     return Table(
-        ("TLS", "client presents", "client sent", "server's verdict", "server sends",
-         "the client...", "client's error"),
-        rows,
-        caption="Missing or bad client certificates, captured on both ends (Python's ssl, OpenSSL)",
-    )  # fmt: skip
+        tuple(chosen),
+        tuple(tuple(columns[name](c) for name in chosen) for c in cases),
+        caption=caption,
+    )
 
 
 def failure_matrix(
