@@ -132,6 +132,11 @@ def _run(argv: list[str]) -> int:
     from pkiviz.x509parse import quiet_serial_warning
 
     parser = build_parser()
+    if not argv:
+        # As git does: the usage, the commands, and where to read more (not just
+        # "the following arguments are required").
+        print(parser.format_help() + "\n" + _HINT, file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         # A certificate with serial 0 (six roots in certifi) makes cryptography warn on
@@ -146,6 +151,9 @@ def _run(argv: list[str]) -> int:
         print("pkiviz: interrupted", file=sys.stderr)
         return 130
     return status
+
+
+_HINT = "Give a COMMAND; 'pkiviz COMMAND --help' shows its arguments, e.g. pkiviz inspect --help."
 
 
 if __name__ == "__main__":  # pragma: no cover
