@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pkiviz._display import shown
 from pkiviz.errors import PkivizError
 
 #: Modules under pkiviz.commands, in the order ``pkiviz --help`` lists them.
@@ -80,7 +81,8 @@ def _encodable(text: str, stream: Any) -> str:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"pkiviz: error: {message}\n")
+        # argparse quotes the arguments it refuses as typed: escape what would not print
+        self.exit(2, f"pkiviz: error: {shown(message)}\n")
 
 
 def _version() -> str:
@@ -145,7 +147,7 @@ def _run(argv: list[str]) -> int:
             status: int = args.run(args)
         sys.stdout.flush()
     except PkivizError as exc:
-        print(f"pkiviz: error: {exc}", file=sys.stderr)
+        print(f"pkiviz: error: {shown(str(exc))}", file=sys.stderr)  # one line, printable
         return 2
     except KeyboardInterrupt:
         print("pkiviz: interrupted", file=sys.stderr)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pkiviz.cli import main
 from pkiviz.example import running_example
 
 PKIVIZ = [sys.executable, "-m", "pkiviz"]
@@ -125,3 +126,20 @@ def test_an_error_on_an_ascii_terminal_is_one_escaped_line(
     assert_no_traceback(result)
     assert result.returncode == 2
     assert result.stderr == b"pkiviz: error: " + shown + b": no such file\n"
+
+
+@pytest.mark.parametrize(
+    ("argument", "shown"),
+    [
+        ("--bo\ngus", "--bo\\ngus"),  # a newline would make the error two lines
+        (os.fsdecode(b"--\xff"), "--\\xff"),  # a byte that is not UTF-8, as typed
+        ("--bogus", "--bogus"),  # the control: printed as it is
+    ],
+)
+def test_an_argument_argparse_refuses_is_shown_on_one_line(
+    argument: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["inspect", "a.pem", argument])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == f"pkiviz: error: unrecognized arguments: {shown}\n"
