@@ -107,6 +107,7 @@ def test_scenario_list(capsys: pytest.CaptureFixture[str]) -> None:
         (["scenario", "no-such-thing", "DIR"], "unknown scenario 'no-such-thing'"),
         (["scenario", "valid"], "usage: pkiviz scenario NAME DIR"),
         (["scenario", "valid", "FILE"], "exists and is not a directory"),
+        (["scenario", "valid", "LONG"], ": cannot write (File name too long)"),
     ],
 )
 def test_scenario_bad_usage(
@@ -114,6 +115,7 @@ def test_scenario_bad_usage(
 ) -> None:
     (tmp_path / "FILE").write_text("x")
     argv = [str(tmp_path / a) if a in ("DIR", "FILE") else a for a in argv]
+    argv = [str(tmp_path / ("a" * 300)) if a == "LONG" else a for a in argv]  # over 255 bytes
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert fragment in err

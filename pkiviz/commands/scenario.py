@@ -44,12 +44,12 @@ def run(args: argparse.Namespace) -> int:
     if args.name not in BY_ID:
         raise InputError(f"unknown scenario {args.name!r}; run 'pkiviz scenario --list'")
     target, name = Path(args.directory), shown(args.directory)
-    if target.exists() and not target.is_dir():
-        raise InputError(f"{name}: exists and is not a directory")
-    try:
+    try:  # even asking whether it exists can fail (a name too long: ENAMETOOLONG)
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{name}: exists and is not a directory")
         paths = BY_ID[args.name].scenario().write_to(target)
     except OSError as exc:
-        raise InputError(f"{name}: cannot write ({exc.strerror})") from None
+        raise InputError(f"{name}: cannot write ({exc.strerror or exc})") from None
     for path in paths:
         print(shown(path))  # a directory named in bytes that are not UTF-8, as typed
     return 0
