@@ -40,6 +40,7 @@ class CertFacts:
     """
 
     __slots__ = (
+        "_entity",
         "_ext_error",
         "_exts",
         "_hash_name",
@@ -80,6 +81,7 @@ class CertFacts:
         self._hash_name: tuple[str | None] | None = None  # (name,) once read
         self._not_before: _dt.datetime | None = None
         self._not_after: _dt.datetime | None = None
+        self._entity: tuple[object, ...] | None = None
 
     def __repr__(self) -> str:
         return f"<CertFacts {self.label}>"
@@ -220,6 +222,28 @@ class CertFacts:
     def explicit_curve(self) -> bool:
         """Whether an EC key spells its curve out (specifiedCurve) instead of naming it."""
         return self._walked.explicit
+
+    @property
+    def entity(self) -> tuple[object, ...]:
+        """The CA (or end entity) this certificate certifies, for loop detection.
+
+        Its subject and SubjectPublicKeyInfo, byte for byte, and its subjectAltName:
+        a path should not repeat a (subject name, public key) pair, the subject
+        alternative names counting as part of the name (RFC 4158 2.4.2; Go's
+        ``alreadyInChain`` compares the same three). A cross-certificate and the
+        self-signed root of the same CA are one entity; a name re-encoded
+        differently (a "name rollover" certificate, RFC 4158 5.4) or a new key is
+        another. A certificate whose DER or extensions cannot be read is only
+        itself (its fingerprint).
+        """
+        if self._entity is None:
+            walked = self._walked
+            if not walked.subject or not walked.spki or self.extension_error is not None:
+                self._entity = ("certificate", self.fingerprint)
+            else:
+                san = self.ext(x509.SubjectAlternativeName)
+                self._entity = (walked.subject, walked.spki, None if san is None else san.value)
+        return self._entity
 
 
 def facts_of(cert: x509.Certificate) -> CertFacts:
@@ -379,6 +403,7 @@ class _Walked(NamedTuple):
     subject: bytes  # TBSCertificate.subject, DER
     tbs_start: int  # where the TBSCertificate's TLV starts in the DER
     tbs_end: int  # and where it ends
+    spki: bytes = b""  # TBSCertificate.subjectPublicKeyInfo, DER
 
     def tbs(self, data: bytes) -> bytes:
         """The TBSCertificate's DER: ``cert.tbs_certificate_bytes`` cut from ``data``
@@ -445,6 +470,7 @@ def _walk(data: bytes) -> _Walked:
         subject=data[subject[1] : subject[3]] if names else b"",
         tbs_start=tbs[1],
         tbs_end=tbs[3],
+        spki=data[spki[1] : spki[3]],
     )
 
 

@@ -6,9 +6,15 @@ pool, and among each, a subject key identifier that matches the child's
 authority key identifier and a currently valid certificate come first (hints
 only, never filters). Each step verifies one signature (cached). A path that
 reaches an anchor is handed to ``evaluate``; the first one on which every
-check passes wins, otherwise building backtracks and tries the next. No
-certificate appears twice on a path, so cycles end. The work is bounded
-(:data:`LIMITS`), so pathological pools fail fast instead of hanging.
+check passes wins, otherwise building backtracks and tries the next. The work
+is bounded (:data:`LIMITS`), so pathological pools fail fast instead of hanging.
+
+No path repeats a certificate, nor a CA: two certificates with the same
+subject, public key and subject alternative names (two cross-certificates of
+one CA, or a cross-certificate and the CA's self-signed root) count as one
+(:attr:`~pkiviz.validation.facts.CertFacts.entity`; RFC 4158 2.4.2, as Go's
+verifier does). So cycles end, and in a mesh of cross-certified CAs a path
+never comes back to a CA it has left.
 
 Every path tried is recorded with why it was rejected, for the chain graph.
 """
@@ -137,14 +143,16 @@ class PathBuilder:
         """Whether ``cert`` is one of the trust anchors (by DER)."""
         return cert.fingerprint in self.anchor_fps
 
-    def _record(self, tried: Tried) -> None:
-        if tried.complete:
-            if self.best is None or not self.best.complete or tried.failures < self.best.failures:
-                self.best = tried
-        elif self.best is None or (
-            not self.best.complete and len(tried.path) > len(self.best.path)
-        ):
-            self.best = tried
+    def _record(self, tried: Tried, shown: Tried | None = None) -> None:
+        """Keep ``tried`` for the report, and ``shown`` (default: the same) as the path
+        to report if nothing better is found: a complete one with the fewest failures,
+        else the longest partial one."""
+        best = tried if shown is None else shown
+        if best.complete:
+            if self.best is None or not self.best.complete or best.failures < self.best.failures:
+                self.best = best
+        elif self.best is None or (not self.best.complete and len(best.path) > len(self.best.path)):
+            self.best = best
         if len(self.tried) < self.limits.recorded:
             self.tried.append(tried)
         else:
@@ -212,7 +220,7 @@ class PathBuilder:
                 )
             self._record(Tried(path, False, 0, why))
             return None
-        on_path = {c.fingerprint for c in path}
+        on_path = {c.entity: c for c in path}
         extended = False
         for issuer in issuers:
             if self._stop():
@@ -220,9 +228,16 @@ class PathBuilder:
             self.steps += 1
             anchor = self.is_anchor(issuer)
             candidate = (*path, issuer)
-            if issuer.fingerprint in on_path:
+            same = on_path.get(issuer.entity)
+            if same is not None:
                 why = f"{issuer.label} is already on this path (a cycle)"
-                self._record(Tried(candidate, False, 0, why))
+                if same.fingerprint != issuer.fingerprint:
+                    why = (
+                        f"{issuer.label} is already on this path: another certificate with "
+                        "the same name and key, so the same CA (a cycle)"
+                    )
+                # Tried as it was, but if reported it is the path without the repeat.
+                self._record(Tried(candidate, False, 0, why), Tried(path, False, 0, why))
                 continue
             next_depth = depth + (0 if anchor or issuer.self_issued else 1)
             if next_depth > self.max_depth or len(candidate) > self.limits.path_length:
