@@ -1,13 +1,14 @@
 """Path building: from the leaf up to a trust anchor, with backtracking (RFC 4158 in small).
 
-Depth-first from the leaf. A certificate's possible issuers are those whose
-subject equals its issuer name; trust anchors are tried before the untrusted
-pool, and among each, a subject key identifier that matches the child's
-authority key identifier and a currently valid certificate come first (hints
-only, never filters). Each step verifies one signature (cached). A path that
-reaches an anchor is handed to ``evaluate``; the first one on which every
-check passes wins, otherwise building backtracks and tries the next. The work
-is bounded (:data:`LIMITS`), so pathological pools fail fast instead of hanging.
+Depth-first from the leaf, shortest paths first. A certificate's possible
+issuers are those whose subject equals its issuer name; trust anchors are tried
+before the untrusted pool, and among each, a subject key identifier that
+matches the child's authority key identifier and a currently valid certificate
+come first (hints only, never filters). Each step verifies one signature
+(cached). A path that reaches an anchor is handed to ``evaluate``; the first one
+on which every check passes wins, otherwise building backtracks and tries the
+next. The work is bounded (:data:`LIMITS`), so pathological pools fail fast
+instead of hanging.
 
 No path repeats a certificate, nor a CA: two certificates with the same
 subject, public key and subject alternative names (two cross-certificates of
@@ -15,6 +16,16 @@ one CA, or a cross-certificate and the CA's self-signed root) count as one
 (:attr:`~pkiviz.validation.facts.CertFacts.entity`; RFC 4158 2.4.2, as Go's
 verifier does). So cycles end, and in a mesh of cross-certified CAs a path
 never comes back to a CA it has left.
+
+Shortest first: the depth-first search runs again with a longer path allowed
+each round (iterative deepening). A round goes down the same branches in the
+same order, but a path that has reached the round's length and could only go
+on (its top is not an anchor and has issuers) waits for the next round without
+a signature being verified. What a round decided (a rejection, an evaluated
+path) is remembered and not redone or recorded again; only the walk down is
+repeated. Where the alternatives are equally long, the order is plain
+depth-first order; in a mesh, the first path found is a shortest one instead
+of the first one depth-first happens to go down.
 
 Every path tried is recorded with why it was rejected, for the chain graph.
 """
@@ -36,7 +47,8 @@ class Limits:
 
     Attributes:
         signatures: signature verifications (cache misses) at most.
-        steps: issuer candidates considered at most.
+        steps: issuer candidates considered at most (each path counted once, however
+            many rounds of the search walk down it).
         complete_paths: complete paths fully evaluated at most.
         recorded: candidate paths recorded for the report at most.
         path_length: certificates on one path at most (self-issued ones included).
@@ -121,8 +133,16 @@ class PathBuilder:
         self.unrecorded = 0
         self.steps = 0
         self.complete_paths = 0
+        self.rounds = 0
         self.gave_up = ""
         self.best: Tried | None = None
+        self._issuer_lists: dict[str, list[CertFacts]] = {}
+        # Paths (as fingerprints) already decided: rejected or evaluated, extended, or
+        # found to end nowhere. A later round walks through them without redoing them.
+        self._decided: set[tuple[str, ...]] = set()
+        self._opened: set[tuple[str, ...]] = set()
+        self._ended: set[tuple[str, ...]] = set()
+        self._cut = False
 
     # -- helpers ------------------------------------------------------------
 
@@ -159,6 +179,17 @@ class PathBuilder:
             self.unrecorded += 1
 
     def _issuers(self, child: CertFacts) -> list[CertFacts]:
+        """The possible issuers of ``child`` (itself excluded), most likely first; cached."""
+        issuers = self._issuer_lists.get(child.fingerprint)
+        if issuers is None:
+            issuers = [c for c in self._ordered(child) if c.fingerprint != child.fingerprint]
+            self._issuer_lists[child.fingerprint] = issuers
+        return issuers
+
+    def _has_issuers(self, cert: CertFacts) -> bool:
+        return any(c.fingerprint != cert.fingerprint for c in self.by_subject.get(cert.issuer, ()))
+
+    def _ordered(self, child: CertFacts) -> list[CertFacts]:
         found = self.by_subject.get(child.issuer, [])
         if len(found) < 2:
             return list(found)
@@ -184,7 +215,16 @@ class PathBuilder:
         try:
             if self.is_anchor(self.leaf):
                 return self._complete((self.leaf,))
-            return self._extend((self.leaf,), 0)
+            root = (self.leaf,)
+            key = (self.leaf.fingerprint,)
+            limit = 2
+            while True:
+                self.rounds += 1
+                self._cut = False
+                found = self._extend(root, key, 0, limit)
+                if found is not None or not self._cut or self.gave_up:
+                    return found
+                limit += 1
         finally:
             # ``evaluate`` is usually a closure that refers back to this builder; dropping
             # it breaks that reference cycle, so a validation's objects are freed as soon
@@ -207,28 +247,63 @@ class PathBuilder:
             self.gave_up = f"gave up after evaluating {self.limits.complete_paths} complete paths"
         return bool(self.gave_up)
 
-    def _extend(self, path: tuple[CertFacts, ...], depth: int) -> Tried | None:
+    def _extend(
+        self, path: tuple[CertFacts, ...], key: tuple[str, ...], depth: int, limit: int
+    ) -> Tried | None:
+        """Try the issuers of ``path[-1]`` in order, down to paths of ``limit`` certificates.
+
+        Args:
+            path: the path so far, leaf first.
+            key: its fingerprints.
+            depth: non-self-issued intermediates on it.
+            limit: the longest path this round builds.
+
+        Returns:
+            The first valid path found, else ``None``.
+        """
         child = path[-1]
-        issuers = [c for c in self._issuers(child) if c.fingerprint != child.fingerprint]
+        issuers = self._issuers(child)
         if not issuers:
-            if child.self_issued and self.signature(child, child) is None:
-                why = f"{child.label} is self-signed but is not one of the trust anchors"
-            else:
-                why = (
-                    f"no certificate with subject {_name(child.issuer)} (the issuer of "
-                    f"{child.label}) is among the intermediates or trust anchors"
-                )
-            self._record(Tried(path, False, 0, why))
+            if key not in self._ended:
+                self._ended.add(key)
+                if child.self_issued and self.signature(child, child) is None:
+                    why = f"{child.label} is self-signed but is not one of the trust anchors"
+                else:
+                    why = (
+                        f"no certificate with subject {_name(child.issuer)} (the issuer of "
+                        f"{child.label}) is among the intermediates or trust anchors"
+                    )
+                self._record(Tried(path, False, 0, why))
             return None
         on_path = {c.entity: c for c in path}
         extended = False
         for issuer in issuers:
             if self._stop():
                 break
-            self.steps += 1
-            anchor = self.is_anchor(issuer)
             candidate = (*path, issuer)
+            candidate_key = (*key, issuer.fingerprint)
+            if candidate_key in self._decided:
+                continue
+            anchor = self.is_anchor(issuer)
+            next_depth = depth + (0 if anchor or issuer.self_issued else 1)
+            if candidate_key in self._opened:
+                extended = True
+                result = self._extend(candidate, candidate_key, next_depth, limit)
+                if result is not None:
+                    return result
+                continue
             same = on_path.get(issuer.entity)
+            too_deep = next_depth > self.max_depth or len(candidate) > self.limits.path_length
+            if (
+                len(candidate) >= limit
+                and not anchor
+                and same is None
+                and not too_deep
+                and self._has_issuers(issuer)
+            ):
+                self._cut = True  # it could only go on: the next round takes it
+                continue
+            self.steps += 1
             if same is not None:
                 why = f"{issuer.label} is already on this path (a cycle)"
                 if same.fingerprint != issuer.fingerprint:
@@ -237,24 +312,33 @@ class PathBuilder:
                         "the same name and key, so the same CA (a cycle)"
                     )
                 # Tried as it was, but if reported it is the path without the repeat.
+                self._decided.add(candidate_key)
                 self._record(Tried(candidate, False, 0, why), Tried(path, False, 0, why))
                 continue
-            next_depth = depth + (0 if anchor or issuer.self_issued else 1)
-            if next_depth > self.max_depth or len(candidate) > self.limits.path_length:
+            if too_deep:
                 why = f"more than {self.max_depth} intermediates (the maximum chain depth)"
-                self._record(Tried(candidate, False, 0, why))
+                self._reject(candidate, candidate_key, why)
                 continue
             problem = self.signature(child, issuer)
             if problem is not None:
-                self._record(Tried(candidate, False, 0, f"{child.label}: {problem}"))
+                self._reject(candidate, candidate_key, f"{child.label}: {problem}")
                 continue
             extended = True
-            result = self._complete(candidate) if anchor else self._extend(candidate, next_depth)
+            if anchor:
+                self._decided.add(candidate_key)
+                result = self._complete(candidate)
+            else:
+                self._opened.add(candidate_key)
+                result = self._extend(candidate, candidate_key, next_depth, limit)
             if result is not None:
                 return result
         if not extended and self.gave_up and len(path) == 1:
             self._record(Tried(path, False, 0, self.gave_up))
         return None
+
+    def _reject(self, candidate: tuple[CertFacts, ...], key: tuple[str, ...], why: str) -> None:
+        self._decided.add(key)
+        self._record(Tried(candidate, False, 0, why))
 
 
 def _name(name: x509.Name) -> str:
