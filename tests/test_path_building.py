@@ -1,4 +1,4 @@
-"""Path building: no path repeats a CA, and the shortest path comes first.
+"""Path building: no path repeats a CA, the shortest path comes first, and the work scales.
 
 A mesh of cross-certified CAs (:func:`pkiviz.validation.pools.cross_mesh`) is where
 a depth-first builder goes wrong: leaf -> CA0 -> CA1 -> CA0 -> CA2 -> ... is a path of
@@ -6,17 +6,28 @@ distinct certificates through the same CAs again and again, and even without rep
 depth-first finds a long path before the short one. The controls are plain chains, a
 key rollover, and the legitimate cross-signs of ``test_validation`` and
 ``test_chain_graph``.
+
+The scaling checks count, they do not time: the builder's own Python lines
+(``sys.settrace``) and its steps and signature verifications, for pools of n, 2n and
+4n certificates. A planted quadratic builder shows the check can fail.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
 
 from pkiviz.example import running_example
 from pkiviz.factory import CA, Issued, build
-from pkiviz.validation import Report, validate
+from pkiviz.validation import Limits, Report, validate, validator
 from pkiviz.validation.facts import facts_of
-from pkiviz.validation.pools import cross_mesh
+from pkiviz.validation.path import LIMITS, PathBuilder
+from pkiviz.validation.pools import cross_mesh, irrelevant_intermediates
 
 EX = running_example()
 
@@ -119,3 +130,168 @@ def test_shortest_path_first_keeps_the_order_among_equally_long_ones() -> None:
     # Control: given the other way round, the good path is the first and only one tried.
     swapped = validate(leaf, intermediates=[by_g2, by_legacy, legacy], trust_anchors=[g2])
     assert swapped.valid and [c.valid for c in swapped.candidates] == [True]
+
+
+# -- how the work grows -------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Work:
+    """What one validation cost the path builder."""
+
+    lines: int  # Python lines the builder's own code executed
+    steps: int
+    signatures: int
+    rounds: int
+    valid: bool
+    gave_up: str
+
+
+def _builder_code(cls: type[PathBuilder]) -> set[types.CodeType]:
+    """The code objects of ``cls``'s methods and of everything nested in them."""
+    stack = [
+        member.__code__
+        for klass in cls.__mro__
+        if issubclass(klass, PathBuilder)
+        for member in vars(klass).values()
+        if isinstance(member, types.FunctionType)
+    ]
+    codes: set[types.CodeType] = set()
+    while stack:
+        code = stack.pop()
+        if code not in codes:
+            codes.add(code)
+            stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return codes
+
+
+@pytest.fixture
+def measure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Work]:
+    """``measure(leaf, pool, anchors, builder=, limits=)``: one validation's :class:`Work`."""
+
+    def run(
+        leaf: Issued,
+        pool: Sequence[Issued],
+        anchors: Sequence[Issued],
+        builder: type[PathBuilder] = PathBuilder,
+        limits: Limits = LIMITS,
+    ) -> Work:
+        made: list[PathBuilder] = []
+
+        class Recorded(builder):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                made.append(self)
+
+        monkeypatch.setattr(validator, "PathBuilder", Recorded)
+        codes = _builder_code(builder)
+        lines = 0
+
+        def local(frame: types.FrameType, event: str, arg: object) -> Any:
+            nonlocal lines
+            lines += event == "line"
+            return local
+
+        def calls(frame: types.FrameType, event: str, arg: object) -> Any:
+            return local if frame.f_code in codes else None
+
+        validate(leaf, intermediates=pool, trust_anchors=anchors, limits=limits)  # warm caches
+        previous = sys.gettrace()
+        sys.settrace(calls)
+        try:
+            report = validate(leaf, intermediates=pool, trust_anchors=anchors, limits=limits)
+        finally:
+            sys.settrace(previous)
+        built = made[-1]
+        return Work(
+            lines, built.steps, len(built.signatures), built.rounds, report.valid, built.gave_up
+        )
+
+    return run
+
+
+def at_most_linear(sizes: Sequence[int], counts: Sequence[int]) -> bool:
+    """Whether ``counts`` grows at most linearly with ``sizes`` (three increasing sizes).
+
+    The growth per unit of size between the two larger sizes may be at most 1.25 times
+    the growth per unit between the two smaller ones: 1 for linear growth, about 1.1
+    for n log n when the sizes double, (4n + 2n) / (2n + n) = 2 for quadratic.
+    """
+    (s1, s2, s3), (c1, c2, c3) = sizes, counts
+    first, second = (c2 - c1) / (s2 - s1), (c3 - c2) / (s3 - s2)
+    return second <= 1.25 * max(first, 0) + 0.01 * c1 / s1
+
+
+class QuadraticBuilder(PathBuilder):
+    """A planted bug: drops duplicates from the pool by comparing with each kept one."""
+
+    def __init__(self, leaf: Any, pool: Any, anchors: Any, **kwargs: Any) -> None:
+        kept: list[Any] = []
+        for cert in pool:
+            if all(cert.fingerprint != other.fingerprint for other in kept):
+                kept.append(cert)
+        super().__init__(leaf, kept, anchors, **kwargs)
+
+
+SIZES = (100, 200, 400)
+
+
+Measure = Callable[..., Work]
+
+
+def _irrelevant(measure: Measure, builder: type[PathBuilder] = PathBuilder) -> list[Work]:
+    return [
+        measure(
+            EX.server, [EX.intermediate, *irrelevant_intermediates(n)], [EX.root], builder=builder
+        )
+        for n in SIZES
+    ]
+
+
+def test_irrelevant_intermediates_cost_at_most_linear_work(measure: Measure) -> None:
+    work = _irrelevant(measure)
+    assert all(w.valid for w in work)
+    # The search itself does not look at them: the same steps and signatures at every size.
+    assert len({(w.steps, w.signatures, w.rounds) for w in work}) == 1, work
+    assert work[0].steps == 2 and work[0].signatures == 2
+    # Indexing them is linear.
+    assert at_most_linear(SIZES, [w.lines for w in work]), work
+
+
+def test_planted_quadratic_builder_is_caught(measure: Measure) -> None:
+    work = _irrelevant(measure, QuadraticBuilder)
+    assert all(w.valid for w in work)
+    assert not at_most_linear(SIZES, [w.lines for w in work]), work
+    # Control: the check itself passes n log n growth and fails quadratic growth.
+    assert at_most_linear(SIZES, [n * n.bit_length() for n in SIZES])
+    assert not at_most_linear(SIZES, [n * n for n in SIZES])
+
+
+MESH_SIZES = (4, 8, 16)
+
+
+def test_mesh_work_is_bounded_by_the_number_of_cas(measure: Measure) -> None:
+    work = []
+    for n in MESH_SIZES:
+        mesh = cross_mesh(n)
+        work.append(measure(mesh.leaf, mesh.cross, [mesh.roots[-1]]))
+    assert all(w.valid for w in work)
+    # One signature per CA certificate of CA 0 tried, then the anchor: n, not n * (n - 1).
+    assert [(w.steps, w.signatures) for w in work] == [(n, n) for n in MESH_SIZES]
+    # The builder's lines: linear in the pool (indexing it), n * (n - 1) certificates.
+    assert at_most_linear([n * (n - 1) for n in MESH_SIZES], [w.lines for w in work]), work
+
+
+def test_mesh_without_a_reachable_anchor_stops_at_the_limits(measure: Measure) -> None:
+    limits = Limits(steps=400, signatures=100)
+    work = []
+    for n in MESH_SIZES[1:]:
+        mesh = cross_mesh(n)
+        work.append(measure(mesh.leaf, mesh.cross, [EX.root], limits=limits))
+    assert not any(w.valid for w in work)
+    assert all(w.gave_up for w in work), work
+    assert all(w.steps <= limits.steps and w.signatures <= limits.signatures for w in work)
+    # Control: the same mesh with its anchor needs a handful of steps, far from the limits.
+    mesh = cross_mesh(MESH_SIZES[-1])
+    found = measure(mesh.leaf, mesh.cross, [mesh.roots[-1]], limits=limits)
+    assert found.valid and not found.gave_up and found.steps == MESH_SIZES[-1]
