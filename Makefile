@@ -23,7 +23,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 book: $(STAMP_BOOK)
-	$(BIN)/jupyter lab $(ALLOW_ROOT) book/00-welcome.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) book/00-tour.ipynb
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check pkiviz tests benchmarks
@@ -58,6 +58,7 @@ fuzz: $(STAMP_TEST)
 # The book as static HTML for reading offline (chapters as saved, contents, glossary).
 site: $(STAMP_BOOK)
 	$(BIN)/python -m pkiviz.site build site/
+	$(BIN)/python -m pkiviz.site.launch site/
 
 bench: $(STAMP_TEST)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
