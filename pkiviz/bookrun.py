@@ -190,3 +190,55 @@ def saved_outputs(path: Path) -> tuple[str, ...]:
 
     notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     return tuple(text_outputs(notebook, sanitizers()))
+
+
+def save(path: Path, *, timeout: float = 300.0) -> None:
+    """Execute a chapter top to bottom in a fresh kernel and save it with its outputs.
+
+    What a reader's *Run All* and *Save* in JupyterLab do, made repeatable: no
+    execution timestamps are written, and the metadata of proof cells and
+    Deeper sections is set from their tags and headings
+    (:func:`pkiviz.bookparts.apply_metadata`).
+
+    Args:
+        path: the notebook.
+        timeout: seconds allowed per cell.
+
+    Raises:
+        nbclient.exceptions.CellExecutionError: if a cell fails (nothing is saved).
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    from pkiviz.bookparts import apply_metadata
+
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    apply_metadata(notebook)
+    NotebookClient(
+        notebook,
+        timeout=int(timeout),
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    nbformat.write(notebook, path)  # type: ignore[no-untyped-call]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pkiviz.bookrun save CHAPTER...``: execute and save chapters."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 2 or args[0] != "save":
+        print("usage: python -m pkiviz.bookrun save book/NN-chapter.ipynb ...", file=sys.stderr)
+        return 2
+    for name in args[1:]:
+        save(Path(name))
+        print(f"saved {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,7 +10,8 @@ security update may change a line without changing a fact. So the rule is:
 - a cell that shows a tool's words is tagged ``tool-output`` (with nbval's
   ``nbval-ignore-output``): it is executed, its words are shown, and it asserts
   the facts the prose relies on (exit status, error code, which certificate,
-  presence of a message) instead of having its text compared;
+  presence of a message) instead of having its text compared, in the cell
+  or in the proof cells right after it;
 - a widget cell (never compared) may run tools; the cells after it assert;
 - a cell that runs a tool but shows only facts pkiviz derived from it (pass or
   fail, an exit status) is tagged ``tool-facts``, compared strictly, and also
@@ -29,6 +30,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pkiviz.bookparts import is_proof
 from pkiviz.table import Table
 
 TOOL_OUTPUT = "tool-output"
@@ -62,7 +64,8 @@ class ToolCell:
         programs: the programs it started, each once, in order of first start.
         tag: ``tool-output`` or ``tool-facts`` (``""`` if untagged).
         facts: the conditions its ``assert`` statements check (and
-            ``check_answer`` for an exercise), as written.
+            ``check_answer`` for an exercise), as written, with those of the
+            proof cells right after it (:mod:`pkiviz.bookparts`).
     """
 
     chapter: str
@@ -143,7 +146,12 @@ def tool_cells(
         tags = _tags(cell)
         tag = TOOL_OUTPUT if TOOL_OUTPUT in tags else TOOL_FACTS if TOOL_FACTS in tags else ""
         if started or tag:
-            out.append(ToolCell(chapter, index, _unique(started), tag, facts(_source(cell))))
+            checked = list(facts(_source(cell)))
+            for later in notebook["cells"][index + 1 :]:  # the proof cells right after it
+                if not is_proof(later):
+                    break
+                checked.extend(facts(_source(later)))
+            out.append(ToolCell(chapter, index, _unique(started), tag, tuple(checked)))
     return tuple(out)
 
 

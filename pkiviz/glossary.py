@@ -45,6 +45,14 @@ TERMS: tuple[Term, ...] = (
         "without a person in the loop.",
     ),
     Term(
+        "AEAD",
+        "Authenticated encryption with associated data: a cipher that encrypts a message and "
+        "computes a tag over it and some unencrypted data (a TLS record's header), so that any "
+        "change to either is detected. TLS 1.3 protects every record with one, such as AES-GCM "
+        "or ChaCha20-Poly1305.",
+        ("authenticated encryption",),
+    ),
+    Term(
         "alert",
         "A short TLS message by which one side tells the other what went wrong: a level "
         "(warning or fatal) and a code, such as 48 unknown_ca or 116 certificate_required. A "
@@ -101,6 +109,13 @@ TERMS: tuple[Term, ...] = (
         "private key of its certificate, proving it holds that key right now (signature two).",
     ),
     Term(
+        "cipher suite",
+        "A named set of algorithms a TLS connection uses, agreed in the hellos. In TLS 1.3 it "
+        "names the record protection and the hash (TLS_AES_256_GCM_SHA384); in TLS 1.2 it also "
+        "named the key exchange and the server's signature type.",
+        ("ciphersuite",),
+    ),
+    Term(
         "client certificate",
         "A certificate the client presents when the server asks for one (CertificateRequest), "
         "so that the server can authenticate the client; the basis of mutual TLS.",
@@ -142,6 +157,13 @@ TERMS: tuple[Term, ...] = (
         "rejected.",
     ),
     Term(
+        "forward secrecy",
+        "The property that recorded traffic stays secret even if a long-term private key is "
+        "stolen later: the session keys come from ephemeral key shares that are thrown away, "
+        "not from the server's certificate key. Every TLS 1.3 handshake has it.",
+        ("perfect forward secrecy", "PFS"),
+    ),
+    Term(
         "handshake",
         "The first messages of a TLS connection, in which client and server agree on keys and "
         "the server (and in mutual TLS, the client) proves its identity.",
@@ -157,6 +179,12 @@ TERMS: tuple[Term, ...] = (
         "The TLS 1.3 message a server sends instead of a ServerHello when it needs a different "
         "ClientHello, usually one with a key share for another group; the client then sends a "
         "second ClientHello (RFC 8446 4.1.4).",
+    ),
+    Term(
+        "HKDF",
+        "The HMAC-based key derivation function (RFC 5869): it extracts a uniform secret from "
+        "input keying material and expands it into as many labelled keys as needed. TLS 1.3 "
+        "derives every secret and key of a connection with it.",
     ),
     Term(
         "HTTPS",
@@ -179,6 +207,12 @@ TERMS: tuple[Term, ...] = (
         "A scripted, witnessed and recorded event at which a CA brings its offline root key out "
         "of storage to sign, for example intermediate CA certificates or the root's CRL.",
         ("key ceremonies",),
+    ),
+    Term(
+        "key share",
+        "The ephemeral public value (for example an X25519 public key) each side sends in its "
+        "hello; from the two shares both sides compute the same shared secret, which no one who "
+        "only saw the shares can.",
     ),
     Term(
         "Key Usage",
@@ -207,6 +241,13 @@ TERMS: tuple[Term, ...] = (
         "The server fetches its own OCSP response and sends it in the handshake, so the client "
         "need not contact the CA.",
         ("stapling", "stapled"),
+    ),
+    Term(
+        "OID",
+        "An object identifier: a dotted string of numbers (2.5.29.17, 2.23.140.1.2.1) that "
+        "names something in a certificate unambiguously: an extension, an algorithm, a policy, "
+        "a name attribute.",
+        ("object identifier",),
     ),
     Term(
         "PEM",
@@ -261,21 +302,27 @@ TERMS: tuple[Term, ...] = (
         "(signature one) and the server's over the handshake (signature two).",
     ),
     Term(
+        "subject",
+        "The name a certificate is about: the server or client for a leaf, the CA for a CA "
+        "certificate.",
+    ),
+    Term(
         "Subject Alternative Name",
         "The extension listing the names a certificate is valid for: DNS names and IP addresses "
         "for TLS, and also e-mail addresses and URIs; the place clients match the host name.",
         ("SAN",),
     ),
     Term(
-        "subject",
-        "The name a certificate is about: the server or client for a leaf, the CA for a CA "
-        "certificate.",
-    ),
-    Term(
         "TLS",
         "Transport Layer Security, the protocol under HTTPS: a handshake that authenticates the "
         "server (optionally the client) and agrees keys, then encrypted records.",
         ("Transport Layer Security",),
+    ),
+    Term(
+        "traffic secret",
+        "In TLS 1.3, a secret derived in the key schedule for one direction and one phase of a "
+        "connection (handshake or application data); the record keys and IVs are derived from "
+        "it.",
     ),
     Term(
         "transcript hash",

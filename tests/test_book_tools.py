@@ -186,3 +186,18 @@ def test_the_book_reads_the_same_with_a_real_other_openssl_build(path: Path) -> 
     run = execute(path, sanitize=True, env=env)
     saved = text_outputs(nbformat.read(path, as_version=4), RULES)
     assert [sanitize(text, RULES) for text in run.outputs] == saved
+
+
+def test_rule_takes_the_facts_from_the_proof_cell_after_a_tool_cell() -> None:
+    shown = _cell(
+        "run = run_tool(['openssl', 'verify', 'x.pem'])\nrun",
+        OPENSSL_SAYS,
+        (TOOL_OUTPUT, IGNORE_OUTPUT),
+    )
+    proof = _cell("# Proof: openssl refuses x.pem\nassert not run.ok", "", ("proof",))
+    assert problems("x", _notebook(shown, proof), {0: ("openssl",)}) == []
+    # Control: without the proof cell (or with a teaching cell in between) nothing is asserted.
+    teaching = _cell("1 + 1", "2")
+    assert problems("x", _notebook(shown, teaching, proof), {0: ("openssl",)}) == [
+        "x cell 0 asserts nothing about what the tool said"
+    ]

@@ -20,6 +20,7 @@ import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 
+from pkiviz.bookparts import deeper_sections, heading, is_proof, proof_label
 from pkiviz.glossary import TERMS, Term
 from pkiviz.site import offline
 from pkiviz.site.alt import figure_alt
@@ -245,6 +246,7 @@ class _Builder:
         chapter = self.chapters[i]
         page = chapter.href
         nb = _read(chapter.path)
+        _mark_parts(nb)
         self._math(nb, page)
         has_live = self._outputs(nb, chapter)
         self._linker = Linker(
@@ -380,6 +382,22 @@ class _Builder:
     def _write(self, name: str, text: str) -> None:
         (self.outdir / name).write_text(text, encoding="utf-8")
         self.pages.append(name)
+
+
+def _mark_parts(nb: Any) -> None:
+    """Mark proof cells and Deeper sections for the template, which folds them away."""
+    cells = nb.cells
+    for start, end in deeper_sections(cells):
+        found = heading(cells[start])
+        assert found is not None
+        parts = cells[start].metadata.setdefault("pkiviz-parts", {})
+        parts["open_deeper"] = found[1]
+        last = cells[end - 1].metadata.setdefault("pkiviz-parts", {})
+        last["close_deeper"] = last.get("close_deeper", 0) + 1
+    for cell in cells:
+        if is_proof(cell):
+            label = proof_label(cell) or "what the prose claims"
+            cell.metadata.setdefault("pkiviz-parts", {})["proof"] = label
 
 
 def _saved_widget(data: Any) -> str:

@@ -90,6 +90,25 @@ CHAPTER = (
 </div>
 </div>
 {%- endblock data_widget_view -%}
+
+{#- Proof cells and Deeper sections (pkiviz.bookparts) fold into closed <details>; build.py
+    marks the cells in metadata["pkiviz-parts"]. -#}
+{% block any_cell scoped %}
+{%- set parts = cell.metadata.get('pkiviz-parts', {}) -%}
+{%- if parts.get('open_deeper') %}
+<details class="pkiviz-deeper"><summary>{{ parts['open_deeper'] | e }}</summary>
+{%- endif -%}
+{%- if parts.get('proof') %}
+<details class="pkiviz-proof"><summary>Proof: {{ parts['proof'] | e }}</summary>
+{%- endif -%}
+{{ super() }}
+{%- if parts.get('proof') %}
+</details>
+{%- endif -%}
+{%- for _ in range(parts.get('close_deeper', 0)) %}
+</details>
+{%- endfor -%}
+{% endblock any_cell %}
 """
 )
 
@@ -176,4 +195,9 @@ a.anchor-link { visibility: hidden; text-decoration: none; margin-left: 0.3em; }
 .pkiviz-glossary .pkiviz-seen { color: #555; }
 .pkiviz-contents { list-style: none; padding-left: 0; }
 .pkiviz-contents li { margin: 0.3rem 0; }
+details.pkiviz-deeper { border-left: 3px solid #8aa; margin: 0.8rem 0;
+  padding: 0.2rem 0 0.2rem 0.8rem; }
+details.pkiviz-deeper > summary { cursor: pointer; font-weight: bold; color: #245; }
+details.pkiviz-proof { margin: 0.3rem 0; }
+details.pkiviz-proof > summary { cursor: pointer; color: #555; font-size: 90%; }
 """
