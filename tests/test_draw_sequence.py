@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import subprocess
 import sys
@@ -173,3 +174,63 @@ def test_tls_core_does_not_import_matplotlib():
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert control.stdout.strip() == "True"
+
+
+THREE = (
+    ("server", "Certificate", "the CA's signature"),
+    ("server", "Certificate", "the trust store"),
+    ("server", "CertificateVerify", "the server's signature"),
+)
+
+
+def _badges(fig) -> list[str]:
+    from matplotlib.colors import to_hex
+
+    from pkiviz.draw.sequence import NOTE_COLOUR
+
+    return [
+        t.get_text()
+        for t in fig.axes[0].texts
+        if t.get_bbox_patch() is not None
+        and to_hex(t.get_bbox_patch().get_facecolor()) == NOTE_COLOUR
+    ]
+
+
+def test_notes_mark_the_named_messages_in_order(plain):
+    steps = sequence_steps(plain, notes=THREE)
+    marked = [(s.sender, s.label, s.notes) for s in steps if s.notes]
+    assert marked == [
+        ("server", "Certificate", ((1, "the CA's signature"), (2, "the trust store"))),
+        ("server", "CertificateVerify", ((3, "the server's signature"),)),
+    ]
+    # Control: without notes nothing is marked, and the steps are otherwise the same.
+    assert not any(s.notes for s in sequence_steps(plain))
+    assert [dataclasses.replace(s, notes=()) for s in steps] == list(sequence_steps(plain))
+    text = sequence_alt_text(plain, notes=THREE)
+    assert (
+        "Certificate (encrypted); marked 1: the CA's signature; marked 2: the trust store." in text
+    )
+    assert "marked" not in sequence_alt_text(plain)
+
+
+def test_notes_are_drawn_as_badges_with_a_key(plain):
+    fig = draw_handshake(plain, notes=THREE)
+    # One badge per note on the arrows, and one per note in the key.
+    assert sorted(_badges(fig)) == ["1", "1", "2", "2", "3", "3"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert all(text in texts for _, _, text in THREE)
+    assert _badges(draw_handshake(plain)) == []  # control: no notes, no badges
+
+
+def test_a_note_must_name_a_message_of_the_capture(plain, mtls):
+    with pytest.raises(ValueError, match="note 1: no client Certificate"):
+        sequence_steps(plain, notes=[("client", "Certificate", "the client's certificate")])
+    with pytest.raises(ValueError, match="no server ChangeCipherSpec is drawn"):
+        sequence_steps(plain, notes=[("server", "ChangeCipherSpec", "not drawn")])
+    # Control: the same note on a mutual-TLS capture marks the client's Certificate.
+    (step,) = [s for s in sequence_steps(mtls, notes=[("client", "Certificate", "x")]) if s.notes]
+    assert (step.sender, step.label, step.mtls_only) == ("client", "Certificate", True)
+    shown = sequence_steps(
+        plain, notes=[("server", "ChangeCipherSpec", "y")], show_change_cipher_spec=True
+    )
+    assert [s.label for s in shown if s.notes] == ["ChangeCipherSpec"]

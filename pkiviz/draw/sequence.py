@@ -27,11 +27,18 @@ Conventions of the drawing:
 
 ChangeCipherSpec records (middlebox compatibility in TLS 1.3) are left out
 unless ``show_change_cipher_spec=True``; the alt text says so.
+
+``notes`` marks named messages of the capture with numbered badges, explained
+in a key under the arrows (the tour uses them to show where the CA's
+signature, the trust store and the server's signature act). A note names a
+message by sender and type; a message the capture does not hold (or that is
+not drawn) is an error, so a note never points at nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from pkiviz.draw._notebook import enable_display
@@ -43,6 +50,11 @@ ENCRYPTED_COLOUR = "#1f4e9c"
 PLAIN_COLOUR = "#222222"
 ALERT_COLOUR = "#c0392b"
 SIGN_COLOUR = "#8e2c6e"
+NOTE_COLOUR = "#b35900"
+
+#: A note on the diagram: (sender, message type, text). It marks the first
+#: message of that type from that sender.
+Note = tuple[str, str, str]
 
 _MTLS_ONLY = {
     ("server", "CertificateRequest"),
@@ -66,6 +78,7 @@ class Step:
         signature: for a signed message, what the signer signs, else ``None``.
         check: for a signed message, how the receiver checks it, else ``None``.
         verified: pkiviz's verdict on the signature, ``None`` if not a signature.
+        notes: the numbered notes that mark this message, as (number, text).
     """
 
     sender: str
@@ -77,6 +90,21 @@ class Step:
     signature: str | None = None
     check: str | None = None
     verified: bool | None = None
+    notes: tuple[tuple[int, str], ...] = ()
+
+
+def _numbered(
+    handshake: Handshake, notes: Sequence[Note], show_change_cipher_spec: bool
+) -> dict[int, tuple[tuple[int, str], ...]]:
+    """Message index -> its notes, numbered from 1 in the order given."""
+    out: dict[int, tuple[tuple[int, str], ...]] = {}
+    for number, (sender, kind, text) in enumerate(notes, 1):
+        message = handshake.find(kind, sender)  # type: ignore[arg-type]
+        if message is None or (kind == "ChangeCipherSpec" and not show_change_cipher_spec):
+            raise ValueError(f"note {number}: no {sender} {kind} is drawn for this handshake")
+        index = handshake.index(message)
+        out[index] = (*out.get(index, ()), (number, text))
+    return out
 
 
 def sequence_steps(
@@ -84,6 +112,7 @@ def sequence_steps(
     *,
     checks: tuple[SignatureCheck, ...] | None = None,
     show_change_cipher_spec: bool = False,
+    notes: Sequence[Note] = (),
 ) -> tuple[Step, ...]:
     """Build the diagram's steps from a captured handshake.
 
@@ -92,15 +121,21 @@ def sequence_steps(
         checks: signature verdicts; default: computed with
             :func:`pkiviz.tls.signatures.verify_all`.
         show_change_cipher_spec: include ChangeCipherSpec records.
+        notes: (sender, message type, text) triples; each marks the first such
+            message with its number (1, 2, ... in the order given).
 
     Returns:
         One step per drawn message, in order.
+
+    Raises:
+        ValueError: a note names a message that is not drawn.
     """
     if checks is None:
         checks = verify_all(handshake)
     verdicts = {(c.signer, c.message): c for c in checks}
+    marked = _numbered(handshake, notes, show_change_cipher_spec)
     steps: list[Step] = []
-    for m in handshake.messages:
+    for index, m in enumerate(handshake.messages):
         if m.type == "ChangeCipherSpec" and not show_change_cipher_spec:
             continue
         other = "client" if m.sender == "server" else "server"
@@ -121,6 +156,7 @@ def sequence_steps(
                 signature=signature,
                 check=checking,
                 verified=check.verified if check is not None else None,
+                notes=marked.get(index, ()),
             )
         )
     return tuple(steps)
@@ -136,7 +172,9 @@ def _title(handshake: Handshake) -> str:
     return f"{handshake.version or 'TLS'} handshake{mtls}{retry}"
 
 
-def sequence_alt_text(handshake: Handshake, *, show_change_cipher_spec: bool = False) -> str:
+def sequence_alt_text(
+    handshake: Handshake, *, show_change_cipher_spec: bool = False, notes: Sequence[Note] = ()
+) -> str:
     """Describe the sequence diagram in words, message by message.
 
     Structure only, like the drawing: the same handshake parameters give the
@@ -145,11 +183,12 @@ def sequence_alt_text(handshake: Handshake, *, show_change_cipher_spec: bool = F
     Args:
         handshake: the capture.
         show_change_cipher_spec: as for :func:`draw_handshake`.
+        notes: as for :func:`draw_handshake`.
 
     Returns:
         A paragraph of plain text.
     """
-    steps = sequence_steps(handshake, show_change_cipher_spec=show_change_cipher_spec)
+    steps = sequence_steps(handshake, show_change_cipher_spec=show_change_cipher_spec, notes=notes)
     parts = [
         f"Sequence diagram of a {_title(handshake)} ({handshake.cipher or 'no cipher'}),"
         f" captured at the {handshake.perspective}."
@@ -165,6 +204,8 @@ def sequence_alt_text(handshake: Handshake, *, show_change_cipher_spec: bool = F
             sentence += f"; the {s.signature}, the {s.check}: {verdict}"
         if s.alert:
             sentence += f": {s.detail}"
+        for number, text in s.notes:
+            sentence += f"; marked {number}: {text}"
         parts.append(sentence + ".")
     if handshake.error:
         parts.append(f"The handshake failed: {handshake.error}.")
@@ -180,6 +221,7 @@ def draw_handshake(
     checks: tuple[SignatureCheck, ...] | None = None,
     show_change_cipher_spec: bool = False,
     title: str | None = None,
+    notes: Sequence[Note] = (),
 ) -> Any:
     """Draw the handshake as a sequence diagram (Figure 2).
 
@@ -189,6 +231,9 @@ def draw_handshake(
         checks: signature verdicts (default: verified now, independently).
         show_change_cipher_spec: draw ChangeCipherSpec records too.
         title: the title; default names the version and the variant.
+        notes: (sender, message type, text) triples: each marks that message
+            with a numbered badge near the receiver's lane, explained in a key
+            under the arrows.
 
     Returns:
         The matplotlib ``Figure``. Same handshake parameters, same drawing:
@@ -200,14 +245,17 @@ def draw_handshake(
     enable_display()
 
     steps = sequence_steps(
-        handshake, checks=checks, show_change_cipher_spec=show_change_cipher_spec
+        handshake, checks=checks, show_change_cipher_spec=show_change_cipher_spec, notes=notes
     )
-    rows = len(steps) + (1 if handshake.error else 0)
+    key_rows = 0.5 * len(notes)
+    rows = len(steps) + (1 if handshake.error else 0) + key_rows
     if ax is None:
         fig = Figure(figsize=(10, 0.62 * rows + 2.0), layout="constrained")
         ax = fig.add_subplot()
     fig = ax.figure
     left, right, top = 3.0, 7.0, rows + 0.8
+    last_row = top - len(steps) - (1 if handshake.error else 0)  # y of the last arrow or error
+    lane_end = last_row - 0.6 if notes else -0.3
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.6, top + 0.6)
     ax.axis("off")
@@ -223,7 +271,7 @@ def draw_handshake(
             fontweight="bold",
             bbox={"boxstyle": "round", "facecolor": "#f2f2f2", "edgecolor": "#666"},
         )
-        ax.plot([x, x], [-0.3, top - 0.35], color="#888", linewidth=1.0, zorder=0)
+        ax.plot([x, x], [lane_end, top - 0.35], color="#888", linewidth=1.0, zorder=0)
     for i, s in enumerate(steps):
         y = top - 1.0 - i
         start, end = (left, right) if s.sender == "client" else (right, left)
@@ -260,6 +308,14 @@ def draw_handshake(
             _side_note(
                 ax, check_x, y, f"checks here\n{verdict}".rstrip(), left, bad=s.verified is False
             )
+        receiver = left if s.sender == "server" else right
+        for k, (number, _) in enumerate(s.notes):
+            step_x = 0.38 * (k + 1)
+            _badge(ax, receiver + step_x if receiver == left else receiver - step_x, y, number)
+    for number, (_, _, text) in enumerate(notes, 1):
+        y = last_row - 0.75 - 0.5 * (number - 1)
+        _badge(ax, 0.35, y, number)
+        ax.text(0.6, y, text, ha="left", va="center", fontsize=8, color="#222")
     if handshake.error:
         ax.text(
             5.0,
@@ -285,6 +341,21 @@ def draw_handshake(
         bbox_to_anchor=(0.0, -0.02),
     )
     return fig
+
+
+def _badge(ax: Any, x: float, y: float, number: int) -> None:
+    ax.text(
+        x,
+        y,
+        str(number),
+        ha="center",
+        va="center",
+        fontsize=8,
+        fontweight="bold",
+        color="white",
+        zorder=4,
+        bbox={"boxstyle": "circle,pad=0.25", "facecolor": NOTE_COLOUR, "edgecolor": NOTE_COLOUR},
+    )
 
 
 def _side_note(ax: Any, x: float, y: float, text: str, left: float, *, bad: bool = False) -> None:
