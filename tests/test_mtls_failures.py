@@ -147,3 +147,37 @@ def test_live_examples_give_the_same_matrix(cases):
 def test_unknown_scenario():
     with pytest.raises(ValueError, match="unknown scenarios"):
         capture_failures(scenarios=("stolen",))
+
+
+def _server_from_files(tmp_path, *, verify_mode, trust):
+    """A server context written the way a reader writes one: from the files on disk."""
+    import ssl
+
+    EXAMPLE.write_to(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp_path / "chain.pem", tmp_path / "server.key")
+    ctx.verify_mode = verify_mode
+    if trust is not None:
+        ctx.load_verify_locations(tmp_path / trust)
+    return ctx
+
+
+def test_a_server_of_your_own_is_judged_like_the_books(cases, tmp_path):
+    import ssl
+
+    def accepted(server):
+        runs = capture_failures(example=EXAMPLE, versions=("1.3",), server=server)
+        return {c.scenario: c.server_accepted for c in runs}
+
+    book = {s: cases[("1.3", s)].server_accepted for s in SCENARIOS}
+    assert book == {"valid": True, "none": False, "untrusted-ca": False,
+                    "server-auth-only": False, "expired": False}  # fmt: skip
+    required = _server_from_files(tmp_path, verify_mode=ssl.CERT_REQUIRED, trust="client-root.pem")
+    assert accepted(required) == book
+    # Controls: each half of the configuration matters, and the same context serves every case.
+    optional = _server_from_files(tmp_path, verify_mode=ssl.CERT_OPTIONAL, trust="client-root.pem")
+    assert accepted(optional) == book | {"none": True}
+    wrong_root = _server_from_files(tmp_path, verify_mode=ssl.CERT_REQUIRED, trust="root.pem")
+    assert accepted(wrong_root)["valid"] is False
+    plain = _server_from_files(tmp_path, verify_mode=ssl.CERT_NONE, trust=None)
+    assert set(accepted(plain).values()) == {True}

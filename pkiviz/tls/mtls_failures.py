@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import ssl
 from collections.abc import Callable, Sequence
 
 from pkiviz.example import RunningExample, running_example
@@ -200,6 +201,7 @@ def capture_failures(
     example: RunningExample | None = None,
     versions: Sequence[Version] = ("1.3", "1.2"),
     scenarios: Sequence[str] = tuple(SCENARIOS),
+    server: ssl.SSLContext | None = None,
     timeout: float = 5.0,
 ) -> tuple[FailureCase, ...]:
     """Run every scenario over every version on 127.0.0.1 and capture both sides.
@@ -208,6 +210,10 @@ def capture_failures(
         example: the certificates (default: the deterministic running example).
         versions: TLS versions to run.
         scenarios: keys of :data:`SCENARIOS`.
+        server: a server context of your own, serving ``example``'s server
+            certificate, used as it is for every case (only the client is pinned
+            to each version); default: the book's mTLS server, Python's ssl with
+            ``CERT_REQUIRED`` trusting only the client-authentication root.
         timeout: seconds per socket operation.
 
     Returns:
@@ -224,8 +230,12 @@ def capture_failures(
     cases = []
     for version in versions:
         for name in scenarios:
+            if server is None:
+                context = server_context(ex.server, version=version, client_ca=ex.client_root)
+            else:
+                context = server
             session = run_handshake(
-                server_context(ex.server, version=version, client_ca=ex.client_root),
+                context,
                 client_context(ex.root, version=version, client=certs[name]),
                 server_hostname=ex.hostname,
                 timeout=timeout,
