@@ -223,6 +223,15 @@ def test_kinds_are_in_book_order():
     assert ssl.HAS_TLSv1_3
 
 
+def test_the_optional_servers_label_says_what_it_does():
+    # It asks in TLS without requiring and refuses the HTTP request: nginx does that with
+    # ssl_verify_client on; its "optional" lets the request through. So the label names the
+    # behaviour (asserted live in test_optional_server_400_is_http_not_tls), not nginx.
+    label = KINDS["optional"]
+    assert "TLS" in label and "HTTP" in label and "400" in label
+    assert not any("nginx" in text or "like " in text for text in KINDS.values())
+
+
 def test_servers_leave_no_threads_or_descriptors():
     import gc
     import os

@@ -8,7 +8,8 @@ compare them on every run:
 * ``curl -v``: ``Request CERT (13)`` is the server's CertificateRequest; a
   rejected client then sees an alert (``TLS alert, unknown (628)`` is curl
   7.88's name for a fatal alert 116, certificate_required: 628 = 2 x 256 + 116)
-  and curl's one-line error; an nginx-style optional server answers
+  and curl's one-line error; a server that asks without requiring and refuses
+  in HTTP (as nginx does with ``ssl_verify_client on``) answers
   ``HTTP/1.1 400 Bad Request`` instead.
 * ``openssl s_client``: ``Acceptable client certificate CA names`` (and the
   names) or ``No client certificate CA names sent`` - which it prints for

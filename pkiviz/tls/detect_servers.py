@@ -11,19 +11,22 @@ from outside whether a server wants a client certificate
 ``mtls-named``    mTLS required (pyOpenSSL): the CertificateRequest names the
                   client-authentication root, as ``openssl s_server -Verify 1
                   -CAfile client-root.pem`` or nginx do
-``optional``      a certificate asked for optionally in the handshake (pyOpenSSL,
-                  names the CA); without one the handshake succeeds and the server
-                  answers ``HTTP/1.1 400 Bad Request``, "No required SSL
-                  certificate was sent", as nginx does
+``optional``      a certificate asked for in the handshake but not required there
+                  (pyOpenSSL, names the CA); without one the handshake succeeds and
+                  the server answers ``HTTP/1.1 400 Bad Request``, "No required SSL
+                  certificate was sent"
 ================  =================================================================
 
-nginx is the model for ``optional``: even with ``ssl_verify_client on`` it
-asks for the certificate without ``SSL_VERIFY_FAIL_IF_NO_PEER_CERT``, so the
+``optional`` is optional at the TLS layer only. For a client without a
+certificate it answers as nginx does with ``ssl_verify_client on``: nginx asks
+for the certificate without ``SSL_VERIFY_FAIL_IF_NO_PEER_CERT``, so the
 handshake completes without one, and refuses the *HTTP request* instead (its
-``NGX_HTTPS_NO_CERT`` page, status 400). Unlike nginx, which also completes
-the handshake with a certificate that fails verification (and answers "The
-SSL certificate error"), this server refuses such a certificate in the
-handshake, as OpenSSL does by default.
+``NGX_HTTPS_NO_CERT`` page, status 400). nginx's ``ssl_verify_client optional``
+asks the same way but lets the request through, with ``$ssl_client_verify``
+set to ``NONE``, for the configuration or the application to decide. Unlike
+nginx, which also completes the handshake with a certificate that fails
+verification (and answers "The SSL certificate error"), this server refuses
+such a certificate in the handshake, as OpenSSL does by default.
 
 :class:`OpenSSLServer` is the pyOpenSSL server (pyOpenSSL can call
 ``SSL_CTX_add_client_CA``; Python's ssl cannot). Like
@@ -56,7 +59,7 @@ KINDS: dict[Kind, str] = {
     "https": "plain HTTPS",
     "mtls-unnamed": "mTLS required, no CA names (Python's ssl)",
     "mtls-named": "mTLS required, names its CA (pyOpenSSL)",
-    "optional": "asks optionally, HTTP 400 without (like nginx)",
+    "optional": "asks in TLS, refuses in HTTP without one (400)",
 }
 
 #: What nginx answers (``ssl_verify_client on``) to a request on a connection
@@ -102,7 +105,7 @@ class OpenSSLServer(_serving.Serving[Outcome]):
         client_ca: the CA client certificates must chain to; ``None``: no mTLS.
         name_cas: put ``client_ca``'s name in the CertificateRequest.
         require_client_cert: fail the handshake without a client certificate;
-            ``False`` asks optionally and answers HTTP 400 without one.
+            ``False`` asks without requiring one and answers HTTP 400 without one.
         version: pin ``"1.2"`` or ``"1.3"``; ``None`` allows both.
         timeout: seconds allowed for each socket operation.
     """
