@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_BOOK := $(VENV)/.stamp-book
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: book test lint typecheck pytest fuzz bench clean site other-openssl
+.PHONY: book test lint typecheck pytest fuzz bench clean site other-openssl hub classroom-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,31 @@ fuzz: $(STAMP_TEST)
 site: $(STAMP_BOOK)
 	$(BIN)/python -m pkiviz.site build site/
 	$(BIN)/python -m pkiviz.site.launch site/
+
+# A classroom on this machine: a real JupyterHub on 127.0.0.1 (test users, any name, password
+# 'pkiviz'; a local process and a copy of the book per student), in a venv of its own with
+# configurable-http-proxy from npm. classroom-load: STUDENTS simulated students at once execute
+# every chapter through real kernels and compare the outputs (minutes; not part of make test).
+HUB_VENV ?= .cache/hub-venv
+HUB_NPM  ?= .cache/hub-npm
+CHP      := $(abspath $(HUB_NPM))/node_modules/.bin/configurable-http-proxy
+STUDENTS ?= 1,2,4,8
+
+$(HUB_VENV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HUB_VENV)/bin/python -m pip install --quiet -e '.[book,hub]'
+	touch $@
+
+$(CHP):
+	mkdir -p $(HUB_NPM) && cd $(HUB_NPM) && npm install --silent --no-fund --no-audit configurable-http-proxy
+
+hub: $(HUB_VENV)/.stamp $(CHP)
+	$(HUB_VENV)/bin/python -m pkiviz.classroom hub --proxy $(CHP)
+
+classroom-load: $(HUB_VENV)/.stamp $(CHP)
+	$(HUB_VENV)/bin/python -m pkiviz.classroom load --students $(STUDENTS) --proxy $(CHP) \
+		--out benchmarks/classroom.json
 
 bench: $(STAMP_TEST)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
