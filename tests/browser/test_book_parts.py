@@ -51,10 +51,12 @@ def test_jupyterlab_shows_proofs_and_deeper_sections_folded(
     state = notebook._eval(_STATE_JS)
     proofs = [i for i, c in enumerate(nb.cells) if is_proof(c)]
     start, end = next(iter(deeper_sections(nb.cells)))
-    notebook.screenshot(f"parts-{path.stem}-folded")
     first_proof = next(
         i for i in proofs if not any(s <= i < e for s, e in deeper_sections(nb.cells))
     )
+    for index, name in ((first_proof, "proof"), (start, "deeper")):
+        notebook._eval("panel.content.widgets[arg].node.scrollIntoView({block: 'center'});", index)
+        notebook.screenshot(f"parts-{path.stem}-{name}-folded")
     assert state[first_proof]["inputHidden"] and state[first_proof]["placeholder"].startswith(
         "# Proof: "
     )
@@ -72,7 +74,9 @@ def test_jupyterlab_shows_proofs_and_deeper_sections_folded(
     opened = notebook._eval(_STATE_JS)
     assert all(opened[i]["visible"] for i in range(start, end))
     assert not opened[first_proof]["inputHidden"]
-    notebook.screenshot(f"parts-{path.stem}-opened")
+    for index, name in ((first_proof, "proof"), (start, "deeper")):
+        notebook._eval("panel.content.widgets[arg].node.scrollIntoView({block: 'start'});", index)
+        notebook.screenshot(f"parts-{path.stem}-{name}-opened")
 
 
 def test_site_pages_show_proofs_and_deeper_sections_closed(chromium: Any, tmp_path: Path) -> None:
