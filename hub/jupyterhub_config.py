@@ -58,7 +58,7 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(root / "home" / "{username}")
 c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
 c.Spawner.args = ["--allow-root"] if os.getuid() == 0 else []
-c.Spawner.default_url = "/lab/tree/book/00-welcome.ipynb"
+c.Spawner.default_url = "/lab/tree/book"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
 

@@ -128,3 +128,20 @@ def test_a_changed_output_fails_the_student(tmp_path: Path) -> None:
     assert run.failures == 1
     assert result.chapters[0].problem is not None
     assert result.chapters[0].problem.startswith("outputs differ from the saved ones at code cell")
+
+
+def test_deployment_files_open_the_book() -> None:
+    import re
+
+    import yaml  # type: ignore[import-untyped]
+
+    values = yaml.safe_load((ROOT / "hub" / "z2jh-values.yaml").read_text())
+    single = values["singleuser"]
+    assert single["defaultUrl"] == "/lab/tree/book"
+    hook = " ".join(single["lifecycleHooks"]["postStart"]["exec"]["command"])
+    assert "cp -r /srv/pkiviz/book" in hook
+    assert single["memory"]["limit"] == "1G" and single["cpu"]["limit"] == 1
+    tljh = (ROOT / "hub" / "tljh" / "pkiviz.py").read_text()
+    assert re.search(r'default_url = "/lab/tree/pkiviz/book"', tljh)
+    local = (ROOT / "hub" / "jupyterhub_config.py").read_text()
+    assert 'c.Spawner.default_url = "/lab/tree/book"' in local

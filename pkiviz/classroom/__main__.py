@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load.add_argument("--chapters", default="", help="comma-separated numbers (default: all)")
     load.add_argument("--out", type=Path, help="write the measurements here as JSON")
     load.add_argument("--timeout", type=float, default=3600, help="seconds per N")
+    load.add_argument("--keep", type=Path, help="keep each hub's directory (log, homes) here")
     for command in (hub, load):
         command.add_argument("--book", type=Path, default=Path("book"), help="the chapters")
         command.add_argument("--proxy", help="configurable-http-proxy (default: on PATH)")
@@ -57,10 +58,12 @@ def _load(args: argparse.Namespace) -> int:
     runs = []
     for n in (int(x) for x in args.students.split(",")):
         with tempfile.TemporaryDirectory(prefix="pkiviz-classroom-", dir="/tmp") as tmp:
+            root = Path(args.keep.resolve(), f"hub-{n}") if args.keep else Path(tmp, "hub")
             run = run_load(
                 n,
                 book=args.book.resolve(),
-                root=Path(tmp, "hub"),
+                root=root,
+                keep=args.keep is not None,
                 selected=selected,
                 proxy=args.proxy,
                 timeout=args.timeout,

@@ -181,7 +181,8 @@ async def _session(
                     problem = f"ran as {run.probe.strip()!r}, not as {name} in its home"
             results.append(ChapterResult(name, path.name, run.seconds, run.kernel_seconds, problem))
     except (ClassroomError, OSError, asyncio.TimeoutError) as failure:
-        error = f"{type(failure).__name__}: {failure}"
+        chapter = book[len(results)][0].name if len(results) < len(book) else "?"
+        error = f"{chapter}: {type(failure).__name__}: {failure}"
     finally:
         try:
             stop = await student.stop_server()
@@ -248,6 +249,7 @@ def run_load(
     jupyterhub: Path | None = None,
     proxy: str | None = None,
     timeout: float = 3600,
+    keep: bool = False,
 ) -> LoadRun:
     """Start a hub, run ``students`` students through the chapters at once, stop the hub.
 
@@ -260,6 +262,7 @@ def run_load(
         jupyterhub: the ``jupyterhub`` executable.
         proxy: the ``configurable-http-proxy`` executable.
         timeout: seconds for the whole run, after which it stops and counts what did not end.
+        keep: keep ``root`` (the Hub's log, the homes) for a post-mortem.
 
     Returns:
         The run.
@@ -275,7 +278,7 @@ def run_load(
         notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
         notebooks.append((path, notebook, tuple(text_outputs(notebook, rules))))
     names = [f"student{i + 1:03d}" for i in range(students)]
-    hub = LocalHub(root=root, book=book, jupyterhub=jupyterhub, proxy=proxy)
+    hub = LocalHub(root=root, book=book, jupyterhub=jupyterhub, proxy=proxy, keep=keep)
     hub.start()
     hub.add_students(names)
     sampler = _Sampler(hub, names)

@@ -11,6 +11,7 @@ it, turned into notebook outputs by nbformat as nbclient turns them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import time
@@ -187,9 +188,20 @@ class Student:
                     printed = "".join(o.get("text", "") for o in outputs)
             finally:
                 kernel.close()
+        except ClassroomError as failure:
+            failed = f"{failure} (kernel: {await self._kernel_state(session['kernel']['id'])})"
+            raise ClassroomError(failed) from failure
         finally:
-            await self._request("DELETE", self.server_url + f"api/sessions/{session['id']}")
+            with contextlib.suppress(ClassroomError):  # a kernel that died ended its session
+                await self._request("DELETE", self.server_url + f"api/sessions/{session['id']}")
         return ChapterRun(name, seconds, kernel_seconds, notebook, error, printed)
+
+    async def _kernel_state(self, kernel_id: str) -> str:
+        try:
+            answer = await self._request("GET", self.server_url + f"api/kernels/{kernel_id}")
+        except ClassroomError as error:
+            return str(error).rsplit(": ", 1)[-1][:120]
+        return str(json.loads(answer.body).get("execution_state"))
 
     async def _connect(self, kernel_id: str) -> WebSocketClientConnection:
         url = self.server_url.replace("http", "ws", 1) + (
