@@ -304,8 +304,10 @@ def run_load(
                 )
             )
     finally:
-        sampler.stop()
-        hub_left = hub.stop()
+        try:
+            sampler.stop()
+        finally:
+            hub_left = hub.stop()  # whatever happened before, the hub stops
     return LoadRun(
         students,
         tuple(p.name for p in paths),
