@@ -404,7 +404,7 @@ def check_validity(certificate: Issued | None = None, *, days: int = 0) -> Repor
 
 @functools.cache
 def wildcard_certificate() -> Issued:
-    """``*.example.com`` issued by the running example's TLS CA (as in chapter 3)."""
+    """``*.example.com`` issued by the running example's TLS CA (as in chapter 4)."""
     return running_example().intermediate.issue_server(
         "*.example.com", label="wildcard example.com"
     )

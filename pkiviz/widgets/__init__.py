@@ -10,9 +10,9 @@ kernel, which is how ``tests/test_widgets.py`` tests them.
 
 * :class:`LabPanel` - the Break-it lab (chapter 10): clock, host name, key
   type, catalogue entry, CRL; report, chain graph and three verdicts.
-* :class:`ExpiryClock` - a clock over one certificate's validity (chapter 3).
+* :class:`ExpiryClock` - a clock over one certificate's validity (chapter 4).
 * :class:`HostnameBox` - a host name against the running example's
-  certificate and ``*.example.com`` (chapter 3).
+  certificate and ``*.example.com`` (chapter 4).
 * :class:`RevokeSwitch` - revoke the running example's leaf on a CRL (chapter 6).
 
 This is the only part of pkiviz that imports ipywidgets.

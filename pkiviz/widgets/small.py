@@ -1,8 +1,8 @@
 """Small widgets for the early chapters: one control, one check.
 
-* :class:`ExpiryClock` (chapter 3): a clock slider over a certificate's
+* :class:`ExpiryClock` (chapter 4): a clock slider over a certificate's
   validity window -> the ``validity`` check.
-* :class:`HostnameBox` (chapter 3): a host name -> the ``hostname`` check of
+* :class:`HostnameBox` (chapter 4): a host name -> the ``hostname`` check of
   the running example's certificate and of a ``*.example.com`` one.
 * :class:`RevokeSwitch` (chapter 6): a checkbox that revokes the running
   example's leaf on its CA's CRL -> the ``revocation`` check.
