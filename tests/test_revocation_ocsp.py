@@ -117,6 +117,38 @@ def test_response_from_the_future_and_control() -> None:
     assert check_ocsp(der, ex.server, ex.intermediate, at=BOOK_CLOCK + 2 * DAY).ok
 
 
+def test_answer_signed_seconds_after_the_checking_time_is_fresh() -> None:
+    # A live answer is signed after the client reads its clock, and thisUpdate has whole
+    # seconds: fetched at 12:00:00.9, signed at 12:00:01.0, it is one second "ahead".
+    ex = running_example()
+    second = dt.timedelta(seconds=1)
+    der = build_ocsp_response(ex.intermediate, ex.server, this_update=BOOK_CLOCK + second).der
+    result = check_ocsp(der, ex.server, ex.intermediate, at=BOOK_CLOCK)
+    assert result.status == "good" and result.freshness == "fresh"
+    (freshness,) = [c for c in result.checks if c.name == "freshness"]
+    assert "1 second after" in freshness.detail and "5 minutes allowed for clock skew" in (
+        freshness.detail
+    )
+    # Control: without the allowance, the same answer "comes from the future".
+    strict = check_ocsp(der, ex.server, ex.intermediate, at=BOOK_CLOCK, clock_skew=dt.timedelta(0))
+    assert strict.problem == "not_yet_valid"
+
+
+def test_clock_skew_allowance_ends_at_five_minutes() -> None:
+    ex = running_example()
+    allowance = dt.timedelta(minutes=5)
+    at_edge = build_ocsp_response(ex.intermediate, ex.server, this_update=BOOK_CLOCK + allowance)
+    assert check_ocsp(at_edge.der, ex.server, ex.intermediate, at=BOOK_CLOCK).ok
+    past = build_ocsp_response(
+        ex.intermediate, ex.server, this_update=BOOK_CLOCK + allowance + dt.timedelta(seconds=1)
+    )
+    beyond = check_ocsp(past.der, ex.server, ex.intermediate, at=BOOK_CLOCK)
+    assert beyond.problem == "not_yet_valid"
+    assert "more than the 5 minutes allowed for clock skew" in beyond.message
+    with pytest.raises(ValueError, match="must not be negative"):
+        check_ocsp(past.der, ex.server, ex.intermediate, at=BOOK_CLOCK, clock_skew=-allowance)
+
+
 def test_no_next_update_is_a_note_not_a_failure() -> None:
     ex = running_example()
     der = build_ocsp_response(ex.intermediate, ex.server, lifetime=None).der

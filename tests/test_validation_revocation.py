@@ -477,6 +477,35 @@ def test_cli_fetches_from_openssl_ocsp(
     assert status == 1 and "Hard-fail" in str(rows[0]["message"])  # ... or hard-fail
 
 
+@needs_openssl
+def test_cli_openssl_answer_signed_in_a_later_second_than_the_checking_time(
+    tmp_path: Path, ocsp_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What made test_cli_fetches_from_openssl_ocsp flaky, made certain: the checking
+    # time is read (to the second) before openssl ocsp signs its answer, and the answer
+    # is signed in a later second, so thisUpdate is after the checking time. Under load
+    # the responder start-ups between reading the clock and the answer take that long.
+    leaf = _openssl_leaf(ocsp_port)
+    (tmp_path / "leaf.pem").write_bytes(leaf.pem.bytes() + EX.intermediate.pem.bytes())
+    (tmp_path / "root.pem").write_bytes(EX.root.pem.bytes())
+
+    def revocation(at: dt.datetime) -> tuple[int, dict[str, object]]:
+        argv = ["validate", str(tmp_path / "leaf.pem"), "--trust", str(tmp_path / "root.pem")]
+        status = cli.main([*argv, "--at", at.isoformat(), "--fetch-revocation", "--json"])
+        rows = json.loads(capsys.readouterr().out)["checks"]
+        return status, next(c for c in rows if c["check"] == "revocation")
+
+    with openssl_ocsp(tmp_path, ocsp_port, leaf):
+        at = clock.wall_clock()
+        while clock.wall_clock() == at:  # the slow step, slow on purpose: a second passes
+            time.sleep(0.02)
+        status, row = revocation(at)
+        assert status == 0 and row["status"] == "pass", row
+        # Control: an answer signed ten minutes after the checking time is not fresh.
+        status, row = revocation(at - dt.timedelta(minutes=10))
+        assert status == 1 and "claims to come from the future" in str(row["message"])
+
+
 def test_revocation_entry_reason_round_trip() -> None:
     # The chapter's revocation: an entry built by pkiviz reads back the same way.
     entry = RevokedEntry.of(EX.server, at=BOOK_CLOCK - DAY, reason="key_compromise")

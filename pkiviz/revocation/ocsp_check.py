@@ -9,7 +9,8 @@
    number, this issuer's name and key hashes;
 4. *signature* - the response is signed by the issuer itself, or by a
    delegated responder that the issuer certified with EKU OCSPSigning;
-5. *freshness* - thisUpdate <= at <= nextUpdate;
+5. *freshness* - thisUpdate <= at <= nextUpdate, thisUpdate allowed up to
+   :data:`CLOCK_SKEW` after ``at``;
 6. *nonce* - if the caller sent a nonce, the response does not carry another.
 
 ``status`` is what the response says (``good`` / ``revoked`` / ``unknown``)
@@ -60,6 +61,14 @@ SignatureVerdict = Literal[
 ]
 Freshness = Literal["fresh", "no_next_update", "stale", "not_yet_valid", "not_checked"]
 NonceVerdict = Literal["matched", "mismatch", "not_echoed", "not_requested"]
+
+#: How far thisUpdate may lie after the checking time and still count as fresh. A live
+#: answer is signed after the client read its clock, on another machine's clock, and
+#: thisUpdate has whole seconds: an answer fetched at 12:00:00.9 and signed at
+#: 12:00:01.0 is "one second in the future". Clients allow for that: OpenSSL 5 minutes
+#: (``openssl ocsp -validity_period``, ``OCSP_check_validity``), Firefox a day
+#: (mozilla::pkix). pkiviz takes OpenSSL's; ``check_ocsp(clock_skew=...)`` changes it.
+CLOCK_SKEW = _dt.timedelta(minutes=5)
 
 _RESPONDER_ERRORS = {
     ocsp.OCSPResponseStatus.MALFORMED_REQUEST: "the responder could not parse the request",
@@ -163,6 +172,7 @@ class _Draft:
     """Mutable scratch state while checking; frozen into an OcspResult at the end."""
 
     at: _dt.datetime
+    clock_skew: _dt.timedelta = CLOCK_SKEW
     checks: list[OcspCheck] = dataclasses.field(default_factory=list)
     problems: list[tuple[Problem, str]] = dataclasses.field(default_factory=list)
     asserted: Literal["good", "revoked", "unknown"] | None = None
@@ -388,13 +398,19 @@ def _check_freshness(d: _Draft) -> None:
     rfc = "RFC 6960 4.2.2.1, 3.2"
     at = d.at
     assert d.this_update is not None
-    if d.this_update > at:
+    ahead = d.this_update - at
+    if ahead > d.clock_skew:
         d.freshness = "not_yet_valid"
         d.check(
             "freshness",
             False,
             f"thisUpdate {when_text(d.this_update)} is after {when_text(at)}: "
-            "the response claims to come from the future",
+            "the response claims to come from the future"
+            + (
+                f" (more than the {_duration(d.clock_skew)} allowed for clock skew)"
+                if d.clock_skew
+                else ""
+            ),
             rfc,
             "not_yet_valid",
         )
@@ -417,6 +433,17 @@ def _check_freshness(d: _Draft) -> None:
             rfc,
             "stale",
         )
+    elif ahead > _dt.timedelta(0):
+        d.freshness = "fresh"
+        d.check(
+            "freshness",
+            True,
+            f"fresh: thisUpdate {when_text(d.this_update)} is {_duration(ahead)} after "
+            f"{when_text(at)}, within the {_duration(d.clock_skew)} allowed for clock skew "
+            "(the answer was signed after the checking time was read, on another clock); "
+            f"nextUpdate {when_text(d.next_update)}",
+            rfc,
+        )
     else:
         d.freshness = "fresh"
         d.check(
@@ -425,6 +452,16 @@ def _check_freshness(d: _Draft) -> None:
             f"fresh: {when_text(d.this_update)} <= {when_text(at)} <= {when_text(d.next_update)}",
             rfc,
         )
+
+
+def _duration(span: _dt.timedelta) -> str:
+    """``"1 second"``, ``"5 minutes"``, ``"1 day"``: the largest unit it is a whole number of."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def _check_nonce(d: _Draft, resp: ocsp.OCSPResponse, nonce: bytes | None) -> None:
@@ -465,6 +502,7 @@ def check_ocsp(
     *,
     at: _dt.datetime,
     nonce: bytes | None = None,
+    clock_skew: _dt.timedelta = CLOCK_SKEW,
 ) -> OcspResult:
     """Check an OCSP response about ``cert``; never raises on bad data.
 
@@ -475,12 +513,19 @@ def check_ocsp(
             it or by a responder certificate it issued with EKU OCSPSigning.
         at: the instant to judge freshness at.
         nonce: the nonce sent in the request, if any.
+        clock_skew: how far thisUpdate may lie after ``at`` (:data:`CLOCK_SKEW`;
+            ``timedelta(0)`` for none).
 
     Returns:
         The verdict with every check. ``status`` is ``"error"`` unless every
         check passed; ``problem`` then names the first one that failed.
+
+    Raises:
+        ValueError: if ``clock_skew`` is negative.
     """
-    d = _Draft(at=clock.as_utc(at))
+    if clock_skew < _dt.timedelta(0):
+        raise ValueError("clock_skew must not be negative")
+    d = _Draft(at=clock.as_utc(at), clock_skew=clock_skew)
     leaf, ca = certificate_of(cert), certificate_of(issuer)
     parsed = _parse(response)
     if isinstance(parsed, str):
