@@ -28,7 +28,7 @@ KEY = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE 
 def _student(tmp_path: Path) -> tuple[LocalHub, Path, Path]:
     book = tmp_path / "given"
     book.mkdir()
-    (book / "00-welcome.ipynb").write_text("{}")
+    (book / "00-tour.ipynb").write_text("{}")
     hub = LocalHub(root=tmp_path / "hub", book=book)
     home = hub.homes / "ada"
     shutil.copytree(book, home / "book")
@@ -111,7 +111,7 @@ def test_a_changed_output_fails_the_student(tmp_path: Path) -> None:
     # Control: the same run against a chapter whose saved outputs were changed fails there.
     book = tmp_path / "book"
     shutil.copytree(ROOT / "book", book)
-    chapter = json.loads((book / "00-welcome.ipynb").read_text())
+    chapter = json.loads((book / "00-tour.ipynb").read_text())
     cell = next(c for c in chapter["cells"] if c["cell_type"] == "code" and c["outputs"])
     output = cell["outputs"][0]
     key = "text" if "text" in output else "data"
@@ -119,7 +119,7 @@ def test_a_changed_output_fails_the_student(tmp_path: Path) -> None:
         output["text"] = ["changed\n"]
     else:
         output["data"]["text/plain"] = ["changed"]
-    (book / "00-welcome.ipynb").write_text(json.dumps(chapter))
+    (book / "00-tour.ipynb").write_text(json.dumps(chapter))
     with tempfile.TemporaryDirectory(prefix="pkiviz-classroom-", dir="/tmp") as tmp:
         run = run_load(
             1, book=book, root=Path(tmp, "hub"), selected=("00",), proxy=_proxy(), timeout=300

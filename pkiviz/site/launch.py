@@ -37,7 +37,7 @@ def binder_url(repository: str = REPOSITORY, *, ref: str = "HEAD", path: str | N
     Args:
         repository: ``https://github.com/OWNER/NAME``.
         ref: a branch, tag or commit.
-        path: a file in the repository (``book/00-welcome.ipynb``); None opens JupyterLab's
+        path: a file in the repository (``book/00-tour.ipynb``); None opens JupyterLab's
             file browser.
 
     Returns:

@@ -8,7 +8,7 @@ from labdriver import JupyterLabServer, Lab
 pytestmark = pytest.mark.browser
 
 
-def test_welcome_chapter_runs_in_jupyterlab(lab: Lab) -> None:
+def test_the_appendix_chapter_runs_in_jupyterlab(lab: Lab) -> None:
     notebook = lab.open("book/12-how-this-book-works.ipynb")
     verify = notebook.cell_index("verify = run_tool(")
     notebook.clear_outputs()  # the chapter is stored with its outputs
@@ -19,8 +19,8 @@ def test_welcome_chapter_runs_in_jupyterlab(lab: Lab) -> None:
     assert notebook.errors() == []
     assert None not in notebook.execution_counts()  # every code cell ran
     assert "server.pem: OK" in notebook.output_text(verify)
-    notebook.screenshot("welcome-openssl-verify", verify)
-    lab.screenshot("welcome")
+    notebook.screenshot("appendix-openssl-verify", verify)
+    lab.screenshot("appendix")
     assert lab.console_errors == []
     assert lab.failed_requests == []
 
