@@ -123,3 +123,51 @@ def test_opacity_check_sees_a_transparent_figure() -> None:
     Figure(figsize=(1, 1)).savefig(buffer, format="png", transparent=True)
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGBA")
     assert image.getpixel((0, 0))[3] == 0  # type: ignore[index]
+
+
+# --- teach first, prove quietly (pkiviz.bookparts, pkiviz.bookterms) ----------------------------
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_teaching_cells_hold_no_asserts_and_proof_cells_say_what_they_check(path: Path) -> None:
+    from pkiviz.bookparts import asserts, is_proof, proof_label, reading_load
+
+    nb = nbformat.read(path, as_version=4)
+    assert reading_load(path.name, nb).visible_asserts == 0, "move the asserts into proof cells"
+    for index, cell in enumerate(nb.cells):
+        if is_proof(cell):
+            assert proof_label(cell), f"cell {index}: a proof cell starts with '# Proof: ...'"
+            assert asserts(cell.source) or "check_answer" in cell.source, (
+                f"cell {index} proves nothing"
+            )
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_main_path_fits_a_sitting(path: Path) -> None:
+    from pkiviz.bookparts import reading_load
+
+    load = reading_load(path.name, nbformat.read(path, as_version=4))
+    assert load.minutes <= 20, f"{load.minutes:.1f} min on the main path: fold depth into Deeper"
+
+
+def test_every_glossary_term_is_defined_or_linked_where_a_reader_first_meets_it() -> None:
+    from pkiviz.bookterms import undefined
+
+    book = [(p.name, nbformat.read(p, as_version=4)) for p in CHAPTERS]
+    assert undefined(book) == []
+
+
+def test_the_glossary_readers_link_to_is_where_they_are_sent() -> None:
+    # Chapters link terms to 11-summary.ipynb#Glossary: that chapter has the heading.
+    summary = next(p for p in CHAPTERS if p.name.startswith("11-"))
+    markdown = "\n".join(c.source for c in nbformat.read(summary, as_version=4).cells)
+    assert re.search(r"(?m)^## Glossary$", markdown)
+    linked = {
+        target
+        for p in CHAPTERS
+        for c in nbformat.read(p, as_version=4).cells
+        if c.cell_type == "markdown"
+        for target in re.findall(r"\]\(([^)]*[Gg]lossary[^)]*)\)", c.source)
+    }
+    assert linked <= {"11-summary.ipynb#Glossary"}, linked
