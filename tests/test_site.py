@@ -423,3 +423,17 @@ def test_every_figure_of_the_real_book_has_alt_text(real: Built) -> None:
     pages = "".join(real.page(c.href) for c in real.report.chapters)
     alts = re.findall(r'<img alt="([^"]*)"', pages)
     assert len(alts) >= 10 and all(len(alt) > 40 for alt in alts)
+
+
+def test_alt_text_may_follow_a_proof_cell_or_sit_in_a_deeper_section() -> None:
+    from pkiviz.site.alt import figure_alt
+
+    figure = _figure_cell("draw_handshake(hs)")
+    proof = _code("# Proof: three dashed steps\nassert True", [], tags=["proof"])
+    deeper = _markdown("### Deeper: the figure in words\n\nAs a screen reader reads it:")
+    words = _printing_cell("print(sequence_alt_text(hs))", "Client and server, nine arrows.")
+    assert figure_alt([figure, proof, deeper, words], 0, 0) == "Client and server, nine arrows."
+    # Control: prose of the main path between them ends the search, as before.
+    prose = _markdown("## Next section\n\nSomething else.")
+    assert figure_alt([figure, proof, prose, words], 0, 0) is None
+    assert figure_alt([figure, _code("x = 1", []), words], 0, 0) is None  # not the next code cell

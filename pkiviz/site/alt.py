@@ -14,6 +14,9 @@ exists (the convention the chapters follow, in order of precedence):
        draw_chain(report, ...)                  # the figure
        print(chain_alt_text(report, ...))       # its description, shown below it
 
+   Proof cells between the two are skipped, and so is the heading of a Deeper section that
+   holds the description (``### Deeper: the figure in words``), see :mod:`pkiviz.bookparts`;
+
 5. the figure's ``text/plain`` representation, unless it is matplotlib's placeholder
    ``<Figure size ... with N Axes>``.
 
@@ -26,6 +29,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
+
+from pkiviz.bookparts import DEEPER_PREFIX, heading, is_proof
 
 _PLACEHOLDER = re.compile(r"^<(?:Figure|matplotlib\.\w+)[^>]*>$")
 _ALT_CALL = re.compile(r"\w*alt_text\s*\(")
@@ -73,10 +78,15 @@ def figure_alt(cells: Sequence[Any], index: int, figure: int) -> str | None:
 
 def _next_code_cell(cells: Sequence[Any], index: int) -> Any | None:
     for cell in cells[index + 1 :]:
+        if is_proof(cell):
+            continue  # folded checks may stand between a figure and its description
         if cell.get("cell_type") == "code":
             return cell
         if cell.get("cell_type") == "markdown":
-            return None  # the description must follow the figure directly
+            found = heading(cell)
+            if found is not None and found[1].startswith(DEEPER_PREFIX):
+                continue  # the description, folded into a Deeper section right after
+            return None  # otherwise the description must follow the figure directly
     return None
 
 
