@@ -1,0 +1,94 @@
+"""Real ACME against pebble: a certificate issued and validated; wrong token refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from pkiviz.ca import acme_local
+from pkiviz.ca.acme_local import Http01Site, order_certificate, pebble
+from pkiviz.errors import InputError
+from pkiviz.keys import derive_key
+from pkiviz.validation import validate
+
+MISSING = acme_local.available()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"needs pebble and acme: {MISSING}")
+
+DOMAIN = "login.example.com"
+
+
+@pytest.fixture(scope="module")
+def account_key():  # type: ignore[no-untyped-def]
+    return derive_key("ec-p256", "test ACME account")
+
+
+def test_order_is_issued_and_validates_against_pebbles_root(account_key) -> None:  # type: ignore[no-untyped-def]
+    with Http01Site() as site, pebble(http_port=site.port) as ca:
+        order = order_certificate(ca, DOMAIN, site=site, account_key=account_key)
+    assert order.statuses == ("pending", "ready", "valid")
+    assert order.challenge_status == "valid" and order.error_type is None
+    assert order.issued and len(order.chain) == 2
+    assert order.certificate.subject.rfc4514_string() == f"CN={DOMAIN}"
+    token_path = "/.well-known/acme-challenge/" + order.token
+    assert order.requests and set(order.requests) == {(f"{DOMAIN}:{site.port}", token_path)}
+    report = validate(
+        order.certificate,
+        intermediates=order.intermediates,
+        trust_anchors=[order.root],
+        peer_name=DOMAIN,
+        at=order.at,
+        profile="rfc5280",
+    )
+    assert report.valid, report.failed
+    # Control: another name, or another CA's root, does not validate.
+    assert not validate(
+        order.certificate,
+        intermediates=order.intermediates,
+        trust_anchors=[order.root],
+        peer_name="shop.example.com",
+        at=order.at,
+        profile="rfc5280",
+    ).valid
+    with Http01Site() as site2, pebble(http_port=site2.port) as other:
+        other_root = other.root()
+    assert not validate(
+        order.certificate,
+        intermediates=order.intermediates,
+        trust_anchors=[other_root],
+        peer_name=DOMAIN,
+        at=order.at,
+        profile="rfc5280",
+    ).valid
+
+
+def test_wrong_token_is_refused(account_key) -> None:  # type: ignore[no-untyped-def]
+    with Http01Site() as site, pebble(http_port=site.port) as ca:
+        order = order_certificate(
+            ca, DOMAIN, site=site, account_key=account_key, serve="wrong_token"
+        )
+    assert order.statuses == ("pending", "invalid")
+    assert order.challenge_status == "invalid"
+    assert order.error_type == "urn:ietf:params:acme:error:unauthorized"
+    assert not order.issued and order.chain == ()
+    with pytest.raises(InputError, match="no certificate"):
+        _ = order.certificate
+    # pebble asked for its own token's path, never for the one the site served
+    assert all(path.endswith(order.token) for _, path in order.requests)
+
+
+def test_pebble_stops_and_leaves_nothing(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with Http01Site() as site, pebble(http_port=site.port) as ca:
+        url = ca.directory_url
+    assert list(tmp_path.iterdir()) == []
+    import urllib.request
+
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=2)
+
+
+def test_site_port_needs_a_started_site() -> None:
+    with pytest.raises(RuntimeError, match="start the site"):
+        _ = Http01Site().port
