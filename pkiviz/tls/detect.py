@@ -204,7 +204,14 @@ def _request(hostname: str) -> bytes:
     return f"GET / HTTP/1.1\r\nHost: {hostname}\r\nConnection: close\r\n\r\n".encode()
 
 
-def run_curl(port: int, *, cwd: str | Path, hostname: str, timeout: float = 20.0) -> ToolView:
+def run_curl(
+    port: int,
+    *,
+    cwd: str | Path,
+    hostname: str,
+    timeout: float = 20.0,
+    cert: tuple[str, str] | None = None,
+) -> ToolView:
     """``curl -v`` against ``hostname`` resolved to 127.0.0.1:``port``, trusting ``root.pem``.
 
     Args:
@@ -212,12 +219,16 @@ def run_curl(port: int, *, cwd: str | Path, hostname: str, timeout: float = 20.0
         cwd: a directory holding ``root.pem``.
         hostname: the name to ask for (SNI, Host, certificate check).
         timeout: seconds before curl is killed.
+        cert: a client certificate and key file in ``cwd`` (``--cert``, ``--key``).
 
     Returns:
         The run and its distinguishing lines.
     """
-    run = run_tool(_curl_argv(hostname, port), cwd=cwd, timeout=timeout)
-    command = " ".join(_curl_argv(hostname, "PORT"))
+    extra = ["--cert", cert[0], "--key", cert[1]] if cert else []
+    argv = _curl_argv(hostname, port)
+    run = run_tool([*argv[:-1], *extra, argv[-1]], cwd=cwd, timeout=timeout)
+    shown = _curl_argv(hostname, "PORT")
+    command = " ".join([*shown[:-1], *extra, shown[-1]])
     return ToolView("curl", command, run, curl_lines(run.stderr, run.stdout))
 
 
