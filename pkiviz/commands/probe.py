@@ -5,8 +5,12 @@ the handshake messages, the server's handshake signature verified
 independently, and whether (and from which CAs) a client certificate was
 requested. With ``--cert FILE --key FILE`` it presents that client certificate
 if asked and reports whether the server accepted it, including a TLS 1.3
-rejection that arrives as an alert after the handshake (the probe reads for
-``--wait`` seconds after the handshake to catch it).
+rejection that arrives as an alert after the handshake: the probe listens
+after the handshake for max(3 round trips, 50 ms), measured on the
+connection, and stops as soon as the server sends anything. It says whether
+the server requires a client certificate (``client_auth``: required,
+optional, not requested or unknown, with the evidence); a connection that
+presented one cannot tell, so the probe then connects once more without one.
 
 ``--json`` prints one JSON object with at least these keys: ``tls_version``,
 ``cipher``, ``chain``, ``validation``, ``handshake`` (list of
@@ -16,13 +20,15 @@ rejection that arrives as an alert after the handshake (the probe reads for
 ``client_certificate_offered`` (subject or null), ``client_certificate_sent``,
 ``client_certificate_accepted`` (true, false, or null if none was sent) and
 ``server_alert`` (``level``, ``description``, ``code``, ``after_handshake``;
-or null).
+or null), ``client_auth`` (``verdict``, ``evidence``, ``connections``) and
+``listening`` (``rtt``, ``planned``, ``listened``, ``ended``, in seconds). An
+error is ``{"error": "..."}``, with exit status 2.
 
 Exit status: 0 handshake completed, server signature verified and chain valid
-(and the client certificate, if sent, accepted); 1 something failed (the
-report says what); 2 the server could not be reached or does not speak TLS,
-or an argument or a file given is unusable (a one-line message on standard
-error).
+(and the client certificate, if sent, accepted); 1 something failed, a
+required client certificate missing included (the report says what); 2 the
+server could not be reached or does not speak TLS, or an argument or a file
+given is unusable (a one-line message on standard error).
 """
 
 from __future__ import annotations
@@ -76,9 +82,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--wait",
         type=float,
-        default=0.3,
+        default=None,
         metavar="S",
-        help="seconds to read after the handshake for a late alert (default 0.3)",
+        help="listen exactly S seconds after the handshake for a late alert (0: not at all); "
+        "default: max(3 measured round trips, 0.05 s), ending when the server sends anything",
     )
     parser.add_argument(
         "--crl",
@@ -94,20 +101,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Probe the server and print the result."""
+    from pkiviz.errors import PkivizError
     from pkiviz.tls.probe import parse_target, probe
 
-    host, port = parse_target(args.target)
-    result = probe(
-        host,
-        port,
-        servername=args.servername,
-        trust=args.trust,
-        timeout=args.timeout,
-        cert=args.cert,
-        key=args.key,
-        wait=args.wait,
-        crls=args.crl,
-    )
+    try:
+        host, port = parse_target(args.target)
+        result = probe(
+            host,
+            port,
+            servername=args.servername,
+            trust=args.trust,
+            timeout=args.timeout,
+            cert=args.cert,
+            key=args.key,
+            wait=args.wait,
+            crls=args.crl,
+        )
+    except PkivizError as exc:
+        if args.json:  # a script reading standard output gets a JSON document, errors too
+            print(json.dumps({"error": str(exc)}, indent=2))
+        raise
     if args.json:
         print(json.dumps(result.to_json_dict(), indent=2))
     else:

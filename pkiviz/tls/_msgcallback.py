@@ -78,6 +78,11 @@ class Recorder:
             event = Event("write" if direction == "write" else "read", ctype, bytes(data), outer)
             self._events.setdefault(conn, []).append(event)
 
+    def peek(self, conn: ssl.SSLSocket | ssl.SSLObject) -> tuple[Event, ...]:
+        """The events recorded for ``conn`` so far, in order, leaving them recorded."""
+        with self._lock:
+            return tuple(self._events.get(conn, []))
+
     def take(self, conn: ssl.SSLSocket | ssl.SSLObject) -> tuple[Event, ...]:
         """Remove and return the events recorded for ``conn``, in order.
 

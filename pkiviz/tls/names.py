@@ -103,6 +103,17 @@ SIGNATURE_SCHEMES: Mapping[int, str] = {
     0x0301: "rsa_pkcs1_sha224",
     0x0303: "ecdsa_sha224",
     0x0402: "dsa_sha256",
+    # TLS 1.2 SignatureAndHashAlgorithm pairs still offered (RFC 5246 7.4.1.4.1):
+    # hash sha1/sha224/sha384/sha512 (2, 3, 5, 6) with dsa (2), IANA "RESERVED" now
+    0x0202: "dsa_sha1",
+    0x0302: "dsa_sha224",
+    0x0502: "dsa_sha384",
+    0x0602: "dsa_sha512",
+    0x0708: "sm2sig_sm3",  # RFC 8998
+    # ML-DSA (draft-ietf-tls-mldsa), which OpenSSL 3.5 offers
+    0x0904: "mldsa44",
+    0x0905: "mldsa65",
+    0x0906: "mldsa87",
 }
 
 #: RFC 8446 4.2.7 NamedGroup (and RFC 8422 for TLS 1.2 curves).

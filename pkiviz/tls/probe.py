@@ -15,10 +15,15 @@ one whose chain would fail; pkiviz then judges for itself:
   whether the server accepted it. In TLS 1.2 a rejection fails the handshake;
   in TLS 1.3 the client's handshake completes first and the server's verdict
   (an alert such as 116 certificate_required or 48 unknown_ca) arrives
-  afterwards, so the probe reads once more, for ``wait`` seconds, after the
-  handshake. "Accepted" means at the TLS layer: no alert came within that
-  time (an application may still refuse the request later, e.g. nginx's
-  ``400 No required SSL certificate was sent``).
+  afterwards, so the probe listens after the handshake for a measured
+  time, ``max(3 round trips, 50 ms)`` (:mod:`pkiviz.tls.listen`), stopping
+  early when the server sends anything. "Accepted" means at the TLS layer:
+  no alert came in that time (an application may still refuse the request
+  later, e.g. nginx's ``400 No required SSL certificate was sent``);
+* whether the server requires a client certificate (``client_auth``:
+  required, optional, not requested or unknown, with the evidence;
+  :mod:`pkiviz.tls.client_auth`). A connection that presented a certificate
+  cannot tell, so the probe then makes a second one without a certificate.
 
 Connection problems (unresolvable name, refused, timeout, not TLS) raise
 :class:`~pkiviz.errors.InputError` with one line, after at most about
@@ -45,16 +50,16 @@ from cryptography.hazmat.primitives import serialization
 
 from pkiviz._display import shown
 from pkiviz.errors import InputError
-from pkiviz.tls import live
+from pkiviz.tls import listen, live
+from pkiviz.tls.client_auth import ClientAuth, combine, decide, sent_certificate
 from pkiviz.tls.handshake import Handshake
+from pkiviz.tls.listen import Listening
 from pkiviz.tls.messages import Alert, Certificate
 from pkiviz.tls.signatures import SignatureCheck, verify_server_signature
 from pkiviz.x509parse import serial_number
 
 if TYPE_CHECKING:
     from pkiviz.validation import Report
-
-_LINGER = 0.3  # seconds to wait after the handshake for tickets or a late alert
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +79,12 @@ class ProbeResult:
         at: when the probe ran (wall clock; the validation time).
         offered_certificate: the subject (RFC 4514) of the client certificate
             the probe had ready to present, ``None`` if it had none.
-        wait: seconds the probe waited after the handshake for a late alert.
+        wait: the fixed seconds the probe was told to listen after the
+            handshake, ``None`` if it measured (see :attr:`listening`).
+        listening: the round trip measured, and how long the probe listened.
+        client_auth: whether the server requires a client certificate, with the evidence.
+        second_handshake: the second connection, without a certificate, made when
+            the first presented one; ``None`` if none was made.
     """
 
     host: str
@@ -87,7 +97,10 @@ class ProbeResult:
     server_signature: SignatureCheck | None
     at: _dt.datetime
     offered_certificate: str | None = None
-    wait: float = 0.3
+    wait: float | None = None
+    listening: Listening | None = None
+    client_auth: ClientAuth | None = None
+    second_handshake: Handshake | None = None
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
@@ -174,11 +187,11 @@ class ProbeResult:
             "servername": self.servername,
             "tls_version": self.tls_version,
             "cipher": self.cipher,
-            "completed": self.handshake.completed and self.handshake.error is None,
+            "completed": self.handshake.completed,
             "error": self.handshake.error,
             "chain": [_cert_json(c) for c in self.chain],
             "trust": list(self.trust),
-            "validation": self.validation.to_json_dict() if self.validation is not None else None,
+            "validation": self._validation_json(),
             "validation_note": self.validation_note,
             "handshake": self.handshake.to_json_list(),
             "server_signature": (
@@ -192,8 +205,31 @@ class ProbeResult:
             "client_certificate_sent": self.client_certificate_sent,
             "client_certificate_accepted": self.client_certificate_accepted,
             "server_alert": self._alert_json(),
+            "client_auth": self.client_auth.to_json_dict() if self.client_auth else None,
+            "listening": self.listening.to_json_dict() if self.listening else None,
+            "second_handshake": (
+                self.second_handshake.to_json_list() if self.second_handshake else None
+            ),
             "at": self.at.isoformat(),
         }
+
+    def _validation_json(self) -> dict[str, Any] | None:
+        """The report's JSON, with the certificate a failing chain-of-trust check is about.
+
+        The validator reports chain-of-trust for the path as a whole; when it
+        fails, the certificate at fault is the last one of the best path found,
+        whose issuer is not among the trust anchors.
+        """
+        if self.validation is None:
+            return None
+        data = self.validation.to_json_dict()
+        path = self.validation.path
+        for check in data.get("checks", []):
+            at_fault = check["check"] == "chain-of-trust" and check["status"] == "fail"
+            if at_fault and path and check["certificate"] is None:
+                subject = path[-1].subject.rfc4514_string() or "(empty subject)"
+                check["certificate"] = {"subject": subject, "index": len(path) - 1}
+        return data
 
     def _alert_json(self) -> dict[str, Any] | None:
         alert = self.server_alert
@@ -220,15 +256,24 @@ class ProbeResult:
         alert = self.server_alert
         when = "after the handshake" if self.alert_after_handshake else "during the handshake"
         verdict = f"server sent {alert.summary()} {when}" if alert is not None else None
+        quiet = (
+            "the server finished the handshake"
+            if self.tls_version == "TLSv1.2"
+            else "no alert while the probe listened"
+        )
         if self.client_certificate_sent:
             status = {True: "ACCEPTED", False: "REJECTED"}[bool(self.client_certificate_accepted)]
-            reason = verdict or self.handshake.error or f"no alert within {self.wait:g} s"
+            reason = verdict or self.handshake.error or quiet
             lines.append(f"  client certificate {self.offered_certificate}: {status} ({reason})")
         elif self.offered_certificate is not None:
             lines.append(f"  client certificate {self.offered_certificate}: not sent (not asked)")
         elif self.client_certificate_requested:
-            outcome = verdict or f"the server went on without one (no alert within {self.wait:g} s)"
+            outcome = verdict or f"the server went on without one ({quiet})"
             lines.append(f"  no client certificate sent: {outcome}")
+        if self.client_auth is not None:
+            lines.append(f"  {self.client_auth.text()}")
+        if self.listening is not None:
+            lines.append(f"    {self.listening.text()}")
         return lines
 
     def _servername_hint(self) -> str | None:
@@ -484,7 +529,7 @@ def probe(
     at: _dt.datetime | None = None,
     cert: str | os.PathLike[str] | None = None,
     key: str | os.PathLike[str] | None = None,
-    wait: float = _LINGER,
+    wait: float | None = None,
     crls: Sequence[str | os.PathLike[str]] = (),
 ) -> ProbeResult:
     """Handshake with ``host:port``, capture it, and judge the server.
@@ -501,8 +546,10 @@ def probe(
         at: validation time (default: now).
         cert: a PEM client certificate (chain) to present if the server asks.
         key: its PEM private key (default: read from ``cert``).
-        wait: seconds to read after the handshake, for tickets or the
-            server's late verdict on a client certificate (TLS 1.3).
+        wait: listen exactly this many seconds after the handshake (0: not
+            at all); ``None`` (default): listen ``max(3 round trips, 50 ms)``
+            where a verdict can still come (TLS 1.3 after a CertificateRequest),
+            stopping when the server sends anything (:mod:`pkiviz.tls.listen`).
         crls: CRL files (DER, or PEM with one or more CRLs) for the revocation
             check; without them revocation is not checked (soft-fail, as browsers).
 
@@ -518,7 +565,7 @@ def probe(
 
     if not (0 < timeout <= 3600):  # also refuses NaN
         raise InputError(f"timeout must be a number of seconds in (0, 3600], not {timeout}")
-    if not (0 <= wait <= 60):
+    if wait is not None and not (0 <= wait <= 60):
         raise InputError(f"wait must be a number of seconds in [0, 60], not {wait}")
     if key is not None and cert is None:
         raise InputError("a client key (--key) needs a client certificate (--cert)")
@@ -538,10 +585,14 @@ def probe(
     ctx = live.client_context(None)
     offered = _load_client_certificate(ctx, cert, key) if cert is not None else None
     try:
-        handshake = live.connect(
-            ctx, host, port, server_hostname=sni or "", timeout=timeout, request=b"",
-            linger=wait or None,
-        )  # fmt: skip
+        handshake, listening = listen.connect(
+            ctx, host, port, server_hostname=sni, timeout=timeout, wait=wait
+        )
+        client_auth = decide(handshake, listening)
+        second = None
+        if sent_certificate(handshake):  # it cannot tell: ask again without one
+            second, second_auth = _without_certificate(host, port, sni, timeout, wait)
+            client_auth = combine(client_auth, second_auth)
     except socket.gaierror as exc:
         raise InputError(f"{host}: cannot resolve ({exc.strerror})") from None
     except TimeoutError:
@@ -572,7 +623,30 @@ def probe(
         at=when,
         offered_certificate=offered,
         wait=wait,
+        listening=listening,
+        client_auth=client_auth,
+        second_handshake=second,
     )
+
+
+def _without_certificate(
+    host: str, port: int, sni: str | None, timeout: float, wait: float | None
+) -> tuple[Handshake | None, ClientAuth]:
+    """A second connection, without a certificate, and the verdict it supports.
+
+    A server that served one connection only (``openssl s_server -naccept 1``)
+    or went away leaves the verdict unknown, with the reason.
+    """
+    try:
+        second, listening = listen.connect(
+            live.client_context(None), host, port, server_hostname=sni, timeout=timeout, wait=wait
+        )
+    except OSError as exc:
+        reason = live.describe_error(exc)
+        if isinstance(exc, ConnectionRefusedError):
+            reason = "connection refused"
+        return None, ClientAuth("unknown", (f"could not be made ({reason})",))
+    return second, decide(second, listening)
 
 
 def _load_client_certificate(
