@@ -92,7 +92,7 @@ def test_requirement_comparison_sees_a_changed_bound() -> None:
 
 def test_apt_txt_names_the_tools_the_chapters_run() -> None:
     apt = set(_lines(BINDER / "apt.txt"))
-    assert apt == {"openssl", "curl", "nginx"}
+    assert apt == {"openssl", "curl", "nginx", "pebble"}
     sources = " ".join(
         "".join(cell["source"])
         for chapter in sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb"))
@@ -196,7 +196,7 @@ def test_repo2docker_builds_the_book_from_a_fresh_tree(tmp_path: Path) -> None:
     dockerfile = result.stdout + result.stderr
     assert "Building conda environment for python=3.11" in dockerfile
     assert re.search(
-        r"apt-get install --yes --no-install-recommends curl nginx openssl\b", dockerfile
+        r"apt-get install --yes --no-install-recommends curl nginx openssl pebble\b", dockerfile
     )
     assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in dockerfile
     assert "RUN ./binder/postBuild" in dockerfile
