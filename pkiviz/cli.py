@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -80,9 +81,17 @@ def _encodable(text: str, stream: Any) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
+    #: The last argument error, for a command whose ``--json`` promises a JSON document.
+    last_error: str | None = None
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse quotes the arguments it refuses as typed: escape what would not print
+        _Parser.last_error = shown(message)
         self.exit(2, f"pkiviz: error: {shown(message)}\n")
+
+
+# Commands whose --json output is a JSON document even for an error (scripts read stdout).
+_JSON_ERRORS = frozenset({"probe"})
 
 
 def _version() -> str:
@@ -139,7 +148,13 @@ def _run(argv: list[str]) -> int:
         # "the following arguments are required").
         print(parser.format_help() + "\n" + _HINT, file=sys.stderr)
         return 2
-    args = parser.parse_args(argv)
+    _Parser.last_error = None
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        if exc.code == 2 and argv[0] in _JSON_ERRORS and "--json" in argv and _Parser.last_error:
+            print(json.dumps({"error": _Parser.last_error}, indent=2))
+        raise
     try:
         # A certificate with serial 0 (six roots in certifi) makes cryptography warn on
         # every field it parses; pkiviz's own output says so once, in words.

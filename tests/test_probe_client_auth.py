@@ -182,3 +182,17 @@ def test_every_requested_signature_algorithm_has_a_name(files, version):
     assert {"dsa_sha224", "dsa_sha384", "dsa_sha512"} <= set(names.SIGNATURE_SCHEMES.values())
     # Control: a code point nobody assigned still reads as unknown.
     assert names.name_of(names.SIGNATURE_SCHEMES, 0xFEFE) == "unknown(0xfefe)"
+
+
+def test_json_is_printed_for_a_refused_argument_too(capsys):
+    # argparse refuses --timeout abc before probe runs; --json still gets a JSON document.
+    with pytest.raises(SystemExit) as exit_info:
+        main(["probe", "127.0.0.1:1", "--json", "--timeout", "abc"])
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 2
+    assert "--timeout" in json.loads(captured.out)["error"]
+    assert captured.err.startswith("pkiviz: error: ") and captured.err.count("\n") == 1
+    # Control: without --json standard output stays empty.
+    with pytest.raises(SystemExit):
+        main(["probe", "127.0.0.1:1", "--timeout", "abc"])
+    assert capsys.readouterr().out == ""
