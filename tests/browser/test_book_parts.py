@@ -23,13 +23,17 @@ from pkiviz.site import build_site
 pytestmark = pytest.mark.browser
 
 
-def _chapter_with_both() -> Path:
-    """The first chapter that has a proof cell and a Deeper section (the book's own)."""
+def _chapters_with_both(count: int = 2) -> list[Path]:
+    """The first chapters that have a proof cell and a Deeper section (the book's own)."""
+    found = []
     for path in chapters():
         nb = nbformat.read(path, as_version=4)
         if any(is_proof(c) for c in nb.cells) and any(deeper_sections(nb.cells)):
-            return path
-    pytest.skip("no chapter has both a proof cell and a Deeper section yet")
+            found.append(path)
+    return found[:count]
+
+
+BOTH = _chapters_with_both()
 
 
 _STATE_JS = """
@@ -42,10 +46,10 @@ return panel.content.widgets.map((c) => ({
 """
 
 
+@pytest.mark.parametrize("path", BOTH, ids=lambda p: p.stem)
 def test_jupyterlab_shows_proofs_and_deeper_sections_folded(
-    lab: Lab, jupyterlab: JupyterLabServer
+    path: Path, lab: Lab, jupyterlab: JupyterLabServer
 ) -> None:
-    path = _chapter_with_both()
     notebook = lab.open(f"book/{path.name}")
     nb = nbformat.read(path, as_version=4)
     state = notebook._eval(_STATE_JS)
@@ -79,8 +83,10 @@ def test_jupyterlab_shows_proofs_and_deeper_sections_folded(
         notebook.screenshot(f"parts-{path.stem}-{name}-opened")
 
 
-def test_site_pages_show_proofs_and_deeper_sections_closed(chromium: Any, tmp_path: Path) -> None:
-    path = _chapter_with_both()
+@pytest.mark.parametrize("path", BOTH, ids=lambda p: p.stem)
+def test_site_pages_show_proofs_and_deeper_sections_closed(
+    path: Path, chromium: Any, tmp_path: Path
+) -> None:
     build_site(
         tmp_path / "site", book=path.parent, cache=Path(__file__).parents[2] / ".cache" / "site-npm"
     )
@@ -103,8 +109,8 @@ def test_site_pages_show_proofs_and_deeper_sections_closed(chromium: Any, tmp_pa
         page.close()
 
 
-def test_the_metadata_is_what_jupyterlab_reads() -> None:
+@pytest.mark.parametrize("path", BOTH, ids=lambda p: p.stem)
+def test_the_metadata_is_what_jupyterlab_reads(path: Path) -> None:
     # Control for the two tests above: the chapter's saved metadata is the conventions' own.
-    path = _chapter_with_both()
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert apply_metadata(nb) == 0
