@@ -416,7 +416,10 @@ def order_certificate(
         time.sleep(0.05)
     (done,) = [c for c in authz.body.challenges if isinstance(c.chall, challenges.HTTP01)]
     failure = done.error
-    order = order.update(body=messages.Order.from_json(acme._post_as_get(order.uri).json()))
+    # The order's status after the challenge: a POST-as-GET (RFC 8555 6.3) through the client's
+    # public network object, as ClientV2 does internally.
+    again = acme.net.post(order.uri, None, new_nonce_url=acme.directory.newNonce)
+    order = order.update(body=messages.Order.from_json(again.json()))
     statuses.append(order.body.status.name)
     chain = b""
     if order.body.status.name == "ready":
