@@ -16,6 +16,7 @@ pkilint is an optional extra: ``pip install 'pkiviz[lint]'``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -111,24 +112,24 @@ def lint(certificate: x509.Certificate | Issued) -> tuple[str, tuple[Finding, ..
     Raises:
         InputError: if pkilint is not installed or cannot parse the certificate.
     """
+    return _lint_der(_der(certificate))
+
+
+@functools.lru_cache(maxsize=256)
+def _lint_der(der: bytes) -> tuple[str, tuple[Finding, ...]]:
+    """:func:`lint` on DER bytes; the catalogue's scenarios share most of their certificates."""
     try:
         from pkilint import finding_filter, loader
         from pkilint.cabf import serverauth
-        from pkilint.pkix import certificate as pkix_certificate
     except ImportError as missing:
         raise InputError("pkilint is not installed: pip install 'pkiviz[lint]'") from missing
     try:
-        doc: Any = loader.RFC5280CertificateDocumentLoader().load_der_document(
-            _der(certificate), "certificate"
-        )
+        doc: Any = loader.RFC5280CertificateDocumentLoader().load_der_document(der, "certificate")
     except ValueError as error:
         raise InputError(f"pkilint cannot read the certificate: {error}") from error
     kind = serverauth.determine_certificate_type(doc)
-    validator = pkix_certificate.create_pkix_certificate_validator_container(
-        serverauth.create_decoding_validators(), serverauth.create_validators(kind)
-    )
     results, _ = finding_filter.filter_results(
-        serverauth.create_serverauth_finding_filters(kind), validator.validate(doc.root)
+        serverauth.create_serverauth_finding_filters(kind), _validator(kind).validate(doc.root)
     )
     found = tuple(
         Finding(d.finding.severity.name, d.finding.code, str(r.node.path), d.message or "")
@@ -136,6 +137,17 @@ def lint(certificate: x509.Certificate | Issued) -> tuple[str, tuple[Finding, ..
         for d in r.finding_descriptions
     )
     return str(kind.name), found
+
+
+@functools.cache
+def _validator(kind: Any) -> Any:
+    """pkilint's validator for one certificate type, built once (building it is the slow part)."""
+    from pkilint.cabf import serverauth
+    from pkilint.pkix import certificate as pkix_certificate
+
+    return pkix_certificate.create_pkix_certificate_validator_container(
+        serverauth.create_decoding_validators(), serverauth.create_validators(kind)
+    )
 
 
 def codes(findings: Iterable[Finding], severities: Sequence[str] = SEVERITIES) -> tuple[str, ...]:

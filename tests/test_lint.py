@@ -66,3 +66,35 @@ def test_unreadable_certificate_is_an_input_error() -> None:
     with pytest.raises(InputError, match="cannot read"):
         lint.lint(NotACert())  # type: ignore[arg-type]
     assert x509  # the real type is what lint() takes
+
+
+def test_a_validator_built_once_per_type_finds_what_a_fresh_one_finds() -> None:
+    # lint() reuses pkilint's validator per certificate type (building it is the slow part):
+    # on every catalogue certificate the findings equal those of a validator built afresh.
+    from pkilint import finding_filter, loader
+    from pkilint.cabf import serverauth
+    from pkilint.pkix import certificate as pkix_certificate
+
+    from pkiviz.catalogue import CATALOGUE
+    from pkiviz.lint import _der, lint
+
+    seen = {}
+    for entry in CATALOGUE:
+        scenario = entry.scenario()
+        for cert in (c for c in (scenario.leaf, *scenario.intermediates) if c is not None):
+            der = _der(cert)
+            doc = loader.RFC5280CertificateDocumentLoader().load_der_document(der, "certificate")
+            kind = serverauth.determine_certificate_type(doc)
+            fresh = pkix_certificate.create_pkix_certificate_validator_container(
+                serverauth.create_decoding_validators(), serverauth.create_validators(kind)
+            )
+            results, _ = finding_filter.filter_results(
+                serverauth.create_serverauth_finding_filters(kind), fresh.validate(doc.root)
+            )
+            expected = [
+                (d.finding.code, str(r.node.path)) for r in results for d in r.finding_descriptions
+            ]
+            assert [(f.code, f.node) for f in lint(cert)[1]] == expected
+            seen[der] = tuple(expected)
+    # Control: the comparison is not vacuous - the certificates' findings differ among them.
+    assert len(set(seen.values())) > 3
