@@ -9,6 +9,7 @@ from pathlib import Path
 
 import tomllib
 import yaml  # type: ignore[import-untyped]
+from test_binder import book_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,18 +19,8 @@ def _name(requirement: str) -> str:
 
 
 def _book_requirements() -> set[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = project["optional-dependencies"]
-    names: set[str] = {_name(r) for r in project["dependencies"]}
-    pending = ["book"]
-    while pending:
-        for req in extras[pending.pop()]:
-            match = re.fullmatch(r"pkiviz\[([a-z,]+)\]", req)
-            if match:
-                pending.extend(match.group(1).split(","))
-            else:
-                names.add(_name(req))
-    return names
+    """The package names ``pip install '.[book]'`` installs (test_binder expands the extras)."""
+    return {_name(r) for r in book_extra(tomllib.loads((ROOT / "pyproject.toml").read_text()))}
 
 
 def test_environment_yml_names_the_book_extra() -> None:
