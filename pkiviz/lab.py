@@ -1,6 +1,6 @@
 """The Break-it lab's model: a state of the controls in, real verdicts out.
 
-The lab in chapter 10 has a few controls - a clock, a host name, a key type,
+The lab in chapter 12 has a few controls - a clock, a host name, a key type,
 one catalogue entry, and whether the client has the CA's CRL. Their values
 are one frozen :class:`LabState`; :func:`evaluate` turns a state into a
 :class:`LabResult`: the scenario built from the running example with those

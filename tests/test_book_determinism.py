@@ -42,7 +42,7 @@ def test_a_second_execution_is_byte_identical(
 def test_most_chapters_have_no_live_values_at_all() -> None:
     raw = [p.name for p in CHAPTERS if not _has_live_values(p)]
     assert {
-        "12-how-this-book-works.ipynb",
+        "14-how-this-book-works.ipynb",
         "01-certificate-anatomy.ipynb",
         "02-signature-one.ipynb",
         "03-chains-of-trust.ipynb",

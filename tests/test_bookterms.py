@@ -20,7 +20,7 @@ def _nb(*sources: str) -> dict[str, Any]:
 def test_a_term_defined_in_bold_or_linked_at_first_use_passes() -> None:
     book = [
         ("00.ipynb", _nb("A **trust anchor** is trusted as is.", "Every trust anchor is a root.")),
-        ("01.ipynb", _nb("A [CA](11-summary.ipynb#Glossary) signs; CAs sign a lot.")),
+        ("01.ipynb", _nb("A [CA](13-summary.ipynb#Glossary) signs; CAs sign a lot.")),
     ]
     assert undefined(book, TERMS) == []
 

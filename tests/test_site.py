@@ -117,7 +117,7 @@ def write_small_book(book: Path) -> None:
                 "## The trust anchor, again\n\n"
                 "Another trust anchor, and a CA. Figures are in chapter 1 and "
                 "[widgets are there](02-widgets.ipynb#Widgets); the file is `01-figures.ipynb`, "
-                "and 02-widgets.ipynb in plain text. Chapter 9 is not written yet. "
+                "and 02-widgets.ipynb in plain text. Chapter 11 is not written yet. "
                 "In code, `trust anchor` stays as it is. Back to chapter 0? No. "
                 "See [RFC 5280](https://www.rfc-editor.org/rfc/rfc5280)."
             ),
@@ -246,10 +246,10 @@ def test_cross_references_point_at_the_pages(small: Built) -> None:
 
 def test_a_chapter_not_written_yet_stays_text_and_is_reported(small: Built) -> None:
     intro = small.page("00-intro.html")
-    assert "Chapter 9 is not written yet" in intro
+    assert "Chapter 11 is not written yet" in intro
     dangling = small.report.of_kind("dangling-reference")
     assert [(p.page, p.detail) for p in dangling] == [
-        ("00-intro.html", "'Chapter 9' names a chapter not in the book")
+        ("00-intro.html", "'Chapter 11' names a chapter not in the book")
     ]
 
 
@@ -419,7 +419,7 @@ def test_widget_state_in_the_small_book_is_json() -> None:
 
 def test_every_figure_of_the_real_book_has_alt_text(real: Built) -> None:
     assert real.report.of_kind("missing-alt") == ()
-    assert len(real.report.chapters) == 13  # chapters 00-12, all of them
+    assert len(real.report.chapters) == 13  # chapters 00-14, all of them
     pages = "".join(real.page(c.href) for c in real.report.chapters)
     alts = re.findall(r'<img alt="([^"]*)"', pages)
     assert len(alts) >= 10 and all(len(alt) > 40 for alt in alts)

@@ -1,6 +1,6 @@
 """The real nginx on 127.0.0.1, with a generated configuration, as a context manager.
 
-Chapter 9 asks how nginx treats a client without a certificate in each mode of
+Chapter 11 asks how nginx treats a client without a certificate in each mode of
 ``ssl_verify_client`` (``off``, ``on``, ``optional``, ``optional_no_ca``), and
 which CA names it sends: those of ``ssl_client_certificate``, none for
 ``ssl_trusted_certificate``. :func:`nginx_server` writes a configuration into

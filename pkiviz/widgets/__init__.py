@@ -8,12 +8,12 @@ a cell's last expression (the object itself displays as that container too).
 Set a control's ``.value`` and ``.result`` changes at once, with or without a
 kernel, which is how ``tests/test_widgets.py`` tests them.
 
-* :class:`LabPanel` - the Break-it lab (chapter 10): clock, host name, key
+* :class:`LabPanel` - the Break-it lab (chapter 12): clock, host name, key
   type, catalogue entry, CRL; report, chain graph and three verdicts.
 * :class:`ExpiryClock` - a clock over one certificate's validity (chapter 4).
 * :class:`HostnameBox` - a host name against the running example's
   certificate and ``*.example.com`` (chapter 4).
-* :class:`RevokeSwitch` - revoke the running example's leaf on a CRL (chapter 6).
+* :class:`RevokeSwitch` - revoke the running example's leaf on a CRL (chapter 7).
 
 This is the only part of pkiviz that imports ipywidgets.
 """

@@ -4,7 +4,7 @@
   validity window -> the ``validity`` check.
 * :class:`HostnameBox` (chapter 4): a host name -> the ``hostname`` check of
   the running example's certificate and of a ``*.example.com`` one.
-* :class:`RevokeSwitch` (chapter 6): a checkbox that revokes the running
+* :class:`RevokeSwitch` (chapter 7): a checkbox that revokes the running
   example's leaf on its CA's CRL -> the ``revocation`` check.
 
 Each is ``.widget`` to display, ``.result`` for what it shows, and its control

@@ -1,4 +1,4 @@
-"""The Break-it lab in JupyterLab: run chapter 10, work the panel's controls, read its report.
+"""The Break-it lab in JupyterLab: run chapter 12, work the panel's controls, read its report.
 
 What a reader does, in Chromium: open the chapter, *Run All Cells*, drag the clock past the
 leaf's notAfter, type a host name, pick catalogue entries from the list. After each change the
@@ -17,7 +17,7 @@ from pkiviz.example import running_example
 
 pytestmark = pytest.mark.browser
 
-CHAPTER = "book/10-break-it-lab.ipynb"
+CHAPTER = "book/12-break-it-lab.ipynb"
 
 # The panel's controls, in the order set_widget counts them (document order).
 CLOCK, HOSTNAME, KEY, BREAKAGE, CRL = range(5)

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_appendix_chapter_runs_in_jupyterlab(lab: Lab) -> None:
-    notebook = lab.open("book/12-how-this-book-works.ipynb")
+    notebook = lab.open("book/14-how-this-book-works.ipynb")
     verify = notebook.cell_index("verify = run_tool(")
     notebook.clear_outputs()  # the chapter is stored with its outputs
     assert "server.pem" not in notebook.output_text(verify)
