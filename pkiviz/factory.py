@@ -6,7 +6,12 @@ Two ways in:
   :class:`Issued` out. Deterministic mode (the default) gives byte-identical
   DER for the same inputs on every run and machine: the key derives from the
   spec's seed label, the serial from its label, and the signature is
-  deterministic (RFC 6979 ECDSA, Ed25519, RSA PKCS#1 v1.5).
+  deterministic (RFC 6979 ECDSA, Ed25519, RSA PKCS#1 v1.5). One exception:
+  an ML-DSA issuer's signature. FIPS 204 (3.4, Algorithm 2) makes hedged
+  signing the default - 32 fresh random bytes go into every signature - and
+  cryptography 50 offers no deterministic variant, so a certificate signed by an
+  ML-DSA key has the same TBSCertificate on every run but a different
+  signature value (:data:`RANDOMIZED_SIGNERS`).
 * :class:`CA` helpers - ``CA.root(...)``, ``ca.intermediate(...)``,
   ``ca.issue_server(...)``, ``ca.issue_client(...)`` - for the common shapes.
 
@@ -26,10 +31,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, padding, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from pkiviz import clock
@@ -43,6 +49,42 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
+
+
+_MLDSA_PRIVATE = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)
+
+
+class _OpenSSLContext(Protocol):
+    """The two methods of a pyOpenSSL ``SSL.Context`` that load a private key."""
+
+    def use_privatekey(
+        self, pkey: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
+    ) -> None: ...
+
+    def use_privatekey_file(self, keyfile: str) -> None: ...
+
+
+def use_private_key(ctx: _OpenSSLContext, key: PrivateKey) -> None:
+    """Load ``key`` into a pyOpenSSL context, whatever its type.
+
+    pyOpenSSL 26's ``use_privatekey`` refuses ML-DSA keys ("Unsupported key
+    type"), though the OpenSSL under it (cryptography's, 4.x) serves them; an
+    ML-DSA key goes in as PEM through a 0600 temporary file, removed at once.
+
+    Args:
+        ctx: a pyOpenSSL ``SSL.Context``.
+        key: the private key.
+    """
+    if isinstance(key, _MLDSA_PRIVATE):
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        with Blob(pem, secret=True).tempfile() as path:
+            ctx.use_privatekey_file(str(path))
+    else:
+        ctx.use_privatekey(key)
 
 
 def serial_from_label(label: str) -> int:
@@ -458,8 +500,17 @@ def _extensions(
     return exts
 
 
+#: Issuer key types whose certificate signatures differ from run to run (hedged ML-DSA,
+#: FIPS 204 Algorithm 2: cryptography 50 signs with fresh randomness and has no
+#: deterministic option). The TBSCertificate is still deterministic.
+RANDOMIZED_SIGNERS: tuple[str, ...] = ("ml-dsa-44", "ml-dsa-65", "ml-dsa-87")
+
+_NO_HASH = (ed25519.Ed25519PrivateKey, *_MLDSA_PRIVATE)
+
+
 def _signature_hash(spec: CertSpec, issuer_key: PrivateKey) -> hashes.HashAlgorithm | None:
-    if isinstance(issuer_key, ed25519.Ed25519PrivateKey):
+    # Ed25519 and ML-DSA (pure mode, RFC 9881 3) sign the message itself: no separate hash.
+    if isinstance(issuer_key, _NO_HASH):
         return None
     return _HASHES[spec.hash]()
 

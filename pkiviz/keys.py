@@ -6,6 +6,9 @@ A book that prints fingerprints needs the same key on every run, so
 * EC (P-256, P-384): the private scalar is drawn from a SHA-256 counter stream
   seeded with the label, reduced into ``[1, n-1]``.
 * Ed25519: the 32-byte private seed is the first output block of that stream.
+* ML-DSA-44/65/87 (FIPS 204): the 32-byte seed xi that ML-DSA.KeyGen expands
+  (FIPS 204 Algorithm 1/6) is the first output block of that stream, as for
+  Ed25519; RFC 9881 stores an ML-DSA private key as this seed too.
 * RSA: two primes are drawn from the stream (top two bits set, sieved by small
   primes, then Miller-Rabin with bases from the stream), e = 65537.
 
@@ -21,13 +24,46 @@ import math
 from collections.abc import Iterator
 from typing import Literal, get_args
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
 
-KeyType = Literal["ec-p256", "ec-p384", "ed25519", "rsa-1024", "rsa-2048", "rsa-3072", "rsa-4096"]
+KeyType = Literal[
+    "ec-p256",
+    "ec-p384",
+    "ed25519",
+    "rsa-1024",
+    "rsa-2048",
+    "rsa-3072",
+    "rsa-4096",
+    "ml-dsa-44",
+    "ml-dsa-65",
+    "ml-dsa-87",
+]
 KEY_TYPES: tuple[str, ...] = get_args(KeyType)
 
-PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
-PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
+MLDSAPrivateKey = mldsa.MLDSA44PrivateKey | mldsa.MLDSA65PrivateKey | mldsa.MLDSA87PrivateKey
+MLDSAPublicKey = mldsa.MLDSA44PublicKey | mldsa.MLDSA65PublicKey | mldsa.MLDSA87PublicKey
+
+PrivateKey = (
+    ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | MLDSAPrivateKey
+)
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey | MLDSAPublicKey
+
+_MLDSAClass = (
+    type[mldsa.MLDSA44PrivateKey] | type[mldsa.MLDSA65PrivateKey] | type[mldsa.MLDSA87PrivateKey]
+)
+_MLDSA: dict[str, _MLDSAClass] = {
+    "ml-dsa-44": mldsa.MLDSA44PrivateKey,
+    "ml-dsa-65": mldsa.MLDSA65PrivateKey,
+    "ml-dsa-87": mldsa.MLDSA87PrivateKey,
+}
+_MLDSA_NAMES: dict[type, str] = {
+    mldsa.MLDSA44PrivateKey: "ml-dsa-44",
+    mldsa.MLDSA44PublicKey: "ml-dsa-44",
+    mldsa.MLDSA65PrivateKey: "ml-dsa-65",
+    mldsa.MLDSA65PublicKey: "ml-dsa-65",
+    mldsa.MLDSA87PrivateKey: "ml-dsa-87",
+    mldsa.MLDSA87PublicKey: "ml-dsa-87",
+}
 
 _CURVES: dict[str, ec.EllipticCurve] = {"ec-p256": ec.SECP256R1(), "ec-p384": ec.SECP384R1()}
 _CURVE_ORDER = {
@@ -134,7 +170,8 @@ def derive_key(key_type: str, seed: str) -> PrivateKey:
     """Derive a private key from a seed label; the same inputs give the same key.
 
     Args:
-        key_type: one of :data:`KEY_TYPES`, e.g. ``"ec-p256"`` or ``"rsa-2048"``.
+        key_type: one of :data:`KEY_TYPES`, e.g. ``"ec-p256"``, ``"rsa-2048"``
+            or ``"ml-dsa-44"``.
         seed: any text; the key is a pure function of ``(key_type, seed)``.
 
     Returns:
@@ -151,6 +188,8 @@ def derive_key(key_type: str, seed: str) -> PrivateKey:
         return ec.derive_private_key(scalar, _CURVES[key_type])
     if key_type == "ed25519":
         return ed25519.Ed25519PrivateKey.from_private_bytes(next(blocks))
+    if key_type in _MLDSA:
+        return _MLDSA[key_type].from_seed_bytes(next(blocks))
     bits = int(key_type.split("-")[1])
     e = 65537
     while True:
@@ -177,6 +216,8 @@ def generate_key(key_type: str) -> PrivateKey:
         return ec.generate_private_key(_CURVES[key_type])
     if key_type == "ed25519":
         return ed25519.Ed25519PrivateKey.generate()
+    if key_type in _MLDSA:
+        return _MLDSA[key_type].generate()
     return rsa.generate_private_key(public_exponent=65537, key_size=int(key_type.split("-")[1]))
 
 
@@ -197,4 +238,7 @@ def key_type_of(key: PrivateKey | PublicKey) -> str:
         return "ed25519"
     if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
         return f"rsa-{key.key_size}"
+    for cls, name in _MLDSA_NAMES.items():
+        if isinstance(key, cls):
+            return name
     return type(key).__name__

@@ -55,7 +55,7 @@ from typing import Literal, NamedTuple, TypeVar
 from cryptography import x509
 
 from pkiviz import clock
-from pkiviz.factory import Issued
+from pkiviz.factory import Issued, use_private_key
 from pkiviz.revocation._common import html_table
 from pkiviz.revocation.ocsp_check import OcspResult, check_ocsp
 
@@ -264,7 +264,7 @@ def staple_handshake(
 
     server_ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
     server_ctx.use_certificate(server.certificate)
-    server_ctx.use_privatekey(server.private_key)
+    use_private_key(server_ctx, server.private_key)
     for extra in server.intermediates:
         server_ctx.add_extra_chain_cert(extra.certificate)
     server_ctx.set_ocsp_server_callback(server_callback)

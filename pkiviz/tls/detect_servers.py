@@ -48,7 +48,7 @@ from typing import Literal, Protocol
 from OpenSSL import SSL
 
 from pkiviz.example import RunningExample
-from pkiviz.factory import Issued
+from pkiviz.factory import Issued, use_private_key
 from pkiviz.tls import _serving
 from pkiviz.tls.live import HTTP_RESPONSE, Server, Version, server_context
 
@@ -171,7 +171,7 @@ def _context(
         ctx.set_min_proto_version(_VERSIONS[version])
         ctx.set_max_proto_version(_VERSIONS[version])
     ctx.use_certificate(server.certificate)
-    ctx.use_privatekey(server.private_key)
+    use_private_key(ctx, server.private_key)
     for issuer in server.intermediates:
         ctx.add_extra_chain_cert(issuer.certificate)
     if client_ca is not None:

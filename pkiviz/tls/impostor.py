@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from pkiviz.factory import Issued
+from pkiviz.factory import Issued, use_private_key
 from pkiviz.keys import PrivateKey
 from pkiviz.tls import names, signatures
 from pkiviz.tls.handshake import Handshake
@@ -100,9 +100,9 @@ def mismatched_pair_refusals(certificate: Issued, key: PrivateKey) -> tuple[Refu
         try:
             if order == "certificate then key":
                 octx.use_certificate(certificate.certificate)
-                octx.use_privatekey(key)
+                use_private_key(octx, key)
             else:
-                octx.use_privatekey(key)
+                use_private_key(octx, key)
                 octx.use_certificate(certificate.certificate)
         except SSL.Error as exc:
             out.append(Refusal(front, False, _openssl_reason(exc)))
