@@ -27,7 +27,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
 
 from pkiviz import _html
 from pkiviz.der import oid_name
@@ -59,6 +59,7 @@ _AIA = "1.3.6.1.5.5.7.1.1"
 _CRL_DP = "2.5.29.31"
 
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+_MLDSA_KEYS = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
 
 
 def iso_utc(when: _dt.datetime) -> str:
@@ -74,23 +75,29 @@ class PublicKeyInfo:
 
     Attributes:
         algorithm: ``"RSA"``, ``"EC"``, ``"Ed25519"``, ``"Ed448"``, ``"DSA"``,
-            or the algorithm OID's name for anything else.
-        size: key size in bits, if known.
+            ``"ML-DSA-44"``/``"-65"``/``"-87"``, or the algorithm OID's name for
+            anything else.
+        size: key size in bits, if known (``None`` for ML-DSA, sized by ``length``).
         curve: the named curve for EC keys, e.g. ``"P-256 (secp256r1)"``.
         spki_sha256: SHA-256 of the DER SubjectPublicKeyInfo, colon hex (the
             value key pinning uses).
+        length: the raw public key's length in bytes, for keys measured that way
+            (ML-DSA: 1312, 1952 or 2592 bytes, FIPS 204 table 2); else ``None``.
     """
 
     algorithm: str
     size: int | None
     curve: str | None
     spki_sha256: str
+    length: int | None = None
 
     def describe(self) -> str:
-        """One line, e.g. ``"EC P-256 (secp256r1), 256 bits"``."""
+        """One line, e.g. ``"EC P-256 (secp256r1), 256 bits"`` or ``"ML-DSA-44, 1312 bytes"``."""
         parts = [self.algorithm if self.curve is None else f"{self.algorithm} {self.curve}"]
         if self.size is not None:
             parts.append(f"{self.size} bits")
+        if self.length is not None:
+            parts.append(f"{self.length} bytes")
         return ", ".join(parts)
 
 
@@ -101,7 +108,8 @@ class SignatureInfo:
     Attributes:
         algorithm: name such as ``"ecdsa-with-SHA256"`` (the OID if unknown).
         oid: dotted OID of the signature algorithm.
-        hash: the hash, e.g. ``"sha256"``; ``None`` for Ed25519 or if unknown.
+        hash: the hash, e.g. ``"sha256"``; ``None`` for Ed25519 and ML-DSA (they
+            sign the message itself) or if unknown.
         value_hex: the signature bytes, lower-case hex without separators.
     """
 
@@ -469,6 +477,10 @@ def _public_key(cert: x509.Certificate, der: bytes, notes: list[str]) -> PublicK
         return PublicKeyInfo("Ed448", 456, None, fingerprint)
     if isinstance(key, dsa.DSAPublicKey):
         return PublicKeyInfo("DSA", key.key_size, None, fingerprint)
+    if isinstance(key, _MLDSA_KEYS):
+        # RFC 9881 4: the subjectPublicKey BIT STRING holds the raw FIPS 204 public key.
+        name = oid_name(cert.public_key_algorithm_oid.dotted_string)
+        return PublicKeyInfo(name, None, None, fingerprint, len(key.public_bytes_raw()))
     dotted = cert.public_key_algorithm_oid.dotted_string
     return PublicKeyInfo(oid_name(dotted), None, None, fingerprint)
 

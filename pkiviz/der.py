@@ -104,6 +104,10 @@ OID_NAMES: dict[str, str] = {
     "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
     "1.3.101.112": "Ed25519",
     "1.3.101.113": "Ed448",
+    # ML-DSA (FIPS 204): one OID names both the key and the signature (RFC 9881 2)
+    "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
+    "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
+    "2.16.840.1.101.3.4.3.19": "ML-DSA-87",
     # public key algorithms
     "1.2.840.113549.1.1.1": "rsaEncryption",
     "1.2.840.10045.2.1": "id-ecPublicKey",

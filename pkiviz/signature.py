@@ -26,7 +26,7 @@ import hashlib
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, padding, rsa
 
 from pkiviz import der
 from pkiviz._rows import Renders, hex_block
@@ -56,8 +56,29 @@ SIGNATURE_ALGORITHMS: dict[str, str] = {
     "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
     "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
     "1.3.101.112": "Ed25519",
+    "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
+    "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
+    "2.16.840.1.101.3.4.3.19": "ML-DSA-87",
 }
-"""Signature algorithm OIDs (RFC 4055, RFC 5758, RFC 8410) and their ASN.1 names."""
+"""Signature algorithm OIDs (RFC 4055, RFC 5758, RFC 8410, RFC 9881) and their ASN.1 names."""
+
+_MLDSA_KEYS: dict[type, str] = {
+    mldsa.MLDSA44PublicKey: "ML-DSA-44",
+    mldsa.MLDSA65PublicKey: "ML-DSA-65",
+    mldsa.MLDSA87PublicKey: "ML-DSA-87",
+}
+
+
+_MLDSA_PUBLIC = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
+
+
+def _mldsa_name(key: object) -> str | None:
+    """``"ML-DSA-44"``/``-65``/``-87`` for an ML-DSA public key, else ``None``."""
+    return next((name for cls, name in _MLDSA_KEYS.items() if isinstance(key, cls)), None)
+
+
+def _describe(key: object) -> str:
+    return _mldsa_name(key) or describe_key(key)
 
 
 _EXTENSION_NAMES = {
@@ -186,7 +207,7 @@ def _verify(cert: x509.Certificate, key: object) -> tuple[bool, str]:
         cert.signature_algorithm_oid.dotted_string, cert.signature_algorithm_oid.dotted_string
     )
     mismatch = (
-        f"the certificate says {alg}, but the key given is {describe_key(key)}: "
+        f"the certificate says {alg}, but the key given is {_describe(key)}: "
         "that key cannot have made this signature"
     )
     try:
@@ -204,8 +225,13 @@ def _verify(cert: x509.Certificate, key: object) -> tuple[bool, str]:
             if alg != "Ed25519":
                 return False, mismatch
             key.verify(sig, tbs)
+        elif isinstance(key, _MLDSA_PUBLIC):
+            # RFC 9881 3: pure ML-DSA over the TBSCertificate with the empty context string.
+            if alg != _mldsa_name(key):
+                return False, mismatch
+            key.verify(sig, tbs)
         else:
-            return False, f"pkiviz does not check signatures made with {describe_key(key)} keys"
+            return False, f"pkiviz does not check signatures made with {_describe(key)} keys"
     except InvalidSignature:
         return False, (
             "the signature does not match: these TBSCertificate bytes are not what the "
@@ -219,6 +245,15 @@ def _verify(cert: x509.Certificate, key: object) -> tuple[bool, str]:
 
 
 # --- signature one ------------------------------------------------------------
+
+_NO_HASH_UP_FRONT = {
+    "Ed25519": "none up front: Ed25519 hashes R, the key and the TBS inside the check",
+    **{
+        name: f"none up front: {name} hashes the key's hash and the TBS inside the "
+        "signature (FIPS 204 Algorithm 7, mu = H(tr || M'))"
+        for name in ("ML-DSA-44", "ML-DSA-65", "ML-DSA-87")
+    },
+}
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -236,9 +271,9 @@ class SignatureOne(Renders):
         tbs: the bytes the issuer signed (``cert.tbs_certificate_bytes``).
         algorithm_oid: the signature algorithm OID.
         algorithm: its name, e.g. ``"ecdsa-with-SHA256"``.
-        hash_name: the hash the algorithm names (``None`` for Ed25519).
+        hash_name: the hash the algorithm names (``None`` for Ed25519 and ML-DSA).
         tbs_hash: that hash of ``tbs``, as the verifier computes it
-            independently (``None`` for Ed25519: it hashes internally).
+            independently (``None`` for Ed25519 and ML-DSA: they hash internally).
         signature: the signature value.
         verified: cryptography's verdict.
         reason: the verdict in plain English.
@@ -273,7 +308,7 @@ class SignatureOne(Renders):
 
     @property
     def scheme(self) -> str:
-        """``"RSA PKCS#1 v1.5"``, ``"RSA-PSS"``, ``"ECDSA"`` or ``"Ed25519"``."""
+        """``"RSA PKCS#1 v1.5"``, ``"RSA-PSS"``, ``"ECDSA"``, ``"Ed25519"`` or ``"ML-DSA-44"``..."""
         if self.algorithm == "RSASSA-PSS":
             return "RSA-PSS"
         if "RSA" in self.algorithm:
@@ -313,7 +348,7 @@ class SignatureOne(Renders):
                 f"{hash_label(self.hash_name)}(TBS)" if self.tbs_hash else "hash",
                 hex_block(self.tbs_hash)
                 if self.tbs_hash
-                else "none up front: Ed25519 hashes R, the key and the TBS inside the check",
+                else _NO_HASH_UP_FRONT.get(self.algorithm, "none up front"),
             ),
             (f"signature, {len(self.signature)} bytes", hex_block(self.signature)),
             ("verdict", verdict),
@@ -397,7 +432,7 @@ def signature_one(cert: CertLike, issuer: IssuerLike | None = None) -> Signature
         subject=certificate.subject.rfc4514_string(),
         issuer=certificate.issuer.rfc4514_string(),
         checked_with=checked_with,
-        key=describe_key(key),
+        key=_describe(key),
         der=cert_der,
         parts=certificate_parts(cert_der),
         fields=tbs_fields(tbs),

@@ -176,7 +176,8 @@ CHECKS: tuple[CheckInfo, ...] = (
         "algorithms",
         "Algorithms and keys",
         "BR 6.1.5, 7.1.3",
-        "keys and signatures use allowed algorithms (Web PKI: RSA >= 2048, P-256/384/521)",
+        "allowed key and signature algorithms (Web PKI: RSA >= 2048, P-256/384/521, no ML-DSA "
+        "yet; RFC 5280: also ML-DSA, RFC 9881)",
         rules_cert.algorithms,
     ),
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
 from publicsuffixlist import PublicSuffixList
 
 from pkiviz.validation.facts import CertFacts, sha1_refusal
@@ -119,6 +119,21 @@ WEBPKI_CURVES: dict[str, str] = {"secp256r1": "P-256", "secp384r1": "P-384", "se
 #: Smallest RSA modulus the BRs allow (6.1.5).
 MIN_RSA_BITS = 2048
 
+#: ML-DSA (FIPS 204) in X.509, RFC 9881: one OID names both the key and the signature.
+MLDSA_OIDS: dict[str, str] = {
+    "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
+    "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
+    "2.16.840.1.101.3.4.3.19": "ML-DSA-87",
+}
+
+#: Why the Web PKI profile refuses ML-DSA, said once for keys and signatures.
+MLDSA_NOT_YET = (
+    "RFC 9881 defines ML-DSA for X.509, but the CA/B Forum BRs (as of v2.2.6, March 2026) do "
+    "not yet permit it in publicly trusted TLS certificates: 6.1.5 and 7.1.3 allow only RSA "
+    "and ECDSA (the ballots proposing ML-DSA were still drafts in May 2026), so browsers do "
+    "not accept it; the rfc5280 profile does"
+)
+
 
 def get_profile(name: str | Profile) -> Profile:
     """Look a profile up by name (a :class:`Profile` is returned as is).
@@ -153,6 +168,8 @@ def key_description(facts: CertFacts) -> str:
         return "Ed448"
     if isinstance(key, dsa.DSAPublicKey):
         return f"DSA-{key.key_size}"
+    if isinstance(key, mldsa.MLDSA44PublicKey | mldsa.MLDSA65PublicKey | mldsa.MLDSA87PublicKey):
+        return MLDSA_OIDS.get(facts.cert.public_key_algorithm_oid.dotted_string, "ML-DSA")
     return "an unreadable key" if key is None else type(key).__name__
 
 
@@ -178,6 +195,8 @@ def key_problem(facts: CertFacts, profile: Profile) -> str | None:
         if key.curve.name not in WEBPKI_CURVES:
             return f"its EC key is on {key.curve.name}; the BRs allow only P-256, P-384 and P-521"
         return None
+    if key_description(facts).startswith("ML-DSA"):
+        return f"its key is {key_description(facts)} (FIPS 204, post-quantum): {MLDSA_NOT_YET}"
     return f"its key type ({key_description(facts)}) is not one the BRs allow (RSA or ECDSA)"
 
 
@@ -194,6 +213,8 @@ def signature_problem(facts: CertFacts, profile: Profile) -> str | None:
     oid = facts.signature_algorithm_oid
     if facts.signature_hash_name == "sha1":
         return sha1_refusal(facts)
+    if oid in MLDSA_OIDS:
+        return f"it is signed with {MLDSA_OIDS[oid]} (FIPS 204, post-quantum): {MLDSA_NOT_YET}"
     if oid not in WEBPKI_SIGNATURE_ALGORITHMS:
         name = facts.cert.signature_algorithm_oid._name
         return f"it is signed with {name}; the BRs allow RSA or ECDSA with SHA-256/384/512"

@@ -337,4 +337,8 @@ def algorithms(ctx: Context) -> Iterator[Check]:
             what = policy.key_description(cert)
             if not ctx.is_anchor(i):
                 what += f", signed with {cert.cert.signature_algorithm_oid._name}"
-            yield ctx.ok("algorithms", i, what, rfc)
+            # The rfc5280 profile accepts ML-DSA keys and signatures as RFC 9881 defines them.
+            mldsa = what.startswith("ML-DSA") or (
+                not ctx.is_anchor(i) and cert.signature_algorithm_oid in policy.MLDSA_OIDS
+            )
+            yield ctx.ok("algorithms", i, what, f"{rfc}; RFC 9881" if mldsa else rfc)
