@@ -1,16 +1,34 @@
-"""Certificate Transparency: an in-process RFC 6962 Merkle tree log, pure and deterministic.
+"""Certificate Transparency (RFC 6962): a log, SCTs, their verification and the browsers' rules.
 
 * :mod:`~pkiviz.ct.merkle` - leaf and node hashes, the Merkle Tree Hash, inclusion
   (audit) paths and consistency proofs, and their verification (RFC 6962 2.1,
   verified with the algorithms of RFC 9162 2.1.3.2 and 2.1.4.2).
-* :mod:`~pkiviz.ct.log` - a :class:`Log` that appends entries and signs tree heads
-  (the RFC 6962 3.5 ``TreeHeadSignature``) with a P-256 key derived from a label.
+* :mod:`~pkiviz.ct.log` - a :class:`Log` that accepts certificates and
+  precertificates (``add-chain``, ``add-pre-chain``), returns SCTs, and signs
+  tree heads (the RFC 6962 3.5 ``TreeHeadSignature``) with a P-256 or RSA key
+  derived from a label; its log ID is SHA-256 of its SubjectPublicKeyInfo.
+* :mod:`~pkiviz.ct.entries` - the ``x509_entry`` and ``precert_entry`` a log
+  records, rebuilt from certificates (poison and SCT list removed by hand).
+* :mod:`~pkiviz.ct.sct` - SCTs and SCT lists as TLS bytes, the embedded-SCT
+  extension, the signed structure and Merkle tree leaf with named byte ranges.
+* :mod:`~pkiviz.ct.issue` - a CA issuing through logs: precertificate, SCTs,
+  final certificate (:func:`login_through_logs` for ``login.example.com``).
+* :mod:`~pkiviz.ct.verify` - each SCT verified by hand: a frozen :class:`SCTCheck`
+  with the reason.
+* :mod:`~pkiviz.ct.known_logs` - a client's log list (Chrome's v3
+  ``log_list.json``), the demo logs and the bundled list.
+* :mod:`~pkiviz.ct.policy` - Chrome's and Apple's CT policies as pure functions.
+* :mod:`~pkiviz.ct.server` / :mod:`~pkiviz.ct.client` - the RFC 6962 HTTP API on
+  127.0.0.1 and a client that fetches and checks proofs.
 
-No sockets, no files, no wall clock: time is passed in as ``at=``.
+No wall clock anywhere in the core: time is passed in as ``at=`` (the server takes a clock).
 """
 
 from __future__ import annotations
 
+from pkiviz.ct.entries import LogEntry, entry_for_certificate, entry_for_precertificate
+from pkiviz.ct.issue import CTIssuance, issue_through_logs, login_through_logs
+from pkiviz.ct.known_logs import KnownLog, KnownLogs, bundled_logs, demo_logs
 from pkiviz.ct.log import ConsistencyProof, InclusionProof, Log, SignedTreeHead, verify_tree_head
 from pkiviz.ct.merkle import (
     EMPTY_ROOT,
@@ -23,20 +41,39 @@ from pkiviz.ct.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from pkiviz.ct.sct import SCT, embedded_scts, parse_sct_list
+from pkiviz.ct.verify import SCTCheck, verify_delivered_scts, verify_embedded_scts, verify_sct
 
 __all__ = [
     "EMPTY_ROOT",
+    "SCT",
+    "CTIssuance",
     "ConsistencyProof",
     "InclusionProof",
+    "KnownLog",
+    "KnownLogs",
     "Log",
+    "LogEntry",
     "ProofCheck",
+    "SCTCheck",
     "SignedTreeHead",
+    "bundled_logs",
     "consistency_proof",
+    "demo_logs",
+    "embedded_scts",
+    "entry_for_certificate",
+    "entry_for_precertificate",
     "inclusion_path",
+    "issue_through_logs",
     "leaf_hash",
+    "login_through_logs",
     "node_hash",
+    "parse_sct_list",
     "root_hash",
     "verify_consistency",
+    "verify_delivered_scts",
+    "verify_embedded_scts",
     "verify_inclusion",
+    "verify_sct",
     "verify_tree_head",
 ]

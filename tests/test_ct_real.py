@@ -1,0 +1,128 @@
+"""Real Certificate Transparency data: cryptography.io's 2018 certificate, its two embedded SCTs
+(Google Icarus, Sectigo Mammoth) verified by hand with the logs' real keys from Chromium's log
+list, with controls. Provenance: tests/data/ct/PROVENANCE.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from pkiviz.ct.entries import SCT_LIST_OID, entry_for_certificate, strip_extensions
+from pkiviz.ct.known_logs import KnownLogs, bundled_logs
+from pkiviz.ct.sct import embedded_scts
+from pkiviz.ct.verify import verify_embedded_scts, verify_sct
+from pkiviz.errors import InputError
+
+DATA = Path(__file__).parent / "data" / "ct"
+AT = dt.datetime(2018, 10, 1, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def cert() -> x509.Certificate:
+    return x509.load_pem_x509_certificate((DATA / "cryptography-scts.pem").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def issuer() -> x509.Certificate:
+    return x509.load_pem_x509_certificate((DATA / "letsencryptx3.pem").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def logs() -> KnownLogs:
+    return KnownLogs.from_log_list((DATA / "log_list.json").read_bytes())
+
+
+def test_the_log_list_keys_hash_to_their_ids(logs: KnownLogs) -> None:
+    assert len(logs) == 5
+    assert {log.operator for log in logs} == {"Google", "Venafi", "Sectigo"}
+    venafi = next(log for log in logs if log.operator == "Venafi")
+    assert venafi.state == "retired" and type(venafi.public_key).__name__.startswith("RSA")
+
+
+def test_a_log_list_whose_id_is_not_the_key_hash_is_refused() -> None:
+    text = (DATA / "log_list.json").read_text()
+    broken = text.replace("KTxRllTIOWW6qlD8WAfUt2", "KTxRllTIOWW6qlD8WAfUt3", 1)
+    assert broken != text
+    with pytest.raises(InputError, match="not SHA-256 of its key"):
+        KnownLogs.from_log_list(broken)
+    KnownLogs.from_log_list(text)  # control
+
+
+def test_hand_made_tbs_matches_cryptography_and_the_vector(cert: x509.Certificate) -> None:
+    ours = strip_extensions(cert.tbs_certificate_bytes, (SCT_LIST_OID,))
+    assert ours == cert.tbs_precertificate_bytes
+    assert ours == (DATA / "cryptography-scts-tbs-precert.der").read_bytes()
+    assert ours != cert.tbs_certificate_bytes  # control: something was removed
+
+
+def test_the_real_scts_parse_like_cryptography(cert: x509.Certificate) -> None:
+    ours = embedded_scts(cert)
+    theirs = cert.extensions.get_extension_for_class(
+        x509.PrecertificateSignedCertificateTimestamps
+    ).value
+    assert [s.log_id for s in ours] == [s.log_id for s in theirs]
+    assert [s.signature for s in ours] == [s.signature for s in theirs]
+    assert [s.time.replace(tzinfo=None) for s in ours] == [s.timestamp for s in theirs]
+    assert [s.algorithm for s in ours] == ["ecdsa-sha256", "ecdsa-sha256"]
+
+
+def test_real_scts_verify_with_the_real_log_keys(
+    cert: x509.Certificate, issuer: x509.Certificate, logs: KnownLogs
+) -> None:
+    checks = verify_embedded_scts(cert, issuer, logs=logs, at=AT)
+    assert [c.status for c in checks] == ["verified", "verified"]
+    assert [c.log_name for c in checks] == ["Google 'Icarus' log", "Sectigo 'Mammoth' CT log"]
+    assert [c.timestamp.isoformat() for c in checks] == [
+        "2018-09-26T20:56:33.769000+00:00",
+        "2018-09-26T20:56:33.904000+00:00",
+    ]
+    assert all(c.signed is not None and c.signed.tiles() for c in checks)
+    # the bundled list knows the same two logs
+    bundled = verify_embedded_scts(cert, issuer, at=AT)
+    assert [c.status for c in bundled] == ["verified", "verified"]
+    assert bundled_logs().find(checks[0].log_id) is not None
+
+
+def test_the_same_scts_over_another_certificate_fail(
+    cert: x509.Certificate, issuer: x509.Certificate, logs: KnownLogs
+) -> None:
+    other = issuer  # Let's Encrypt X3 itself, same issuer key hash would not save it
+    entry = entry_for_certificate(other, issuer)
+    checks = [verify_sct(s, entry, logs=logs, at=AT) for s in embedded_scts(cert)]
+    assert [c.status for c in checks] == ["bad-signature", "bad-signature"]
+    # control: the right certificate passes with the same SCTs and keys
+    right = entry_for_certificate(cert, issuer)
+    assert all(verify_sct(s, right, logs=logs, at=AT) for s in embedded_scts(cert))
+
+
+def test_a_wrong_issuer_breaks_the_issuer_key_hash(cert: x509.Certificate, logs: KnownLogs) -> None:
+    stranger = x509.load_pem_x509_certificate((DATA / "cryptography-scts.pem").read_bytes())
+    checks = verify_embedded_scts(cert, stranger, logs=logs, at=AT)
+    assert {c.status for c in checks} == {"bad-signature"}
+
+
+def test_real_scts_from_the_future_and_from_unknown_logs(
+    cert: x509.Certificate, issuer: x509.Certificate, logs: KnownLogs
+) -> None:
+    before = dt.datetime(2018, 9, 26, 20, 56, 33, 800000, tzinfo=dt.timezone.utc)
+    checks = verify_embedded_scts(cert, issuer, logs=logs, at=before)
+    assert [c.status for c in checks] == ["verified", "future-timestamp"]
+    only_google = KnownLogs(tuple(log for log in logs if log.operator == "Google"))
+    checks = verify_embedded_scts(cert, issuer, logs=only_google, at=AT)
+    assert [c.status for c in checks] == ["verified", "unknown-log"]
+
+
+def test_a_tampered_real_signature_fails(
+    cert: x509.Certificate, issuer: x509.Certificate, logs: KnownLogs
+) -> None:
+    sct = embedded_scts(cert)[0]
+    entry = entry_for_certificate(cert, issuer)
+    flipped = bytearray(sct.signature)
+    flipped[-1] ^= 1
+    bad = dataclasses.replace(sct, signature=bytes(flipped))
+    assert verify_sct(bad, entry, logs=logs, at=AT).status == "bad-signature"
+    assert verify_sct(sct, entry, logs=logs, at=AT).status == "verified"  # control
