@@ -343,6 +343,8 @@ class Client:
         seed: the label the client random and key share are derived from.
         trust: trust anchors for the server's chain; empty skips validation.
         at: the time the chain is validated at (default: the book clock).
+        profile: the validator's profile: ``"webpki"`` (what browsers enforce)
+            or ``"rfc5280"`` (which accepts ML-DSA certificates).
         request: the bytes sent as application data once the handshake is done.
         tamper: ``"finished"`` computes the client Finished over a wrong
             transcript hash; ``"ciphertext"`` flips a byte of its encrypted
@@ -358,6 +360,7 @@ class Client:
         seed: str = "glass-box client",
         trust: tuple[x509.Certificate, ...] = (),
         at: _dt.datetime = clock.BOOK_CLOCK,
+        profile: Literal["webpki", "rfc5280"] = "webpki",
         request: bytes | None = None,
         tamper: Tamper | None = None,
         send_key_share: bool = True,
@@ -367,7 +370,7 @@ class Client:
         self.server_name = server_name
         self.share = client_share(group, seed=seed)
         self.client_random = _seed_bytes(seed, "glassbox-client-random", 32)
-        self.trust, self.at, self.tamper = trust, at, tamper
+        self.trust, self.at, self.profile, self.tamper = trust, at, profile, tamper
         self.send_key_share = send_key_share
         self.request = request or (
             f"GET / HTTP/1.1\r\nHost: {server_name}\r\nConnection: close\r\n\r\n".encode()
@@ -553,7 +556,8 @@ class Client:
             raise VerificationFailed("the server sent an empty Certificate")
         if self.trust:
             report = validate(chain[0], intermediates=chain[1:], trust_anchors=self.trust,
-                              peer_name=self.server_name, at=self.at)  # fmt: skip
+                              peer_name=self.server_name, at=self.at,
+                              profile=self.profile)  # fmt: skip
             self._report = report
             if not report.valid:
                 first = report.first_failure

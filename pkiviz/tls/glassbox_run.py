@@ -19,18 +19,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import socket
-import tempfile
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
 
 from pkiviz import clock
 from pkiviz.example import RunningExample, running_example
+from pkiviz.factory import use_private_key
 from pkiviz.tls import _serving
 from pkiviz.tls.detect_servers import _bound, _reason
 from pkiviz.tls.glassbox import Client, GlassBox, Tamper
@@ -113,7 +111,7 @@ class OpenSSL4Server(_serving.Serving[ServerSide]):
         if ciphers is not None:
             ctx.set_cipher_list(ciphers.encode())
         ctx.use_certificate(chain[0])
-        _use_key(ctx, key)
+        use_private_key(ctx, key)
         for issuer in chain[1:]:
             ctx.add_extra_chain_cert(issuer)
         if request_client_cert:
@@ -149,23 +147,6 @@ class OpenSSL4Server(_serving.Serving[ServerSide]):
         with self._lock:
             keylog, self._lines = "".join(self._lines), []
         return ServerSide(completed, error, request, keylog, group, version)
-
-
-def _use_key(ctx: SSL.Context, key: Any) -> None:
-    """Load ``key``; pyOpenSSL takes RSA/EC/EdDSA keys directly, ML-DSA only from a file."""
-    try:
-        ctx.use_privatekey(key)
-        return
-    except TypeError:
-        pass
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    with tempfile.TemporaryDirectory(prefix="pkiviz-glassbox-") as directory:
-        path = Path(directory) / "server.key"
-        path.touch(0o600)
-        path.write_bytes(pem)
-        ctx.use_privatekey_file(str(path))
 
 
 def connect(
