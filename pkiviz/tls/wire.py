@@ -105,6 +105,7 @@ class _Decoder:
     def __init__(self, keylog: dict[tuple[str, bytes], bytes]) -> None:
         self.keylog = keylog
         self.records: list[RawRecord] = []
+        self.application: list[tuple[Direction, bytes]] = []
         self.buffers: dict[Direction, bytes] = {"client": b"", "server": b""}
         self.hs_buffers: dict[Direction, bytes] = {"client": b"", "server": b""}
         self.ciphers: dict[Direction, keyschedule.RecordCipher | None] = {
@@ -146,6 +147,8 @@ class _Decoder:
         if content_type == 21:
             for i in range(0, len(plaintext) - 1, 2):
                 self.records.append((sender, 21, plaintext[i : i + 2], outer))
+        elif content_type == 23 and cipher is not None:
+            self.application.append((sender, plaintext))
         elif content_type == 22:
             whole, rest = messages.split_handshake(self.hs_buffers[sender] + plaintext)
             self.hs_buffers[sender] = rest
@@ -216,3 +219,22 @@ def decrypt_flow(flow: Flow, keylog: str) -> Handshake:
     for sender, data in flow.chunks:
         decoder.feed(sender, data)
     return handshake_from_records(decoder.records, perspective="wire")
+
+
+def application_data(flow: Flow, keylog: str) -> tuple[tuple[Direction, bytes], ...]:
+    """Decrypt a relayed connection's application data, record by record.
+
+    Args:
+        flow: what a :class:`Tap` recorded.
+        keylog: the NSS key log text written by either end.
+
+    Returns:
+        ``(sender, plaintext)`` for each application-data record, in order.
+
+    Raises:
+        InputError: as :func:`decrypt_flow`.
+    """
+    decoder = _Decoder(keyschedule.parse_keylog(keylog))
+    for sender, data in flow.chunks:
+        decoder.feed(sender, data)
+    return tuple(decoder.application)
