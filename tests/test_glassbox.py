@@ -217,3 +217,22 @@ def test_client_options_are_checked():
     with pytest.raises(ValueError, match="unknown group"):
         Client("x", group="secp256r1")
     assert dataclasses.is_dataclass(glassbox_session().client)
+
+
+def test_every_result_renders_itself(session):
+    box = session.client
+    rec = box.records[0]
+    parts = [
+        (session, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
+        (box.shared, box.shared.parts[-1][1].hex()),
+        (box.schedule, "client_handshake_traffic_secret"),
+        (box.schedule.step("master_secret"), box.schedule["master_secret"].hex()),
+        (rec, rec.nonce.hex()),
+        (box.finished[0], box.finished[0].verify_data.hex()),
+        (box.certificate_verify, box.certificate_verify.scheme),
+    ]
+    for obj, expected in parts:
+        assert expected in obj._repr_html_(), type(obj).__name__
+    assert "✗" not in session._repr_html_()
+    assert box.keylog() == box.schedule.keylog(box.client_random)
+    assert box.keylog().count("\n") == 5

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from pkiviz import clock
 from pkiviz.errors import PkivizError
 from pkiviz.tls import glassbox_schedule as ks
-from pkiviz.tls._wire import Reader
+from pkiviz.tls.glassbox_hello import SCHEMES, SUITE, SUITE_CODE, client_hello, server_hello_fields
 from pkiviz.tls.glassbox_kex import (
     ClientShare,
     SharedSecret,
@@ -52,14 +52,9 @@ from pkiviz.tls.messages import (
     parse_message,
     split_handshake,
 )
-from pkiviz.tls.names import SIGNATURE_SCHEMES
 from pkiviz.tls.signatures import CONTEXTS, tls13_signed_content, verify_signature
 from pkiviz.validation import Report, validate
 
-SUITE = "TLS_AES_128_GCM_SHA256"
-SUITE_CODE = 0x1301
-#: The signature schemes offered, by code point (RFC 8446 4.2.3; draft-ietf-tls-mldsa).
-SCHEMES: dict[int, str] = {c: SIGNATURE_SCHEMES[c] for c in (0x0403, 0x0804, 0x0904, 0x0905)}
 _MLDSA = {"mldsa44": mldsa.MLDSA44PublicKey, "mldsa65": mldsa.MLDSA65PublicKey}
 
 #: What the client may break on purpose, to watch the server refuse it.
@@ -170,65 +165,6 @@ def _verify_mldsa(key: object, scheme: str, signature: bytes, content: bytes) ->
     except InvalidSignature:
         return False, f"the {scheme} signature does not verify over these bytes"
     return True, f"valid {scheme} signature by the certificate's {scheme} key"
-
-
-def client_hello(share: ClientShare, random: bytes, server_name: str, *,
-                 send_key_share: bool = True) -> bytes:  # fmt: skip
-    """Build the ClientHello handshake message (header included), RFC 8446 4.1.2.
-
-    Args:
-        share: the key share to offer (its group is the only one offered).
-        random: the 32-byte client random.
-        server_name: the SNI host name.
-        send_key_share: ``False`` offers the group without a share (which
-            makes any server answer with a HelloRetryRequest).
-
-    Returns:
-        The message bytes as they enter the transcript.
-    """
-
-    def vec(n: int, data: bytes) -> bytes:
-        return len(data).to_bytes(n, "big") + data
-
-    def ext(code: int, data: bytes) -> bytes:
-        return code.to_bytes(2, "big") + vec(2, data)
-
-    host = server_name.encode("ascii")
-    shares = share.code.to_bytes(2, "big") + vec(2, share.public) if send_key_share else b""
-    schemes = b"".join(c.to_bytes(2, "big") for c in SCHEMES)
-    extensions = (
-        ext(0, vec(2, b"\x00" + vec(2, host)))  # server_name
-        + ext(10, vec(2, share.code.to_bytes(2, "big")))  # supported_groups
-        + ext(13, vec(2, schemes))  # signature_algorithms
-        + ext(43, vec(1, b"\x03\x04"))  # supported_versions: TLS 1.3 only
-        + ext(51, vec(2, shares))  # key_share
-    )
-    body = (
-        b"\x03\x03" + random + vec(1, b"") + vec(2, SUITE_CODE.to_bytes(2, "big"))
-        + vec(1, b"\x00") + vec(2, extensions)
-    )  # fmt: skip
-    return b"\x01" + vec(3, body)
-
-
-def _server_hello_fields(raw: bytes) -> tuple[bytes, int, int | None, int | None, bytes]:
-    """(random, suite, selected version, key share group, key share bytes) of a ServerHello."""
-    r = Reader(raw[4:], "ServerHello")
-    r.uint(2, "legacy_version")
-    random = r.take(32, "random")
-    r.vector(1, "legacy_session_id_echo")
-    suite = r.uint(2, "cipher_suite")
-    r.uint(1, "legacy_compression_method")
-    exts = r.sub(2, "extensions")
-    version = group = None
-    share = b""
-    while exts.remaining:
-        code, data = exts.uint(2, "extension type"), Reader(exts.vector(2, "extension"), "ext")
-        if code == 43:
-            version = data.uint(2, "selected_version")
-        elif code == 51:
-            group = data.uint(2, "group")
-            share = data.vector(2, "key_exchange") if data.remaining else b""
-    return random, suite, version, group, share
 
 
 def _transcript_hash(messages: list[bytes]) -> bytes:
@@ -533,7 +469,7 @@ class Client:
         return b""
 
     def _server_hello(self, raw: bytes) -> None:
-        random, suite, version, group, server_share = _server_hello_fields(raw)
+        random, suite, version, group, server_share = server_hello_fields(raw)
         if random == HRR_RANDOM:
             raise Unsupported("HelloRetryRequest", "the server asked for another key share")
         if version != 0x0304:
