@@ -15,7 +15,12 @@ security update may change a line without changing a fact. So the rule is:
 - a widget cell (never compared) may run tools; the cells after it assert;
 - a cell that runs a tool but shows only facts pkiviz derived from it (pass or
   fail, an exit status) is tagged ``tool-facts``, compared strictly, and also
-  asserts (or is an exercise checked by ``check_answer``).
+  asserts (or is an exercise checked by ``check_answer``);
+- a cell that shows values live by nature (a real server's fresh random and
+  ephemeral key share, and every secret derived from them) is tagged
+  ``live-output`` (with ``nbval-ignore-output``) and, like a ``tool-output``
+  cell, asserts the facts the prose relies on (lengths, equalities with the
+  server's own key log) in the cell or in the proof cells right after it.
 
 :func:`problems` checks a chapter against that rule, given which programs each
 cell started (:func:`pkiviz.bookrun.execute` with ``watch_programs=True``
@@ -35,6 +40,7 @@ from pkiviz.table import Table
 
 TOOL_OUTPUT = "tool-output"
 TOOL_FACTS = "tool-facts"
+LIVE_OUTPUT = "live-output"
 IGNORE_OUTPUT = "nbval-ignore-output"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -121,6 +127,16 @@ def facts(source: str) -> tuple[str, ...]:
     return tuple(" ".join(f.split()) for f in found)
 
 
+def _facts_around(cells: Sequence[Any], index: int) -> tuple[str, ...]:
+    """The facts cell ``index`` asserts, with those of the proof cells right after it."""
+    checked = list(facts(_source(cells[index])))
+    for later in cells[index + 1 :]:
+        if not is_proof(later):
+            break
+        checked.extend(facts(_source(later)))
+    return tuple(checked)
+
+
 def _unique(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
@@ -146,12 +162,8 @@ def tool_cells(
         tags = _tags(cell)
         tag = TOOL_OUTPUT if TOOL_OUTPUT in tags else TOOL_FACTS if TOOL_FACTS in tags else ""
         if started or tag:
-            checked = list(facts(_source(cell)))
-            for later in notebook["cells"][index + 1 :]:  # the proof cells right after it
-                if not is_proof(later):
-                    break
-                checked.extend(facts(_source(later)))
-            out.append(ToolCell(chapter, index, _unique(started), tag, tuple(checked)))
+            checked = _facts_around(notebook["cells"], index)
+            out.append(ToolCell(chapter, index, _unique(started), tag, checked))
     return tuple(out)
 
 
@@ -186,8 +198,13 @@ def problems(chapter: str, notebook: Any, programs: Mapping[int, Sequence[str]])
             continue
         tags = _tags(cell)
         text = _output_text(cell)
-        if IGNORE_OUTPUT in tags and TOOL_OUTPUT not in tags and not _is_widget(cell):
+        live = LIVE_OUTPUT in tags
+        if IGNORE_OUTPUT in tags and TOOL_OUTPUT not in tags and not live and not _is_widget(cell):
             found.append(f"{chapter} cell {index} is not compared, yet is no widget or tool cell")
+        if live and IGNORE_OUTPUT not in tags:
+            found.append(f"{chapter} cell {index} shows live values but nbval compares them")
+        if live and not _facts_around(cells, index):
+            found.append(f"{chapter} cell {index} shows live values but asserts nothing about them")
         if TOOL_OUTPUT not in tags:
             words = [word for word in OPENSSL_WORDS if word in text]
             if words:

@@ -22,6 +22,7 @@ import pytest
 from pkiviz.bookrun import BOOK, ChapterRun, chapters, execute, sanitize, sanitizers, text_outputs
 from pkiviz.booktools import (
     IGNORE_OUTPUT,
+    LIVE_OUTPUT,
     TOOL_FACTS,
     TOOL_OUTPUT,
     inventory,
@@ -123,6 +124,21 @@ def test_rule_catches_words_shown_later_and_outputs_hidden_for_no_reason() -> No
     # The book's own command line is pkiviz's output: compared, no tag needed.
     own = _notebook(_cell("run_tool([sys.executable, '-m', 'pkiviz', 'inspect', 'x.pem'])", "CN=x"))
     assert problems("x", own, {0: ("pkiviz",)}) == []
+
+
+def test_rule_for_live_values_asks_for_uncompared_output_and_asserted_facts() -> None:
+    shown = "box = glassbox_session()\nbox.client.shared.secret.hex()"
+    proved = _cell(
+        "# Proof: the secrets are the server's\nassert box.secrets_match", "", ("proof",)
+    )
+    good = _notebook(_cell(shown, "'3f9a...'", (LIVE_OUTPUT, IGNORE_OUTPUT)), proved)
+    assert problems("x", good, {}) == []  # the control
+    compared = _notebook(_cell(shown, "'3f9a...'", (LIVE_OUTPUT,)), proved)
+    assert problems("x", compared, {}) == ["x cell 0 shows live values but nbval compares them"]
+    unproved = _notebook(_cell(shown, "'3f9a...'", (LIVE_OUTPUT, IGNORE_OUTPUT)))
+    assert problems("x", unproved, {}) == [
+        "x cell 0 shows live values but asserts nothing about them"
+    ]
 
 
 def _wrappers(directory: Path) -> dict[str, str]:
