@@ -227,3 +227,17 @@ def test_signed_but_never_included() -> None:
     assert [len(log) for log in logs] == [1, 0]
     checks = verify_embedded_scts(ct.certificate, ct.issuer, logs=ct.known_logs(), at=AT)
     assert [c.status for c in checks] == ["verified", "verified"]  # the signature alone is fine
+
+
+def test_sct_list_parsing_refuses_garbage(ct: CTIssuance) -> None:
+    good = encode_sct_list(ct.scts)
+    assert parse_sct_list(good) == ct.scts  # control
+    with pytest.raises(InputError, match="left over"):
+        parse_sct_list(good + b"\x00")
+    with pytest.raises(InputError, match="needs"):
+        parse_sct_list(good[:-1])
+    raw = bytearray(ct.scts[0].to_bytes())
+    raw[33:41] = b"\xff" * 8
+    bad = len(raw).to_bytes(2, "big") + bytes(raw)
+    with pytest.raises(InputError, match="year 9999"):
+        parse_sct_list(len(bad).to_bytes(2, "big") + bad)

@@ -26,6 +26,7 @@ No wall clock anywhere in the core: time is passed in as ``at=`` (the server tak
 
 from __future__ import annotations
 
+from pkiviz.ct.client import CTLogError, LogClient, LoggedEntry
 from pkiviz.ct.entries import LogEntry, entry_for_certificate, entry_for_precertificate
 from pkiviz.ct.issue import CTIssuance, issue_through_logs, login_through_logs
 from pkiviz.ct.known_logs import KnownLog, KnownLogs, bundled_logs, demo_logs
@@ -41,23 +42,32 @@ from pkiviz.ct.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from pkiviz.ct.policy import PolicyVerdict, apple_policy, chrome_policy
 from pkiviz.ct.sct import SCT, embedded_scts, parse_sct_list
+from pkiviz.ct.server import LogServer, ticking
 from pkiviz.ct.verify import SCTCheck, verify_delivered_scts, verify_embedded_scts, verify_sct
 
 __all__ = [
     "EMPTY_ROOT",
     "SCT",
     "CTIssuance",
+    "CTLogError",
     "ConsistencyProof",
     "InclusionProof",
     "KnownLog",
     "KnownLogs",
     "Log",
+    "LogClient",
     "LogEntry",
+    "LogServer",
+    "LoggedEntry",
+    "PolicyVerdict",
     "ProofCheck",
     "SCTCheck",
     "SignedTreeHead",
+    "apple_policy",
     "bundled_logs",
+    "chrome_policy",
     "consistency_proof",
     "demo_logs",
     "embedded_scts",
@@ -70,6 +80,7 @@ __all__ = [
     "node_hash",
     "parse_sct_list",
     "root_hash",
+    "ticking",
     "verify_consistency",
     "verify_delivered_scts",
     "verify_embedded_scts",

@@ -57,6 +57,8 @@ HASH_NAMES = {0: "none", 1: "md5", 2: "sha1", 3: "sha224", 4: "sha256", 5: "sha3
 SIGNATURE_NAMES = {0: "anonymous", 1: "rsa", 2: "dsa", 3: "ecdsa"}
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+#: The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z).
+_MAX_MS = 253_402_300_799_999
 
 
 def ms_to_datetime(ms: int) -> dt.datetime:
@@ -182,6 +184,8 @@ def parse_sct(data: bytes, *, source: str = "embedded") -> SCT:
         return SCT(version, log_id, 0, data[33:], 0, 0, b"", source)
     log_id = reader.take(32, "log id")
     timestamp = reader.uint(8, "timestamp")
+    if timestamp > _MAX_MS:
+        raise InputError(f"SCT: timestamp {timestamp} ms is beyond the year 9999")
     extensions = reader.vector(2, "extensions")
     hash_alg = reader.uint(1, "hash algorithm")
     sig_alg = reader.uint(1, "signature algorithm")

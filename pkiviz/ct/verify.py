@@ -32,6 +32,7 @@ from pkiviz.bytemap import ByteMap
 from pkiviz.ct import _signing
 from pkiviz.ct.entries import LogEntry, entry_for_certificate
 from pkiviz.ct.known_logs import KnownLog, KnownLogs, bundled_logs
+from pkiviz.ct.log import timestamp_ms
 from pkiviz.ct.sct import SCT, VERSION_V1, embedded_scts, signature_input_map
 from pkiviz.errors import InputError
 from pkiviz.load import as_certificate
@@ -180,7 +181,7 @@ def verify_sct(
             signed,
             "RFC 6962 3.2, 5.2",
         )
-    if sct.time > at:
+    if sct.timestamp > timestamp_ms(at):
         return SCTCheck(
             sct,
             "future-timestamp",
