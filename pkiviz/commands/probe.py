@@ -11,6 +11,11 @@ connection, and stops as soon as the server sends anything. It says whether
 the server requires a client certificate (``client_auth``: required,
 optional, not requested or unknown, with the evidence); a connection that
 presented one cannot tell, so the probe then connects once more without one.
+``--keylog FILE`` writes the connection's TLS secrets in the NSS key log
+format (as SSLKEYLOGFILE; created with mode 0600: anyone holding it can read
+the traffic); ``--pcap FILE`` writes the connection as a pcapng file with the
+key log embedded (also 0600), recorded by a relay on 127.0.0.1 that the probe
+connects through, so Wireshark or ``tshark -r FILE`` shows it decrypted.
 
 ``--json`` prints one JSON object with at least these keys: ``tls_version``,
 ``cipher``, ``chain``, ``validation``, ``handshake`` (list of
@@ -21,7 +26,8 @@ presented one cannot tell, so the probe then connects once more without one.
 ``client_certificate_accepted`` (true, false, or null if none was sent) and
 ``server_alert`` (``level``, ``description``, ``code``, ``after_handshake``;
 or null), ``client_auth`` (``verdict``, ``evidence``, ``connections``) and
-``listening`` (``rtt``, ``planned``, ``listened``, ``ended``, in seconds). An
+``listening`` (``rtt``, ``planned``, ``listened``, ``ended``, in seconds),
+``keylog_file`` and ``pcap_file`` (the paths written, or null). An
 error is ``{"error": "..."}``, with exit status 2.
 
 Exit status: 0 handshake completed, server signature verified and chain valid
@@ -95,6 +101,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="CRLs for the revocation check: DER, or PEM with one or more (repeatable); "
         "without them revocation is not checked",
     )
+    parser.add_argument(
+        "--keylog",
+        metavar="FILE",
+        help="write the connection's TLS secrets to FILE (NSS key log format, mode 0600)",
+    )
+    parser.add_argument(
+        "--pcap",
+        metavar="FILE",
+        help="write the connection to FILE as pcapng with its key log embedded (mode 0600), "
+        "for Wireshark or tshark",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -116,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
             key=args.key,
             wait=args.wait,
             crls=args.crl,
+            keylog=args.keylog,
+            pcap=args.pcap,
         )
     except PkivizError as exc:
         if args.json:  # a script reading standard output gets a JSON document, errors too

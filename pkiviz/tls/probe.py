@@ -32,6 +32,7 @@ Connection problems (unresolvable name, refused, timeout, not TLS) raise
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -41,8 +42,10 @@ import os
 import re
 import socket
 import ssl
+import tempfile
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -50,11 +53,12 @@ from cryptography.hazmat.primitives import serialization
 
 from pkiviz._display import shown
 from pkiviz.errors import InputError
-from pkiviz.tls import listen, live
+from pkiviz.tls import listen, live, wire
 from pkiviz.tls.client_auth import ClientAuth, combine, decide, sent_certificate
 from pkiviz.tls.handshake import Handshake
 from pkiviz.tls.listen import Listening
 from pkiviz.tls.messages import Alert, Certificate
+from pkiviz.tls.pcap import Pcapng, flow_to_pcapng, write_file
 from pkiviz.tls.signatures import SignatureCheck, verify_server_signature
 from pkiviz.x509parse import serial_number
 
@@ -85,6 +89,10 @@ class ProbeResult:
         client_auth: whether the server requires a client certificate, with the evidence.
         second_handshake: the second connection, without a certificate, made when
             the first presented one; ``None`` if none was made.
+        keylog_file: where the first connection's key log was written (NSS
+            format, mode 0600), ``None`` if not asked for.
+        pcap_file: where its pcapng was written, ``None`` if not asked for.
+        pcap: the pcapng written (its frames), ``None`` if not asked for.
     """
 
     host: str
@@ -101,6 +109,9 @@ class ProbeResult:
     listening: Listening | None = None
     client_auth: ClientAuth | None = None
     second_handshake: Handshake | None = None
+    keylog_file: str | None = None
+    pcap_file: str | None = None
+    pcap: Pcapng | None = dataclasses.field(default=None, repr=False)
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
@@ -211,6 +222,8 @@ class ProbeResult:
                 self.second_handshake.to_json_list() if self.second_handshake else None
             ),
             "at": self.at.isoformat(),
+            "keylog_file": self.keylog_file,
+            "pcap_file": self.pcap_file,
         }
 
     def _validation_json(self) -> dict[str, Any] | None:
@@ -328,6 +341,13 @@ class ProbeResult:
         lines += self._client_lines()
         lines.append("  handshake:")
         lines += ["    " + line for line in self.handshake.text().splitlines()[1:]]
+        if self.keylog_file is not None:
+            lines.append(f"  key log: {self.keylog_file} (NSS key log format, mode 0600)")
+        if self.pcap_file is not None and self.pcap is not None:
+            lines.append(
+                f"  pcapng: {self.pcap_file} ({len(self.pcap.packets)} frames, the key log "
+                "embedded; open it in Wireshark or tshark -r)"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -531,6 +551,8 @@ def probe(
     key: str | os.PathLike[str] | None = None,
     wait: float | None = None,
     crls: Sequence[str | os.PathLike[str]] = (),
+    keylog: str | os.PathLike[str] | None = None,
+    pcap: str | os.PathLike[str] | None = None,
 ) -> ProbeResult:
     """Handshake with ``host:port``, capture it, and judge the server.
 
@@ -552,14 +574,24 @@ def probe(
             stopping when the server sends anything (:mod:`pkiviz.tls.listen`).
         crls: CRL files (DER, or PEM with one or more CRLs) for the revocation
             check; without them revocation is not checked (soft-fail, as browsers).
+        keylog: write the connection's TLS secrets here (NSS key log format, as
+            ``SSLKEYLOGFILE``; a secret, created with mode 0600).
+        pcap: write the connection as a pcapng file here, its key log embedded
+            (mode 0600). The probe then connects through a loopback relay
+            (:class:`~pkiviz.tls.wire.Tap`) that records the bytes each way; the
+            frames are synthesized (:mod:`pkiviz.tls.pcap`): 127.0.0.1 at both
+            ends, the target's port, timestamps from the probe's start.
+            Both cover the first connection only, not the second one made
+            without a certificate.
 
     Returns:
         The result, even if the handshake failed after the server answered.
 
     Raises:
         InputError: an invalid ``servername``; a bad trust, certificate or key
-            file; an unresolvable host, a refused or timed-out connection, or a
-            peer that does not speak TLS.
+            file; a key log or pcapng path that cannot be written; an
+            unresolvable host, a refused or timed-out connection, or a peer
+            that does not speak TLS.
     """
     from pkiviz.load import load_certificates, load_crls
 
@@ -584,10 +616,17 @@ def probe(
     when = at if at is not None else live.now()
     ctx = live.client_context(None)
     offered = _load_client_certificate(ctx, cert, key) if cert is not None else None
+    # Both files are checked (and the key log created 0600) before connecting.
+    if keylog is not None:
+        write_file(keylog, b"", secret=True, what="key log")
+    if pcap is not None:
+        write_file(pcap, b"", secret=True, what="pcapng file")
     try:
-        handshake, listening = listen.connect(
-            ctx, host, port, server_hostname=sni, timeout=timeout, wait=wait
-        )
+        with _recording(ctx, host, port, keylog, pcap, timeout) as rec:
+            handshake, listening = listen.connect(
+                ctx, *rec.address, server_hostname=sni, timeout=timeout, wait=wait
+            )
+            rec.finish(when)
         client_auth = decide(handshake, listening)
         second = None
         if sent_certificate(handshake):  # it cannot tell: ask again without one
@@ -626,7 +665,89 @@ def probe(
         listening=listening,
         client_auth=client_auth,
         second_handshake=second,
+        keylog_file=None if keylog is None else str(keylog),
+        pcap_file=None if pcap is None else str(pcap),
+        pcap=rec.pcap,
     )
+
+
+class _Recorder:
+    """Where the probe connects, and what it records there (see :func:`_recording`)."""
+
+    def __init__(
+        self,
+        target: tuple[str, int],
+        keylog: Path | None,
+        pcap: str | os.PathLike[str] | None,
+        tap: wire.Tap | None,
+    ) -> None:
+        self.target, self.keylog, self.pcap_path, self.tap = target, keylog, pcap, tap
+        self.pcap: Pcapng | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The target itself, or the recording relay in front of it."""
+        return self.tap.address if self.tap is not None else self.target
+
+    def finish(self, at: _dt.datetime) -> None:
+        """Raise the relay's connection error, if any; write the pcapng, if asked.
+
+        Raises:
+            OSError: the relay could not connect to the target (as a direct
+                connection would have raised it).
+        """
+        if self.tap is None:
+            return
+        if self.tap.upstream_errors:
+            raise self.tap.upstream_errors[0]
+        (flow,) = self.tap.wait(1)
+        if self.pcap_path is None or self.keylog is None:  # pragma: no cover - set together
+            return
+        secrets = self.keylog.read_text("ascii")
+        self.pcap = flow_to_pcapng(
+            flow, keylog=secrets, client=("127.0.0.1", 50000), server=("127.0.0.1", self.target[1]),
+            at=at,
+        )  # fmt: skip
+        self.pcap.write_to_path(self.pcap_path)
+
+
+@contextlib.contextmanager
+def _recording(
+    ctx: ssl.SSLContext,
+    host: str,
+    port: int,
+    keylog: str | os.PathLike[str] | None,
+    pcap: str | os.PathLike[str] | None,
+    timeout: float,
+) -> Iterator[_Recorder]:
+    """Set up the key log and the loopback relay the probe's connection goes through.
+
+    With neither file asked for, the probe connects directly, as before. The key
+    log goes to the user's file, or (for the pcapng alone) to a private temporary
+    file; Python's ssl appends each secret as the handshake derives it.
+    """
+    with contextlib.ExitStack() as stack:
+        path: Path | None = None
+        if keylog is not None:
+            path = Path(keylog)
+        elif pcap is not None:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pkiviz-keylog-"))
+            os.chmod(tmp, 0o700)
+            path = Path(tmp) / "keylog.txt"
+        if path is not None:
+            ctx.keylog_filename = str(path)
+        tap = None
+        if pcap is not None:
+            tap = stack.enter_context(wire.Tap((host, port), timeout=timeout))
+        recorder = _Recorder((host, port), path, pcap, tap)
+        try:
+            yield recorder
+        finally:
+            if path is not None:
+                ctx.keylog_filename = None  # type: ignore[assignment]
+            if pcap is not None and recorder.pcap is None:  # nothing recorded: no empty file left
+                with contextlib.suppress(OSError):
+                    Path(pcap).unlink()
 
 
 def _without_certificate(

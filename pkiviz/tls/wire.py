@@ -58,12 +58,15 @@ class Tap(_serving.Serving[Flow]):
     def __init__(self, upstream: tuple[str, int], *, timeout: float = 5.0) -> None:
         super().__init__(timeout=timeout)
         self.upstream = upstream
+        #: Why connecting to ``upstream`` failed, once per relayed connection that could not.
+        self.upstream_errors: list[OSError] = []
 
     def _handle(self, client: socket.socket) -> Flow:
         chunks: list[tuple[Direction, bytes]] = []
         try:
             server = socket.create_connection(self.upstream, timeout=self.timeout)
-        except OSError:
+        except OSError as exc:
+            self.upstream_errors.append(exc)
             client.close()
             return Flow(())
         peers = {client: server, server: client}
