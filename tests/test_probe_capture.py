@@ -141,3 +141,18 @@ def test_an_existing_key_log_becomes_0600(root: Path, tmp_path: Path) -> None:
     assert _mode(keylog) == 0o600
     assert "old contents" not in keylog.read_text()  # truncated: one probe, one key log
     assert keyschedule.parse_keylog(keylog.read_text())
+
+
+def test_the_relay_outlasts_a_wait_longer_than_the_timeout(root: Path, tmp_path: Path) -> None:
+    # The probe listens 1.5 s after the handshake with a 1 s timeout; the relay in front
+    # of it must not drop the quiet connection first (which would read as a close).
+    ended = {}
+    for name, pcap in (("recorded", tmp_path / "c.pcapng"), ("direct", None)):
+        with Server(server_context(EXAMPLE.server)) as srv:
+            result = probe(
+                "127.0.0.1", srv.port, servername=HOST, trust=[root], timeout=1.0, wait=1.5,
+                pcap=pcap,
+            )  # fmt: skip
+        assert result.listening is not None
+        ended[name] = result.listening.ended
+    assert ended == {"recorded": "quiet", "direct": "quiet"}  # control: the direct probe

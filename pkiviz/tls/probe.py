@@ -622,7 +622,8 @@ def probe(
     if pcap is not None:
         write_file(pcap, b"", secret=True, what="pcapng file")
     try:
-        with _recording(ctx, host, port, keylog, pcap, timeout) as rec:
+        relay_timeout = timeout + (wait or 0.0) + 1.0  # never shorter than the listening
+        with _recording(ctx, host, port, keylog, pcap, relay_timeout) as rec:
             handshake, listening = listen.connect(
                 ctx, *rec.address, server_hostname=sni, timeout=timeout, wait=wait
             )
@@ -698,9 +699,9 @@ class _Recorder:
         """
         if self.tap is None:
             return
+        (flow,) = self.tap.wait(1)  # the relay is done: connected and relayed, or failed
         if self.tap.upstream_errors:
             raise self.tap.upstream_errors[0]
-        (flow,) = self.tap.wait(1)
         if self.pcap_path is None or self.keylog is None:  # pragma: no cover - set together
             return
         secrets = self.keylog.read_text("ascii")
