@@ -126,3 +126,31 @@ def test_a_tampered_real_signature_fails(
     bad = dataclasses.replace(sct, signature=bytes(flipped))
     assert verify_sct(bad, entry, logs=logs, at=AT).status == "bad-signature"
     assert verify_sct(sct, entry, logs=logs, at=AT).status == "verified"  # control
+
+
+def test_the_real_data_helper_reads_the_same_files(
+    cert: x509.Certificate, issuer: x509.Certificate
+) -> None:
+    from pkiviz.ct import real
+
+    data = real.cryptography_io()
+    assert DATA.resolve() == real.DATA_DIR
+    assert data.certificate == cert and data.issuer == issuer and len(data.log_list) == 5
+    assert "cryptography_vectors" in data.provenance
+    checks = verify_embedded_scts(data.certificate, data.issuer, logs=data.log_list, at=data.at)
+    assert [c.status for c in checks] == ["verified", "verified"]
+    assert data.certificate.not_valid_before_utc <= data.at <= data.certificate.not_valid_after_utc
+
+
+def test_the_real_data_helper_names_a_missing_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pkiviz.ct import real
+
+    real.cryptography_io.cache_clear()
+    monkeypatch.setattr(real, "DATA_DIR", tmp_path / "nowhere")
+    with pytest.raises(InputError, match=r"nowhere.*ships with the repository"):
+        real.cryptography_io()
+    monkeypatch.undo()
+    real.cryptography_io.cache_clear()
+    assert real.cryptography_io().certificate.subject  # control: the checkout's files
