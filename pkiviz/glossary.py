@@ -192,6 +192,12 @@ TERMS: tuple[Term, ...] = (
         "certificate and signs the handshake; the client stays anonymous to TLS.",
     ),
     Term(
+        "hybrid key exchange",
+        "A key exchange that runs a classical and a post-quantum algorithm together and combines "
+        "their shared secrets, so the connection stays secret if either one holds. TLS's "
+        "X25519MLKEM768 pairs X25519 with ML-KEM-768 in one key share.",
+    ),
+    Term(
         "intermediate certificate",
         "A CA certificate between the root and the leaf. The server sends it along with its own "
         "certificate so that clients can complete the chain.",
@@ -209,6 +215,19 @@ TERMS: tuple[Term, ...] = (
         ("key ceremonies",),
     ),
     Term(
+        "key log",
+        "A file in which a TLS endpoint writes each connection's secrets, one per line, in the "
+        "SSLKEYLOGFILE format that Wireshark reads (e.g. CLIENT_HANDSHAKE_TRAFFIC_SECRET, the "
+        "client random, the secret). Whoever holds it can decrypt the recorded traffic.",
+        ("SSLKEYLOGFILE",),
+    ),
+    Term(
+        "key schedule",
+        "How TLS 1.3 derives every key of a connection from the shared secret (RFC 8446 7.1): a "
+        "fixed chain of HKDF steps through the early, handshake and master secrets to the traffic "
+        "secrets, each bound to the transcript so far.",
+    ),
+    Term(
         "key share",
         "The ephemeral public value (for example an X25519 public key) each side sends in its "
         "hello; from the two shares both sides compute the same shared secret, which no one who "
@@ -224,6 +243,19 @@ TERMS: tuple[Term, ...] = (
         "The certificate at the bottom of a chain, naming the server (or client) itself rather "
         "than a CA.",
         ("leaf", "end-entity certificate"),
+    ),
+    Term(
+        "ML-DSA",
+        "Module-Lattice-Based Digital Signature Algorithm (FIPS 204): a post-quantum signature "
+        "scheme, in sizes ML-DSA-44, -65 and -87. An ML-DSA-44 signature is 2,420 bytes, against "
+        "about 71 for ECDSA P-256. RFC 9881 defines it for X.509 certificates.",
+    ),
+    Term(
+        "ML-KEM",
+        "Module-Lattice-Based Key-Encapsulation Mechanism (FIPS 203): a post-quantum way to agree "
+        "on a secret. One side sends an encapsulation key, the other returns a ciphertext that "
+        "wraps a fresh secret, which only the holder of the private key can unwrap.",
+        ("ML-KEM-768",),
     ),
     Term(
         "mutual TLS",
@@ -252,6 +284,12 @@ TERMS: tuple[Term, ...] = (
     Term(
         "PEM",
         "The text form of DER: base64 between -----BEGIN ...----- and -----END ...----- lines.",
+    ),
+    Term(
+        "post-quantum cryptography",
+        "Cryptography built on problems that no known quantum algorithm solves efficiently, such "
+        "as ML-KEM and ML-DSA, to stay secure once large quantum computers exist.",
+        ("post-quantum",),
     ),
     Term(
         "private key",
