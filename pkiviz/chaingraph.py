@@ -468,7 +468,7 @@ def _revalidate(
         peer_name=report.peer_name,
         at=report.at if report.at is not None else BOOK_CLOCK,
         purpose="client" if report.purpose == "client" else "server",
-        profile="rfc5280" if report.profile == "rfc5280" else "webpki",
+        profile=PROFILES[report.profile],
     )
     if tuple(fingerprint(c) for c in again.path) != keys or again.valid:
         return None  # another path, or a verdict that hung on inputs the report does not keep

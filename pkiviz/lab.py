@@ -476,6 +476,7 @@ def match_hostname(hostname: str) -> HostnameResult:
             intermediates=[ex.intermediate],
             trust_anchors=[ex.root],
             peer_name=name or None,
+            at=clock.BOOK_CLOCK,
         )
         for cert in certs
     )

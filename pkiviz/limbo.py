@@ -1,17 +1,17 @@
 """Run x509-limbo (the X.509 path-validation test suite) through pkiviz and cryptography.
 
-Each test case is validated twice in the same run: by
-:func:`pkiviz.validation.validate` and by ``cryptography.x509.verification``.
-Scores are kept per namespace (the id's prefix before ``::``): cases,
-agreement with the expected result, false accepts, false rejects, skipped,
-seconds. A validator that rejects everything already agrees on most cases, so
-read false accepts and false rejects, not agreement alone.
+Each test case is validated in the same run by
+:func:`pkiviz.validation.validate` under each profile (:data:`PROFILE_NAMES`,
+the default ``"browser"`` first) and by ``cryptography.x509.verification``.
+Every profile sees every case: no profile is chosen from a case's id. Scores
+are kept per namespace (the id's prefix before ``::``): cases, agreement with
+the expected result, false accepts, false rejects, skipped, seconds. A
+validator that rejects everything already agrees on most cases, so read false
+accepts and false rejects, not agreement alone.
 
-Profiles: limbo mixes the RFC 5280 and the Web PKI readings and marks the
-pairs of cases that contradict each other (``conflicts_with``). The runner
-validates the ``rfc5280`` and ``pathlen`` namespaces with pkiviz's
-``"rfc5280"`` profile and everything else with ``"webpki"``
-(:data:`NAMESPACE_PROFILES`).
+Limbo mixes the RFC 5280 and the Web PKI readings and marks the pairs of cases
+that contradict each other (``conflicts_with``): no one profile can agree with
+both cases of a pair. :meth:`LimboRun.conflicts` names them.
 
 Command line: ``python -m pkiviz.limbo [--limbo PATH] [--json] [--only PREFIX]``.
 """
@@ -40,34 +40,49 @@ from pkiviz import clock
 from pkiviz.errors import InputError
 from pkiviz.validation import PROFILES, PeerName, Profile, Report, validate
 
-#: Where the suite is looked for unless ``--limbo`` or ``$PKIVIZ_LIMBO`` says otherwise.
-DEFAULT_LIMBO = Path(os.environ.get("PKIVIZ_LIMBO", "/work/shared/limbo/limbo.json.xz"))
+#: The repository's root (this file is ``pkiviz/limbo.py``).
+_REPO = Path(__file__).resolve().parent.parent
 
-#: The profile each namespace is validated with; all others use "webpki".
-#: BetterTLS (Netflix) predates clients checking BR 7.1.4.3 and puts names in
-#: the CN that are not in the SAN on purpose, expecting the CN to be ignored,
-#: so it runs with the Web PKI profile minus the CN rule.
-NAMESPACE_PROFILES: dict[str, Profile] = {
-    "rfc5280": PROFILES["rfc5280"],
-    "pathlen": PROFILES["rfc5280"],
-    "bettertls": dataclasses.replace(PROFILES["webpki"], name="webpki-cn-ignored", cn_in_san=False),
-}
+#: Where the suite is looked for unless ``--limbo`` or ``$PKIVIZ_LIMBO`` says otherwise:
+#: ``../shared/limbo/limbo.json.xz`` beside the repository.
+DEFAULT_LIMBO = Path(
+    os.environ.get("PKIVIZ_LIMBO") or _REPO.parent / "shared" / "limbo" / "limbo.json.xz"
+)
+
+#: The profiles every case is validated under, the default first.
+PROFILE_NAMES: tuple[str, ...] = tuple(PROFILES)
 
 _KINDS = {"DNS": "dns", "IP": "ip", "RFC822": "email"}
 
 
 @dataclasses.dataclass(frozen=True)
+class Verdict:
+    """One validator's outcome on one case.
+
+    Attributes:
+        verdict: ``"SUCCESS"``, ``"FAILURE"`` or ``"SKIPPED"``.
+        reason: the first failure, or why it skipped (empty on success).
+        seconds: time taken, parsing included.
+        findings: the issuance rules reported beside the verdict (``"check: message"``).
+    """
+
+    verdict: str
+    reason: str
+    seconds: float
+    findings: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class CaseResult:
-    """One test case's outcome for both validators.
+    """One test case's outcome under every pkiviz profile and cryptography.
 
     Attributes:
         id: the limbo id, e.g. ``"webpki::san::no-san"``.
         namespace: the id's first component.
         expected: ``"SUCCESS"`` or ``"FAILURE"``.
-        conflicts: whether limbo marks this case as contradicting another.
-        pkiviz: pkiviz's verdict (``"SUCCESS"``, ``"FAILURE"``, ``"SKIPPED"``).
-        pkiviz_reason: pkiviz's first failure, or why it skipped.
-        pkiviz_seconds: time for pkiviz, parsing included.
+        conflicts_with: the ids limbo marks as contradicting this case.
+        profiles: the profile names, in the order of :attr:`verdicts`.
+        verdicts: pkiviz's outcome under each profile.
         cryptography: cryptography's verdict.
         cryptography_reason: its error message, or why it skipped.
         cryptography_seconds: time for cryptography, parsing included.
@@ -76,13 +91,41 @@ class CaseResult:
     id: str
     namespace: str
     expected: str
-    conflicts: bool
-    pkiviz: str
-    pkiviz_reason: str
-    pkiviz_seconds: float
+    conflicts_with: tuple[str, ...]
+    profiles: tuple[str, ...]
+    verdicts: tuple[Verdict, ...]
     cryptography: str
     cryptography_reason: str
     cryptography_seconds: float
+
+    @property
+    def conflicts(self) -> bool:
+        """Whether limbo marks this case as contradicting another."""
+        return bool(self.conflicts_with)
+
+    def of(self, who: str) -> Verdict:
+        """The outcome of ``who``: a profile name, ``"pkiviz"`` (the first profile) or
+        ``"cryptography"``."""
+        if who == "cryptography":
+            return Verdict(self.cryptography, self.cryptography_reason, self.cryptography_seconds)
+        if who == "pkiviz":
+            return self.verdicts[0]
+        return self.verdicts[self.profiles.index(who)]
+
+    @property
+    def pkiviz(self) -> str:
+        """pkiviz's verdict under the first (default) profile."""
+        return self.verdicts[0].verdict
+
+    @property
+    def pkiviz_reason(self) -> str:
+        """pkiviz's first failure under the first profile."""
+        return self.verdicts[0].reason
+
+    @property
+    def pkiviz_seconds(self) -> float:
+        """pkiviz's time under the first profile."""
+        return self.verdicts[0].seconds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,66 +160,122 @@ class Score:
 
 @dataclasses.dataclass(frozen=True)
 class LimboRun:
-    """All results of one run, with per-namespace scores for both validators.
+    """All results of one run, with per-namespace scores for each validator.
 
     Attributes:
         results: one :class:`CaseResult` per case, in suite order.
-        pkiviz: pkiviz's scores, per namespace then ``"all"``.
-        cryptography: cryptography's scores, same order.
+        profiles: the pkiviz profiles run, the default first.
+        scores: per validator (each profile name, then ``"cryptography"``), its
+            scores per namespace then ``"all"``.
     """
 
     results: tuple[CaseResult, ...]
-    pkiviz: tuple[Score, ...]
-    cryptography: tuple[Score, ...]
+    profiles: tuple[str, ...]
+    scores: tuple[tuple[str, tuple[Score, ...]], ...]
+
+    def _scores(self, who: str) -> tuple[Score, ...]:
+        name = self.profiles[0] if who == "pkiviz" else who
+        for key, scores in self.scores:
+            if key == name:
+                return scores
+        raise KeyError(who)
+
+    @property
+    def pkiviz(self) -> tuple[Score, ...]:
+        """The default profile's scores, per namespace then ``"all"``."""
+        return self._scores("pkiviz")
+
+    @property
+    def cryptography(self) -> tuple[Score, ...]:
+        """cryptography's scores, same order."""
+        return self._scores("cryptography")
 
     def score(self, namespace: str, who: str = "pkiviz") -> Score:
-        """The score for one namespace (``"all"``, ``"bettertls"``, ...) and validator."""
-        scores = self.pkiviz if who == "pkiviz" else self.cryptography
-        for s in scores:
+        """The score for one namespace (``"all"``, ``"bettertls"``, ...) and validator.
+
+        Args:
+            namespace: a namespace or ``"all"``.
+            who: a profile name, ``"pkiviz"`` (the default profile) or ``"cryptography"``.
+
+        Returns:
+            The score.
+
+        Raises:
+            KeyError: for an unknown namespace or validator.
+        """
+        for s in self._scores(who):
             if s.namespace == namespace:
                 return s
         raise KeyError(namespace)
 
     def disagreements(self, who: str = "pkiviz") -> tuple[CaseResult, ...]:
         """Cases where ``who`` did not return the expected result."""
-        return tuple(
-            r
-            for r in self.results
-            if (r.pkiviz if who == "pkiviz" else r.cryptography) != r.expected
-        )
+        return tuple(r for r in self.results if r.of(who).verdict != r.expected)
 
-    def table(self) -> str:
-        """The per-namespace table as aligned text."""
+    def conflicts(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Each case limbo marks as contradicting others, with the ids it contradicts."""
+        return tuple((r.id, r.conflicts_with) for r in self.results if r.conflicts_with)
+
+    def table(self, who: str = "pkiviz") -> str:
+        """The per-namespace table of one profile beside cryptography, as aligned text.
+
+        Args:
+            who: a profile name or ``"pkiviz"`` (the default profile).
+        """
+        name = self.profiles[0] if who == "pkiviz" else who
         head = (
-            f"{'namespace':<14}{'cases':>6} | {'pkiviz agree':>16} {'FA':>4} {'FR':>4} "
+            f"{'namespace':<14}{'cases':>6} | {name + ' agree':>16} {'FA':>4} {'FR':>4} "
             f"{'skip':>5} {'s':>7} | {'cryptography agree':>18} {'FA':>4} {'FR':>4} "
             f"{'skip':>5} {'s':>7} | ratio"
         )
         lines = [head, "-" * len(head)]
-        for mine, theirs in zip(self.pkiviz, self.cryptography, strict=True):
+        for mine, theirs in zip(self._scores(name), self.cryptography, strict=True):
             ratio = mine.seconds / theirs.seconds if theirs.seconds else float("inf")
             lines.append(
                 f"{mine.namespace:<14}{mine.cases:>6} | "
-                f"{mine.agree:>6} {100 * mine.agreement:>8.1f}% {mine.false_accepts:>4} "
+                f"{mine.agree:>6} {100 * mine.agreement:>8.2f}% {mine.false_accepts:>4} "
                 f"{mine.false_rejects:>4} {mine.skipped:>5} {mine.seconds:>7.2f} | "
-                f"{theirs.agree:>8} {100 * theirs.agreement:>8.1f}% {theirs.false_accepts:>4} "
+                f"{theirs.agree:>8} {100 * theirs.agreement:>8.2f}% {theirs.false_accepts:>4} "
                 f"{theirs.false_rejects:>4} {theirs.skipped:>5} {theirs.seconds:>7.2f} | "
                 f"{ratio:5.1f}x"
             )
         return "\n".join(lines)
 
+    def tables(self) -> str:
+        """One table per profile, then the cases limbo's own expectations contradict."""
+        parts = [f"profile {name!r}:\n{self.table(name)}" for name in self.profiles]
+        conflicting = self.conflicts()
+        if conflicting:
+            lines = [
+                f"{len(conflicting)} cases whose expectation contradicts another's "
+                "(conflicts_with; no one profile can agree with both):"
+            ]
+            for case_id, others in conflicting:
+                verdicts = ", ".join(
+                    f"{p} {self._result(case_id).of(p).verdict}" for p in self.profiles
+                )
+                lines.append(
+                    f"  {case_id} (expects {self._result(case_id).expected}; {verdicts}) "
+                    f"contradicts {', '.join(others)}"
+                )
+            parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+
+    def _result(self, case_id: str) -> CaseResult:
+        return next(r for r in self.results if r.id == case_id)
+
     def to_json_dict(self) -> dict[str, Any]:
         """Scores and per-case results as JSON-ready data."""
         return {
-            "pkiviz": [dataclasses.asdict(s) for s in self.pkiviz],
-            "cryptography": [dataclasses.asdict(s) for s in self.cryptography],
+            "profiles": list(self.profiles),
+            "scores": {who: [dataclasses.asdict(s) for s in scores] for who, scores in self.scores},
             "results": [dataclasses.asdict(r) for r in self.results],
         }
 
     def _repr_html_(self) -> str:
         import html
 
-        return f"<pre>{html.escape(self.table())}</pre>"
+        return f"<pre>{html.escape(self.tables())}</pre>"
 
 
 def load_cases(path: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
@@ -192,6 +291,12 @@ def load_cases(path: str | os.PathLike[str] | None = None) -> list[dict[str, Any
         InputError: if the file is missing or not a limbo suite.
     """
     source = Path(path) if path is not None else DEFAULT_LIMBO
+    if not source.exists():
+        how = "pass --limbo PATH or set $PKIVIZ_LIMBO" if path is None else "check the path"
+        raise InputError(
+            f"{source}: the x509-limbo suite is not there ({how}; get limbo.json from "
+            "https://github.com/C2SP/x509-limbo)"
+        )
     try:
         if source.suffix == ".xz":
             with lzma.open(source) as handle:
@@ -225,8 +330,12 @@ def _certs(pems: Iterable[str]) -> list[x509.Certificate]:
         return [x509.load_pem_x509_certificate(p.encode()) for p in pems]
 
 
-def validate_case(case: dict[str, Any]) -> Report:
+def validate_case(case: dict[str, Any], profile: str | Profile = "browser") -> Report:
     """Validate one limbo case with pkiviz and return the full report.
+
+    Args:
+        case: the limbo test case.
+        profile: the profile (the same for every case: never chosen from the id).
 
     Raises:
         ValueError: if a certificate or CRL in the case cannot be parsed.
@@ -245,25 +354,35 @@ def validate_case(case: dict[str, Any]) -> Report:
         at=_time_of(case),
         purpose=kind,  # type: ignore[arg-type]
         crls=crls,
-        profile=NAMESPACE_PROFILES.get(namespace_of(case["id"]), PROFILES["webpki"]),
+        profile=profile,  # type: ignore[arg-type]
         max_chain_depth=case.get("max_chain_depth"),
         extended_key_usage=case.get("extended_key_usage") or None,
         key_usage=tuple(case.get("key_usage") or ()),
     )
 
 
-def run_pkiviz(case: dict[str, Any]) -> tuple[str, str]:
-    """Validate one case with pkiviz.
+def run_pkiviz(case: dict[str, Any], profile: str | Profile = "browser") -> tuple[str, str]:
+    """Validate one case with pkiviz under one profile.
 
     Returns:
         (verdict, first failure or empty).
     """
+    verdict, reason, _ = _pkiviz_outcome(case, profile)
+    return verdict, reason
+
+
+def _pkiviz_outcome(
+    case: dict[str, Any], profile: str | Profile
+) -> tuple[str, str, tuple[str, ...]]:
     try:
-        report = validate_case(case)
+        report = validate_case(case, profile)
     except ValueError as exc:
-        return "FAILURE", f"unparseable input: {exc}"
+        return "FAILURE", f"unparseable input: {exc}", ()
+    findings = tuple(f"{f.check}: {f.message}" for f in report.findings)
     first = report.first_failure
-    return ("SUCCESS", "") if first is None else ("FAILURE", f"{first.check}: {first.message}")
+    if first is None:
+        return "SUCCESS", "", findings
+    return "FAILURE", f"{first.check}: {first.message}", findings
 
 
 def run_cryptography(case: dict[str, Any]) -> tuple[str, str]:
@@ -302,22 +421,17 @@ def run_cryptography(case: dict[str, Any]) -> tuple[str, str]:
 
 
 def _score(namespace: str, rows: Sequence[CaseResult], who: str) -> Score:
-    def verdict(r: CaseResult) -> str:
-        return r.pkiviz if who == "pkiviz" else r.cryptography
-
-    def seconds(r: CaseResult) -> float:
-        return r.pkiviz_seconds if who == "pkiviz" else r.cryptography_seconds
-
-    fa = [r for r in rows if verdict(r) == "SUCCESS" and r.expected == "FAILURE"]
+    outcomes = [(r, r.of(who)) for r in rows]
+    fa = [r for r, v in outcomes if v.verdict == "SUCCESS" and r.expected == "FAILURE"]
     return Score(
         namespace=namespace,
         cases=len(rows),
-        agree=sum(verdict(r) == r.expected for r in rows),
+        agree=sum(v.verdict == r.expected for r, v in outcomes),
         false_accepts=len(fa),
-        false_rejects=sum(verdict(r) == "FAILURE" and r.expected == "SUCCESS" for r in rows),
-        skipped=sum(verdict(r) == "SKIPPED" for r in rows),
+        false_rejects=sum(v.verdict == "FAILURE" and r.expected == "SUCCESS" for r, v in outcomes),
+        skipped=sum(v.verdict == "SKIPPED" for _, v in outcomes),
         conflicting_false_accepts=sum(r.conflicts for r in fa),
-        seconds=sum(seconds(r) for r in rows),
+        seconds=sum(v.seconds for _, v in outcomes),
     )
 
 
@@ -326,25 +440,40 @@ def run(
     *,
     only: str | None = None,
     cases: Sequence[dict[str, Any]] | None = None,
+    profiles: Sequence[str] = PROFILE_NAMES,
 ) -> LimboRun:
-    """Run the suite (or the cases whose id starts with ``only``) through both validators.
+    """Run the suite (or the cases whose id starts with ``only``) through every validator.
 
     Args:
         path: the suite file; defaults to :data:`DEFAULT_LIMBO`.
         only: an id prefix such as ``"webpki::"``.
         cases: already loaded cases (skips loading).
+        profiles: the pkiviz profiles, each run on every case; the first is the one
+            :attr:`CaseResult.pkiviz` and :attr:`LimboRun.pkiviz` report.
 
     Returns:
         The results and scores.
+
+    Raises:
+        InputError: if the suite cannot be read.
+        ValueError: for an unknown profile or an empty list of them.
     """
+    if not profiles:
+        raise ValueError("name at least one profile")
+    for name in profiles:
+        if name not in PROFILES:
+            raise ValueError(f"unknown profile {name!r}; use one of {', '.join(PROFILES)}")
     loaded = list(cases) if cases is not None else load_cases(path)
     if only:
         loaded = [c for c in loaded if c["id"].startswith(only)]
     results = []
     for case in loaded:
+        verdicts = []
+        for name in profiles:
+            start = time.perf_counter()
+            mine, mine_reason, findings = _pkiviz_outcome(case, name)
+            verdicts.append(Verdict(mine, mine_reason, time.perf_counter() - start, findings))
         start = time.perf_counter()
-        mine, mine_reason = run_pkiviz(case)
-        middle = time.perf_counter()
         theirs, their_reason = run_cryptography(case)
         end = time.perf_counter()
         results.append(
@@ -352,32 +481,34 @@ def run(
                 id=case["id"],
                 namespace=namespace_of(case["id"]),
                 expected=case["expected_result"],
-                conflicts=bool(case.get("conflicts_with")),
-                pkiviz=mine,
-                pkiviz_reason=mine_reason,
-                pkiviz_seconds=middle - start,
+                conflicts_with=tuple(case.get("conflicts_with") or ()),
+                profiles=tuple(profiles),
+                verdicts=tuple(verdicts),
                 cryptography=theirs,
                 cryptography_reason=their_reason,
-                cryptography_seconds=end - middle,
+                cryptography_seconds=end - start,
             )
         )
     namespaces = sorted({r.namespace for r in results}, key=lambda n: (n != "bettertls", n))
     groups = {n: [r for r in results if r.namespace == n] for n in namespaces}
     return LimboRun(
         results=tuple(results),
-        pkiviz=(
-            *(_score(n, g, "pkiviz") for n, g in groups.items()),
-            _score("all", results, "pkiviz"),
-        ),
-        cryptography=(
-            *(_score(n, g, "cryptography") for n, g in groups.items()),
-            _score("all", results, "cryptography"),
+        profiles=tuple(profiles),
+        scores=tuple(
+            (
+                who,
+                (
+                    *(_score(n, g, who) for n, g in groups.items()),
+                    _score("all", results, who),
+                ),
+            )
+            for who in (*profiles, "cryptography")
         ),
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: print the table (or JSON); exit 0.
+    """Command line: print one table per profile (or JSON); exit 0.
 
     Args:
         argv: arguments without the program name.
@@ -389,14 +520,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m pkiviz.limbo", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
-        "--limbo", type=Path, default=None, help=f"suite file (default {DEFAULT_LIMBO})"
+        "--limbo",
+        type=Path,
+        default=None,
+        help=f"suite file (default $PKIVIZ_LIMBO or {DEFAULT_LIMBO})",
     )
     parser.add_argument("--json", action="store_true", help="print scores and results as JSON")
     parser.add_argument("--only", default=None, help="run only ids starting with this prefix")
-    parser.add_argument("--failures", action="store_true", help="list pkiviz's disagreements")
+    parser.add_argument(
+        "--profile",
+        action="append",
+        choices=PROFILE_NAMES,
+        help="a profile to score (repeatable; default: all, the default profile first)",
+    )
+    parser.add_argument("--failures", action="store_true", help="list each profile's disagreements")
     args = parser.parse_args(argv)
     try:
-        outcome = run(args.limbo, only=args.only)
+        outcome = run(args.limbo, only=args.only, profiles=args.profile or PROFILE_NAMES)
     except InputError as exc:
         print(f"pkiviz.limbo: error: {exc}", file=sys.stderr)
         return 2
@@ -404,10 +544,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(outcome.to_json_dict(), sys.stdout, indent=1)
         print()
         return 0
-    print(outcome.table())
+    print(outcome.tables())
     if args.failures:
-        for r in outcome.disagreements():
-            print(f"{r.id}: expected {r.expected}, pkiviz {r.pkiviz}: {r.pkiviz_reason}")
+        for name in outcome.profiles:
+            for r in outcome.disagreements(name):
+                v = r.of(name)
+                print(f"{name}: {r.id}: expected {r.expected}, got {v.verdict}: {v.reason}")
     return 0
 
 

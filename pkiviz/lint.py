@@ -177,6 +177,7 @@ def lint_table(levels: Mapping[str, Issued], breakages: Iterable[tuple[str, Scen
     Returns:
         A table: what, pkiviz's verdict, pkilint's findings, who catches it and why.
     """
+    from pkiviz.clock import BOOK_CLOCK
     from pkiviz.example import running_example
     from pkiviz.validation import validate
 
@@ -186,7 +187,9 @@ def lint_table(levels: Mapping[str, Issued], breakages: Iterable[tuple[str, Scen
         san = cert.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         host = san.value.get_values_for_type(x509.DNSName)[0]
         chain = [cert.issuer] if cert.issuer is not None else []
-        report = validate(cert, intermediates=chain, trust_anchors=[root], peer_name=host)
+        report = validate(
+            cert, intermediates=chain, trust_anchors=[root], peer_name=host, at=BOOK_CLOCK
+        )
         found = codes(lint(cert)[1])
         outcome = "valid" if report.valid else "rejected"
         why = "issuance rules bind the CA; a client does not enforce them"

@@ -15,6 +15,7 @@ from pkiviz.ca.compare import (
     side_by_side,
 )
 from pkiviz.ca.validation_levels import issue_at_level
+from pkiviz.clock import BOOK_CLOCK
 from pkiviz.validation import validate
 
 
@@ -88,12 +89,14 @@ def test_reports_side_by_side_marks_the_failing_check() -> None:
         intermediates=[ex.intermediate],
         trust_anchors=[ex.root],
         peer_name="login.example.com",
+        at=BOOK_CLOCK,
     )
     wrong_name = validate(
         ex.server,
         intermediates=[ex.intermediate],
         trust_anchors=[ex.root],
         peer_name="www.example.com",
+        at=BOOK_CLOCK,
     )
     table = reports_side_by_side({"right name": good, "wrong name": wrong_name}, caption="c")
     assert table.columns == ("check", "right name", "wrong name")

@@ -218,12 +218,14 @@ def test_a_ca_eku_limit_cites_eku_chaining_not_rfc_5280() -> None:
     split = separate_hierarchies()
     rogue = split.client_ca.issue_server("login.example.com", label="rogue server")
     trust = [split.server_root, split.client_root]
-    report = validate(rogue, intermediates=[split.client_ca], trust_anchors=trust)
+    report = validate(rogue, intermediates=[split.client_ca], trust_anchors=trust, at=BOOK_CLOCK)
     failed = [(c.check, c.certificate.index, c.rfc) for c in report.failed]
     assert failed == [("extended-key-usage", 1, failed[0][2])]
     assert failed[0][2].startswith("EKU chaining: not in RFC 5280; BR 7.1.2.10.6")
     # control: a leaf's own EKU is RFC 5280's (4.2.1.12)
-    leaf_only = validate(split.client, intermediates=[split.client_ca], trust_anchors=trust)
+    leaf_only = validate(
+        split.client, intermediates=[split.client_ca], trust_anchors=trust, at=BOOK_CLOCK
+    )
     cited = [(c.certificate.index, c.rfc) for c in leaf_only.failed]
     assert cited == [(0, "RFC 5280 4.2.1.12"), (1, failed[0][2])]
     # the citation's claim: cryptography enforces it too (and accepts the right CA's leaf)

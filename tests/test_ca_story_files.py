@@ -32,8 +32,12 @@ def test_with_every_crl_only_the_branch_under_the_revoked_ca_fails() -> None:
     story = compromised_intermediate()
     crls = [story.crl.crl, *(c.crl for c in story.issuing_crls)]
     pool = [story.good_ca, story.compromised_ca]
-    good = validate(story.good_leaf, intermediates=pool, trust_anchors=[story.root], crls=crls)
-    bad = validate(story.bad_leaf, intermediates=pool, trust_anchors=[story.root], crls=crls)
+    good = validate(
+        story.good_leaf, intermediates=pool, trust_anchors=[story.root], crls=crls, at=BOOK_CLOCK
+    )
+    bad = validate(
+        story.bad_leaf, intermediates=pool, trust_anchors=[story.root], crls=crls, at=BOOK_CLOCK
+    )
     assert good.valid and good.status_of("revocation") == "pass"
     assert [(c.check, c.certificate.index if c.certificate else None) for c in bad.failed] == [
         ("revocation", 1)

@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pkiviz.chaingraph import ChainGraph, chain_graph
+from pkiviz.clock import BOOK_CLOCK
 from pkiviz.draw.chain import chain_alt_text, draw_chain
 from pkiviz.example import HOSTNAME, running_example
 from pkiviz.factory import CA, Issued, build
@@ -38,7 +39,9 @@ def graph_of(
     anchors: Sequence[Issued],
     name: str = HOSTNAME,
 ) -> ChainGraph:
-    report = validate(leaf, intermediates=intermediates, trust_anchors=anchors, peer_name=name)
+    report = validate(
+        leaf, intermediates=intermediates, trust_anchors=anchors, peer_name=name, at=BOOK_CLOCK
+    )
     return chain_graph(report, intermediates=intermediates, trust_anchors=anchors)
 
 
@@ -191,6 +194,7 @@ def test_without_the_certificates_alternatives_are_not_evaluated() -> None:
         intermediates=[c.by_legacy, c.by_g2],
         trust_anchors=[c.legacy, c.g2],
         peer_name="cross.example.com",
+        at=BOOK_CLOCK,
     )
     bare = chain_graph(report)
     off = [n for n in bare.nodes if not n.on_path]
@@ -237,7 +241,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def test_drawing_labels_every_node_and_edge_with_a_symbol() -> None:
-    report = validate(EX.server, trust_anchors=[EX.root], peer_name=HOSTNAME)
+    report = validate(EX.server, trust_anchors=[EX.root], peer_name=HOSTNAME, at=BOOK_CLOCK)
     fig = draw_chain(report, trust_anchors=[EX.root])
     texts = _texts(fig)
     assert "Chain of trust for login.example.com: ✗ INVALID (chain-of-trust)" in texts
@@ -250,6 +254,7 @@ def test_drawing_labels_every_node_and_edge_with_a_symbol() -> None:
                 intermediates=[EX.intermediate],
                 trust_anchors=[EX.root],
                 peer_name=HOSTNAME,
+                at=BOOK_CLOCK,
             )
         )
     )
@@ -261,20 +266,26 @@ def test_drawing_is_byte_for_byte_deterministic() -> None:
     c = cross()
     pool, anchors = [c.by_legacy, c.by_g2], [c.legacy, c.g2]
     report = validate(
-        c.leaf, intermediates=pool, trust_anchors=anchors, peer_name="cross.example.com"
+        c.leaf,
+        intermediates=pool,
+        trust_anchors=anchors,
+        peer_name="cross.example.com",
+        at=BOOK_CLOCK,
     )
     first = _png(draw_chain(report, intermediates=pool, trust_anchors=anchors))
     assert first == _png(draw_chain(report, intermediates=pool, trust_anchors=anchors))
     assert first == _png(draw_chain(chain_graph(report, intermediates=pool, trust_anchors=anchors)))
     # control: a different verdict draws differently
-    other = validate(c.leaf, intermediates=[c.by_legacy], trust_anchors=[c.legacy])
+    other = validate(c.leaf, intermediates=[c.by_legacy], trust_anchors=[c.legacy], at=BOOK_CLOCK)
     assert _png(draw_chain(other)) != first
 
 
 def test_draws_into_given_axes() -> None:
     fig = Figure()
     ax: Axes = fig.add_subplot()
-    report = validate(EX.server, intermediates=[EX.intermediate], trust_anchors=[EX.root])
+    report = validate(
+        EX.server, intermediates=[EX.intermediate], trust_anchors=[EX.root], at=BOOK_CLOCK
+    )
     assert draw_chain(report, ax=ax) is fig
     assert any(ROOT in t.get_text() for t in ax.texts)
 
@@ -283,7 +294,11 @@ def test_alt_text_names_every_node_edge_and_candidate() -> None:
     c = cross()
     pool, anchors = [c.by_legacy, c.by_g2], [c.legacy, c.g2]
     report = validate(
-        c.leaf, intermediates=pool, trust_anchors=anchors, peer_name="cross.example.com"
+        c.leaf,
+        intermediates=pool,
+        trust_anchors=anchors,
+        peer_name="cross.example.com",
+        at=BOOK_CLOCK,
     )
     graph = chain_graph(report, intermediates=pool, trust_anchors=anchors)
     alt = chain_alt_text(report, intermediates=pool, trust_anchors=anchors)
@@ -292,7 +307,7 @@ def test_alt_text_names_every_node_edge_and_candidate() -> None:
         assert node.label in alt
     assert "✗ FAIL: Example Legacy Root CA, trust anchor, on an alternative path" in alt
     assert "the chain is valid" in alt and "[valid, chosen]" in alt
-    invalid = chain_alt_text(validate(EX.server, trust_anchors=[EX.root]))
+    invalid = chain_alt_text(validate(EX.server, trust_anchors=[EX.root], at=BOOK_CLOCK))
     assert "the chain is invalid, first failure chain-of-trust" in invalid
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from pkiviz.clock import BOOK_CLOCK
 from pkiviz.example import running_example
 from pkiviz.factory import CA, Issued, build
 from pkiviz.validation import Limits, Report, validate, validator
@@ -46,7 +47,11 @@ def repeats_a_ca(report: Report) -> bool:
 def test_mesh_path_is_the_shortest_and_never_comes_back_to_a_ca() -> None:
     mesh = cross_mesh(12)
     report = validate(
-        mesh.leaf, intermediates=mesh.cross, trust_anchors=[mesh.roots[11]], peer_name=mesh.hostname
+        mesh.leaf,
+        intermediates=mesh.cross,
+        trust_anchors=[mesh.roots[11]],
+        peer_name=mesh.hostname,
+        at=BOOK_CLOCK,
     )
     assert report.valid, report.text()
     assert report.path_subjects == ("CN=mesh.example.com", "CN=Mesh CA0", "CN=Mesh CA11")
@@ -54,7 +59,9 @@ def test_mesh_path_is_the_shortest_and_never_comes_back_to_a_ca() -> None:
     assert not repeats_a_ca(report)
     assert len(report.candidates) == 1  # nothing rejected on the way
     # Control: the running example is still its three certificates, found the same way.
-    plain = validate(EX.server, intermediates=[EX.intermediate], trust_anchors=[EX.root])
+    plain = validate(
+        EX.server, intermediates=[EX.intermediate], trust_anchors=[EX.root], at=BOOK_CLOCK
+    )
     assert plain.valid and len(plain.path) == 3 and len(plain.candidates) == 1
 
 
@@ -62,7 +69,7 @@ def test_mesh_without_a_reachable_anchor_reports_a_path_without_repeats() -> Non
     mesh = cross_mesh(12)
     # The servers sent every CA's self-signed root too; the client trusts none of them.
     pool = [*mesh.roots[1:], *mesh.cross]
-    report = validate(mesh.leaf, intermediates=pool, trust_anchors=[EX.root])
+    report = validate(mesh.leaf, intermediates=pool, trust_anchors=[EX.root], at=BOOK_CLOCK)
     assert not report.valid
     assert report.first_failure is not None and report.first_failure.check == "chain-of-trust"
     assert not repeats_a_ca(report), report.path_subjects
@@ -76,7 +83,7 @@ def test_mesh_without_a_reachable_anchor_reports_a_path_without_repeats() -> Non
     ]
     assert root_then_cross
     # Control: trusting CA11's root gives the three-certificate path.
-    trusted = validate(mesh.leaf, intermediates=pool, trust_anchors=[mesh.roots[11]])
+    trusted = validate(mesh.leaf, intermediates=pool, trust_anchors=[mesh.roots[11]], at=BOOK_CLOCK)
     assert trusted.valid and len(trusted.path) == 3
 
 
@@ -92,7 +99,7 @@ def two_cas_cross_certified() -> tuple[Issued, list[Issued]]:
 def test_a_second_certificate_of_the_same_ca_is_a_cycle() -> None:
     leaf, pool = two_cas_cross_certified()
     a_by_b, b_by_a, a_by_c = (facts_of(c.certificate).fingerprint for c in pool)
-    report = validate(leaf, intermediates=pool, trust_anchors=[EX.root])
+    report = validate(leaf, intermediates=pool, trust_anchors=[EX.root], at=BOOK_CLOCK)
     assert not report.valid
     assert not repeats_a_ca(report), report.path_subjects
     # leaf -> A (by B) -> B (by A) -> A (by C) would be three CAs in four certificates.
@@ -105,7 +112,10 @@ def test_a_second_certificate_of_the_same_ca_is_a_cycle() -> None:
     old = CA.root("Rollover CA", label="rollover old")
     new = build(dataclasses.replace(old.spec, label="rollover new"), old)
     rolled = validate(
-        new.issue_server("rollover.example.com"), intermediates=[new], trust_anchors=[old]
+        new.issue_server("rollover.example.com"),
+        intermediates=[new],
+        trust_anchors=[old],
+        at=BOOK_CLOCK,
     )
     assert rolled.valid, rolled.text()
     assert rolled.path_subjects == ("CN=rollover.example.com", "CN=Rollover CA", "CN=Rollover CA")
@@ -123,12 +133,16 @@ def test_shortest_path_first_keeps_the_order_among_equally_long_ones() -> None:
         legacy,
     )
     leaf = by_g2.issue_server("order.example.com")
-    report = validate(leaf, intermediates=[by_legacy, by_g2, legacy], trust_anchors=[g2])
+    report = validate(
+        leaf, intermediates=[by_legacy, by_g2, legacy], trust_anchors=[g2], at=BOOK_CLOCK
+    )
     assert report.valid
     assert [c.valid for c in report.candidates] == [False, True]
     assert "self-signed but is not one of the trust anchors" in report.candidates[0].reason
     # Control: given the other way round, the good path is the first and only one tried.
-    swapped = validate(leaf, intermediates=[by_g2, by_legacy, legacy], trust_anchors=[g2])
+    swapped = validate(
+        leaf, intermediates=[by_g2, by_legacy, legacy], trust_anchors=[g2], at=BOOK_CLOCK
+    )
     assert swapped.valid and [c.valid for c in swapped.candidates] == [True]
 
 
@@ -195,11 +209,15 @@ def measure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Work]:
         def calls(frame: types.FrameType, event: str, arg: object) -> Any:
             return local if frame.f_code in codes else None
 
-        validate(leaf, intermediates=pool, trust_anchors=anchors, limits=limits)  # warm caches
+        validate(
+            leaf, intermediates=pool, trust_anchors=anchors, limits=limits, at=BOOK_CLOCK
+        )  # warm caches
         previous = sys.gettrace()
         sys.settrace(calls)
         try:
-            report = validate(leaf, intermediates=pool, trust_anchors=anchors, limits=limits)
+            report = validate(
+                leaf, intermediates=pool, trust_anchors=anchors, limits=limits, at=BOOK_CLOCK
+            )
         finally:
             sys.settrace(previous)
         built = made[-1]

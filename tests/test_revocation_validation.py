@@ -61,6 +61,7 @@ def test_leaf_under_the_revoked_intermediate_fails_and_its_sibling_passes() -> N
             trust_anchors=[story.root],
             peer_name=leaf.spec.dns_names[0],
             crls=[story.crl.crl, build_crl(ca, this_update=BOOK_CLOCK - DAY).crl],
+            at=BOOK_CLOCK,
         )
 
     assert report(story.good_leaf, story.good_ca).valid

@@ -43,6 +43,7 @@ def server(leaf: Issued | x509.Certificate = EX.server, **options: object) -> Re
         "intermediates": [EX.intermediate],
         "trust_anchors": [EX.root],
         "peer_name": HOSTNAME,
+        "at": BOOK_CLOCK,
     }
     defaults.update(options)
     return validate(leaf, **defaults)  # type: ignore[arg-type]
@@ -81,9 +82,9 @@ def test_every_check_appears_in_order() -> None:
 
 
 def test_client_certificate_for_client_purpose() -> None:
-    ok = validate(EX.client, trust_anchors=[EX.client_root], purpose="client")
+    ok = validate(EX.client, trust_anchors=[EX.client_root], purpose="client", at=BOOK_CLOCK)
     assert ok.valid, ok.text()
-    bad = validate(EX.client, trust_anchors=[EX.client_root], purpose="server")
+    bad = validate(EX.client, trust_anchors=[EX.client_root], purpose="server", at=BOOK_CLOCK)
     assert "extended-key-usage" in {c.check for c in bad.failed}
 
 
@@ -139,6 +140,7 @@ def test_cross_signed_path_backtracks_to_the_good_one() -> None:
         intermediates=[inter, limited, by_c],
         trust_anchors=[root_b, root_c],
         peer_name="cross.example.com",
+        at=BOOK_CLOCK,
     )
     assert report.valid, report.text()
     assert report.path[-1] == root_c.certificate
@@ -146,7 +148,11 @@ def test_cross_signed_path_backtracks_to_the_good_one() -> None:
     assert any("path-length" in c.reason for c in rejected)
     # Control: with only the limited cross-sign, the path-length failure is the verdict.
     only_b = validate(
-        leaf, intermediates=[inter, limited], trust_anchors=[root_b], peer_name="cross.example.com"
+        leaf,
+        intermediates=[inter, limited],
+        trust_anchors=[root_b],
+        peer_name="cross.example.com",
+        at=BOOK_CLOCK,
     )
     assert_only_failure(only_b, "path-length")
     # The text lists the paths not chosen; the chosen one (valid or not) is not repeated.
@@ -160,11 +166,17 @@ def test_cycle_terminates_and_is_recorded() -> None:
     y = build(dataclasses.replace(y0.spec, label="cycle Y", key_seed=y0.spec.seed), x)
     leaf = x.issue_server("cycle.example.com")
     report = validate(
-        leaf, intermediates=[x, y], trust_anchors=[EX.root], peer_name="cycle.example.com"
+        leaf,
+        intermediates=[x, y],
+        trust_anchors=[EX.root],
+        peer_name="cycle.example.com",
+        at=BOOK_CLOCK,
     )
     assert_only_failure(report, "chain-of-trust")
     assert any("cycle" in c.reason for c in report.candidates)
-    assert validate(leaf, intermediates=[x], trust_anchors=[y], peer_name="cycle.example.com").valid
+    assert validate(
+        leaf, intermediates=[x], trust_anchors=[y], peer_name="cycle.example.com", at=BOOK_CLOCK
+    ).valid
 
 
 def test_pathological_pool_is_bounded() -> None:
@@ -172,10 +184,12 @@ def test_pathological_pool_is_bounded() -> None:
     pool = [build(dataclasses.replace(same.spec, label=f"loop {i}"), same) for i in range(1, 30)]
     leaf = same.issue_server("loop.example.com")
     limits = Limits(signatures=50, steps=200)
-    report = validate(leaf, intermediates=pool, trust_anchors=[EX.root], limits=limits)
+    report = validate(
+        leaf, intermediates=pool, trust_anchors=[EX.root], limits=limits, at=BOOK_CLOCK
+    )
     assert not report.valid
     assert len(report.candidates) <= limits.recorded
-    assert validate(leaf, trust_anchors=[same], limits=limits).valid
+    assert validate(leaf, trust_anchors=[same], limits=limits, at=BOOK_CLOCK).valid
 
 
 def test_max_chain_depth() -> None:
@@ -444,10 +458,16 @@ def test_intermediate_eku_restricts() -> None:
     # The running example's intermediate allows serverAuth only: its client leaf fails.
     leaf = EX.intermediate.issue_client("bob@example.com", label="bob")
     report = validate(
-        leaf, intermediates=[EX.intermediate], trust_anchors=[EX.root], purpose="client"
+        leaf,
+        intermediates=[EX.intermediate],
+        trust_anchors=[EX.root],
+        purpose="client",
+        at=BOOK_CLOCK,
     )
     assert [c.certificate.index for c in report.failed if c.certificate] == [1]
-    assert validate(EX.client, trust_anchors=[EX.client_root], purpose="client").valid
+    assert validate(
+        EX.client, trust_anchors=[EX.client_root], purpose="client", at=BOOK_CLOCK
+    ).valid
 
 
 def test_name_constraints() -> None:
@@ -473,10 +493,53 @@ def test_subject_alt_name_required_in_webpki_only() -> None:
     assert server(bare, peer_name=None, profile="rfc5280").valid
 
 
-def test_common_name_must_copy_a_san() -> None:
+def test_common_name_not_in_san_is_a_finding_by_default() -> None:
+    # BR 7.1.4.3 binds the CA; no browser-grade client enforces it when validating.
     other = leaf_with(label="cn other", subject="CN=other.example.com")
-    assert_only_failure(server(other), "common-name")
+    report = server(other)
+    assert report.valid and report.profile == "browser", report.text()
+    (finding,) = report.findings
+    assert (finding.check, finding.rfc) == ("common-name", "BR 7.1.4.3")
+    assert "other.example.com" in finding.message and finding.certificate.index == 0
+    assert report.status_of("common-name") == "skipped"
+    assert "finding" in report.text() and "finding" in report._repr_html_()
+    assert report.to_json_dict()["findings"][0]["check"] == "common-name"
+    # The issuance profile enforces it; RFC 5280 alone has no such rule.
+    assert assert_only_failure(server(other, profile="webpki"), "common-name").rfc == "BR 7.1.4.3"
+    assert server(other, profile="webpki").findings == ()
     assert server(other, profile="rfc5280").valid
+    assert server(other, profile="rfc5280").findings == ()
+    # Control: a CN that copies a SAN gives no finding, and the row passes under both.
+    control = server()
+    assert control.valid and control.findings == ()
+    assert "finding" not in control.text() and "finding" not in control._repr_html_()
+    assert control.status_of("common-name") == "pass"
+    assert server(profile="webpki").status_of("common-name") == "pass"
+
+
+def test_leaf_without_eku_is_a_finding_by_default() -> None:
+    bare = leaf_with(label="no eku", extended_key_usage=())
+    report = server(bare)
+    assert report.valid, report.text()
+    assert [(f.check, f.rfc) for f in report.findings] == [("extended-key-usage", "BR 7.1.2.7.10")]
+    assert_only_failure(server(bare, profile="webpki"), "extended-key-usage")
+    # Control: what a client does enforce stays a failure under the default
+    # (rustls-webpki refuses anyExtendedKeyUsage in place of serverAuth).
+    any_eku = leaf_with(label="any eku", extended_key_usage=("any",))
+    assert_only_failure(server(any_eku), "extended-key-usage")
+    assert server(any_eku).findings == ()
+
+
+def test_findings_are_kept_on_an_invalid_chain_too() -> None:
+    # A finding sits beside the verdict whatever the verdict: expired and CN not in SAN.
+    both = leaf_with(
+        label="cn other expired",
+        subject="CN=other.example.com",
+        not_after=dt.datetime(2026, 2, 1, tzinfo=UTC),
+    )
+    report = server(both)
+    assert_only_failure(report, "validity")
+    assert [f.check for f in report.findings] == ["common-name"]
 
 
 def test_key_identifiers() -> None:
@@ -559,16 +622,22 @@ def test_sha1_signatures_are_refused_plainly() -> None:
     root = CA.root("SHA-1 Test Root", key="rsa-2048")
     legacy = root.issue_server("legacy.example.com", hash="sha1")
     modern = root.issue_server("legacy.example.com")  # control: same CA, SHA-256
-    assert validate(modern, trust_anchors=[root], peer_name="legacy.example.com").valid
+    assert validate(
+        modern, trust_anchors=[root], peer_name="legacy.example.com", at=BOOK_CLOCK
+    ).valid
     for profile in ("webpki", "rfc5280"):
         report = validate(
-            legacy, trust_anchors=[root], peer_name="legacy.example.com", profile=profile
+            legacy,
+            trust_anchors=[root],
+            peer_name="legacy.example.com",
+            profile=profile,
+            at=BOOK_CLOCK,
         )
         (signature,) = [c for c in report.by_check("signature") if c.failed]
         assert "SHA-1 signatures are refused" in signature.message
         assert "BRs (7.1.3.2)" in signature.message and "SHAttered" in signature.message
         assert "could not be checked" not in report.text()
-    webpki = validate(legacy, trust_anchors=[root], peer_name="legacy.example.com")
+    webpki = validate(legacy, trust_anchors=[root], peer_name="legacy.example.com", at=BOOK_CLOCK)
     assert "SHA-1 signatures are refused" in webpki.by_check("algorithms")[0].message
     assert webpki.by_check("algorithms")[0].rfc == "BR 7.1.3"  # a signature, not a key size
 
@@ -659,7 +728,7 @@ def test_report_renders_and_serialises() -> None:
 
 def test_misuse_raises_but_bad_certificates_do_not() -> None:
     with pytest.raises(TypeError):
-        validate("not a certificate")  # type: ignore[arg-type]
+        validate("not a certificate", at=BOOK_CLOCK)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="profile"):
         server(profile="x509")
     with pytest.raises(ValueError, match="purpose"):
@@ -674,8 +743,13 @@ def test_missing_eku_message_names_whose_rule_it_is() -> None:
     root = CA.root("EKU message root")
     client = root.issue_client("noeku@example.com", extended_key_usage=())
     server = root.issue_server("noeku.example.com", extended_key_usage=())
-    as_client = _validate(client, trust_anchors=[root], purpose="client")
-    as_server = _validate(server, trust_anchors=[root], peer_name="noeku.example.com")
+    # The issuance profile fails on it (the default reports it as a finding).
+    as_client = _validate(
+        client, trust_anchors=[root], purpose="client", profile="webpki", at=BOOK_CLOCK
+    )
+    as_server = _validate(
+        server, trust_anchors=[root], peer_name="noeku.example.com", profile="webpki", at=BOOK_CLOCK
+    )
     client_row = next(c for c in as_client.checks if c.check == "extended-key-usage")
     server_row = next(c for c in as_server.checks if c.check == "extended-key-usage")
     assert client_row.status == server_row.status == "fail"

@@ -45,6 +45,7 @@ def check(leaf: Issued = EX.server, **options: object) -> Report:
         "intermediates": [EX.intermediate],
         "trust_anchors": [EX.root],
         "peer_name": leaf.spec.dns_names[0],
+        "at": BOOK_CLOCK,
     }
     settings.update(options)
     return validate(leaf, **settings)  # type: ignore[arg-type]

@@ -105,10 +105,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--profile",
-        choices=("webpki", "rfc5280"),
-        default="webpki",
-        help="webpki: RFC 5280 plus the CA/Browser Forum rules browsers apply (default); "
-        "rfc5280: RFC 5280 alone (SHA-1 signatures are refused under both)",
+        choices=("browser", "webpki", "rfc5280"),
+        default="browser",
+        help="browser: what a browser-grade client enforces, CA issuance rules it does not "
+        "enforce (CN among the SANs...) reported as findings (default); webpki: those "
+        "issuance rules enforced too (the CA/Browser Forum Baseline Requirements); "
+        "rfc5280: RFC 5280 alone (SHA-1 signatures are refused under all three)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(run=run)

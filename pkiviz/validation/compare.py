@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification as xv
 
 from pkiviz import clock
+from pkiviz.validation.policy import PROFILES
 from pkiviz.validation.validator import validate
 
 
@@ -132,7 +133,7 @@ def openssl_verdict(chain: Chain, *, openssl: str | None = None) -> tuple[bool |
     return False, (lines[0] if lines else f"exit {done.returncode}").strip()
 
 
-def verdicts(chain: Chain, *, profile: str = "webpki") -> Verdicts:
+def verdicts(chain: Chain, *, profile: str = "browser") -> Verdicts:
     """All three verdicts on one chain."""
     report = validate(
         chain.leaf,
@@ -141,7 +142,7 @@ def verdicts(chain: Chain, *, profile: str = "webpki") -> Verdicts:
         peer_name=chain.peer_name,
         at=chain.at,
         purpose="client" if chain.purpose == "client" else "server",
-        profile="rfc5280" if profile == "rfc5280" else "webpki",
+        profile=PROFILES[profile],
     )
     first = report.first_failure
     crypto_ok, crypto_why = cryptography_verdict(chain)

@@ -2,9 +2,12 @@
 
 A check is a function ``Context -> Iterable[Check]`` (as jsonschema's keyword
 functions yield errors). :class:`Context` carries the path and inputs and has
-three small helpers, :meth:`Context.ok`, :meth:`Context.fail` and
+small helpers, :meth:`Context.ok`, :meth:`Context.fail` and
 :meth:`Context.skip`, that make a :class:`~pkiviz.validation.report.Check`
-for certificate ``i`` of the path.
+for certificate ``i`` of the path. A rule that binds the CA at issuance but
+that clients do not enforce fails through :meth:`Context.issuance`: a failed
+check under a profile that enforces such rules, else a
+:class:`~pkiviz.validation.report.Finding` kept in :attr:`Context.findings`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from cryptography.x509 import ocsp
 from pkiviz.validation.facts import CertFacts
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.policy import Profile
-from pkiviz.validation.report import CertRef, Check, Status
+from pkiviz.validation.report import CertRef, Check, Finding, Status
 
 RevocationPolicy = Literal["soft", "hard"]
 
@@ -79,6 +82,8 @@ class Context:
         max_depth: most non-self-issued intermediates allowed.
         anchor_count: how many trust anchors were given.
         signature: cached signature verification, ``None`` if it verifies.
+        findings: the issuance rules found broken on this path, when the
+            profile reports them as findings (filled by :meth:`issuance`).
     """
 
     path: tuple[CertFacts, ...]
@@ -94,6 +99,7 @@ class Context:
     max_depth: int
     anchor_count: int
     signature: Callable[[CertFacts, CertFacts], str | None]
+    findings: list[Finding] = dataclasses.field(default_factory=list, compare=False)
 
     @property
     def leaf(self) -> CertFacts:
@@ -134,6 +140,19 @@ class Context:
     def skip(self, check: str, i: int | None, message: str, rfc: str) -> Check:
         """A skipped check."""
         return _check(check, "skipped", message, rfc, None if i is None else self.ref(i))
+
+    def issuance(self, check: str, i: int | None, message: str, rfc: str) -> Check:
+        """An issuance rule (binding the CA, not enforced by clients) that is broken.
+
+        Under a profile with ``issuance_findings`` the rule becomes a
+        :class:`~pkiviz.validation.report.Finding` in :attr:`findings` and the
+        row is skipped (the client does not enforce it); otherwise it fails.
+        """
+        ref = None if i is None else self.ref(i)
+        if not self.profile.issuance_findings:
+            return _check(check, "fail", message, rfc, ref)
+        self.findings.append(Finding(check, message, rfc, ref))
+        return _check(check, "skipped", f"not enforced by clients: {message} (a finding)", rfc, ref)
 
 
 _new = object.__new__

@@ -1,15 +1,29 @@
-"""Profiles: where the Web PKI (CA/Browser Forum) and the bare RFC 5280 reading differ.
+"""Profiles: what a client enforces, what a CA must issue, and the bare RFC 5280 reading.
 
-A :class:`Profile` is a bundle of switches the checks consult. ``"webpki"``
-follows the CA/B Forum Baseline Requirements (BRs) and what browsers and
-``cryptography.x509.verification`` enforce, a little stricter where x509-limbo
-says the BRs are (CN must copy a SAN, EKU required, no anyEKU in a leaf, no
-wildcard over a public suffix). ``"rfc5280"`` is the RFC alone: no SAN
-requirement, a CA may sit in the leaf position, any algorithm the library can
-verify, but name constraints and policy constraints must be critical.
+A :class:`Profile` is a bundle of switches the checks consult. Three are named:
 
-The algorithm policy lives here too (:func:`algorithm_problems`), and the
-public suffix list used to refuse ``*.co.uk`` (:func:`is_public_suffix`).
+``"browser"`` (the default) is what a browser-grade client enforces when it
+validates a server's chain: a rule is enforced when Chrome's certificate
+verifier, rustls-webpki or ``cryptography.x509.verification``'s
+``PolicyBuilder`` (which follows Chrome) rejects a chain that breaks it - SAN
+required (no name from the CN), no CA as the leaf, no critical EKU or
+anyExtendedKeyUsage in a leaf, SAN criticality, AKI with a keyIdentifier, no
+wildcard over a public suffix, BR key sizes and algorithms. The CA/Browser
+Forum's issuance rules that none of them enforces are reported as findings
+beside the verdict (``Report.findings``), not failures: the CN copies a SAN
+(BR 7.1.4.3), the leaf carries EKU (BR 7.1.2.7.10), a root carries no EKU
+(BR 7.1.2.1), a root's AKI has no authorityCertIssuer/SerialNumber and matches
+its SKI (BR 7.1.2.11.1).
+
+``"webpki"`` is the same rules with the issuance ones enforced as failures: the
+CA/B Forum Baseline Requirements (BRs) as x509-limbo reads them, what a CA must
+issue. ``"rfc5280"`` is the RFC alone: no SAN requirement, a CA may sit in the
+leaf position, any algorithm the library can verify, but name constraints and
+policy constraints must be critical.
+
+The algorithm policy lives here too (:func:`key_problem`,
+:func:`signature_problem`), and the public suffix list used to refuse
+``*.co.uk`` (:func:`is_public_suffix`).
 """
 
 from __future__ import annotations
@@ -28,7 +42,7 @@ class Profile:
     """The switches one validation profile sets.
 
     Attributes:
-        name: ``"webpki"`` or ``"rfc5280"``.
+        name: ``"browser"``, ``"webpki"`` or ``"rfc5280"`` (or a custom name).
         require_san: the leaf must carry subjectAltName (BR 7.1.2.7.12).
         cn_in_san: a server leaf's CN must copy one SAN value (BR 7.1.4.3).
         require_leaf_eku: the leaf must carry EKU (BR 7.1.2.7.10).
@@ -45,6 +59,9 @@ class Profile:
         anchor_key_ids: the trust anchor itself must carry AKI (unless self-signed)
             and SKI; otherwise an anchor is trusted as given.
         max_chain_depth: default cap on (non-self-issued) intermediates.
+        issuance_findings: report the CA issuance rules that clients do not
+            enforce (CN in SAN, leaf EKU present, no EKU in a root, a root's AKI
+            form) as findings beside the verdict instead of failing on them.
     """
 
     name: str
@@ -63,26 +80,30 @@ class Profile:
     restrict_algorithms: bool
     anchor_key_ids: bool
     max_chain_depth: int = 8
+    issuance_findings: bool = False
 
+
+_WEBPKI = Profile(
+    name="webpki",
+    require_san=True,
+    cn_in_san=True,
+    require_leaf_eku=True,
+    leaf_any_eku=False,
+    leaf_eku_critical_ok=False,
+    leaf_may_be_ca=False,
+    root_eku_forbidden=True,
+    nc_must_be_critical=False,
+    pc_must_be_critical=False,
+    strict_aki=True,
+    strict_san_criticality=True,
+    wildcard_public_suffix=True,
+    restrict_algorithms=True,
+    anchor_key_ids=False,
+)
 
 PROFILES: dict[str, Profile] = {
-    "webpki": Profile(
-        name="webpki",
-        require_san=True,
-        cn_in_san=True,
-        require_leaf_eku=True,
-        leaf_any_eku=False,
-        leaf_eku_critical_ok=False,
-        leaf_may_be_ca=False,
-        root_eku_forbidden=True,
-        nc_must_be_critical=False,
-        pc_must_be_critical=False,
-        strict_aki=True,
-        strict_san_criticality=True,
-        wildcard_public_suffix=True,
-        restrict_algorithms=True,
-        anchor_key_ids=False,
-    ),
+    "browser": dataclasses.replace(_WEBPKI, name="browser", issuance_findings=True),
+    "webpki": _WEBPKI,
     "rfc5280": Profile(
         name="rfc5280",
         require_san=False,
@@ -139,7 +160,7 @@ def get_profile(name: str | Profile) -> Profile:
     """Look a profile up by name (a :class:`Profile` is returned as is).
 
     Args:
-        name: ``"webpki"``, ``"rfc5280"``, or a custom :class:`Profile`.
+        name: ``"browser"``, ``"webpki"``, ``"rfc5280"``, or a custom :class:`Profile`.
 
     Returns:
         The profile.

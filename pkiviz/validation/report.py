@@ -5,6 +5,11 @@ itself as an HTML table in a notebook (``_repr_html_``) and as plain text
 (``str(report)``); pass and fail are told apart by a symbol *and* a word,
 never by colour alone. :meth:`Report.to_json_dict` is what ``pkiviz validate
 --json`` prints.
+
+A :class:`Finding` is a rule that binds a certificate authority when it issues
+(a CA/Browser Forum Baseline Requirement) but that clients do not enforce when
+they validate: the default profile reports it beside the verdict, in
+:attr:`Report.findings`, without counting it against :attr:`Report.valid`.
 """
 
 from __future__ import annotations
@@ -93,6 +98,42 @@ class Check:
 
 
 @dataclasses.dataclass(frozen=True)
+class Finding:
+    """An issuance rule the certificates break, reported beside the verdict.
+
+    The CA/Browser Forum's Baseline Requirements bind a CA when it issues; a
+    client validating a chain does not enforce every one of them (no browser
+    checks that the CN copies a SAN, BR 7.1.4.3). Under a profile that reports
+    such rules as findings, a broken one is a :class:`Finding`, not a failed
+    :class:`Check`, and the chain may still be valid.
+
+    Attributes:
+        check: the check that found it, e.g. ``"common-name"``.
+        message: what is wrong, in plain English.
+        rfc: the rule, e.g. ``"BR 7.1.4.3"``.
+        certificate: the certificate concerned, ``None`` for the path as a whole.
+    """
+
+    check: str
+    message: str
+    rfc: str
+    certificate: CertRef | None = None
+
+    def __str__(self) -> str:
+        where = f" {self.certificate}" if self.certificate else ""
+        return f"! finding {self.check}{where}: {self.message} ({self.rfc})"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data."""
+        return {
+            "check": self.check,
+            "certificate": self.certificate.to_json_dict() if self.certificate else None,
+            "message": self.message,
+            "rfc": self.rfc,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
 class Candidate:
     """A path the path builder tried, and what became of it.
 
@@ -132,8 +173,11 @@ class Report:
         candidates: every candidate path tried while building, in order.
         peer_name: the name the leaf was matched against, if any.
         purpose: ``"server"`` or ``"client"``.
-        profile: ``"webpki"`` or ``"rfc5280"``.
+        profile: the profile's name (``"browser"``, ``"webpki"``, ``"rfc5280"``).
         at: the validation time.
+        findings: issuance rules the chosen path breaks that the profile reports
+            beside the verdict instead of failing on (see :class:`Finding`);
+            they do not count against :attr:`valid`.
     """
 
     checks: tuple[Check, ...]
@@ -141,12 +185,13 @@ class Report:
     candidates: tuple[Candidate, ...] = ()
     peer_name: str | None = None
     purpose: str = "server"
-    profile: str = "webpki"
+    profile: str = "browser"
     at: _dt.datetime | None = None
+    findings: tuple[Finding, ...] = ()
 
     @property
     def valid(self) -> bool:
-        """True when no check failed."""
+        """True when no check failed (findings do not count)."""
         return not any(c.failed for c in self.checks)
 
     @property
@@ -190,10 +235,11 @@ class Report:
         return "pass" if "pass" in statuses else "skipped"
 
     def to_json_dict(self) -> dict[str, Any]:
-        """JSON-ready data: ``valid``, ``checks``, ``path``, ``candidates`` and the inputs."""
+        """JSON-ready data: verdict, checks, findings, path, candidates and the inputs."""
         return {
             "valid": self.valid,
             "checks": [c.to_json_dict() for c in self.checks],
+            "findings": [f.to_json_dict() for f in self.findings],
             "path": [
                 {"subject": subject_text(c), "fingerprint_sha256": fingerprint(c)}
                 for c in self.path
@@ -212,6 +258,9 @@ class Report:
         if self.path:
             lines.append("path: " + " -> ".join(self.path_subjects))
         lines.extend(str(c) for c in self.checks)
+        if self.findings:
+            lines.append(f"{len(self.findings)} finding(s) beside the verdict ({FINDINGS_NOTE}):")
+            lines.extend(f"  {f}" for f in self.findings)
         chosen = tuple(fingerprint(c) for c in self.path)
         rejected = [c for c in self.candidates if not c.valid and c.fingerprints != chosen]
         if rejected:
@@ -257,9 +306,37 @@ class Report:
             f"<div><p><b>{html.escape(verdict)}</b>: {html.escape(self._summary())}<br>"
             f"path: {path}</p>"
             f'<table style="border-collapse:collapse;font-size:0.9em;text-align:left">'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"{self._findings_html()}</div>"
         )
 
+    def _findings_html(self) -> str:
+        if not self.findings:
+            return ""
+        rows = []
+        for f in self.findings:
+            cells = (
+                "! finding",
+                f.check,
+                str(f.certificate) if f.certificate else "(path)",
+                f.message,
+                f.rfc,
+            )
+            tds = "".join(f'<td style="{_CELL}">{html.escape(x)}</td>' for x in cells)
+            rows.append(f'<tr style="background:#ffd">{tds}</tr>')
+        head = "".join(
+            f'<th style="{_CELL}">{h}</th>' for h in ("", "check", "certificate", "what", "rule")
+        )
+        return (
+            f"<p>{len(self.findings)} finding(s) beside the verdict "
+            f"({html.escape(FINDINGS_NOTE)}):</p>"
+            f'<table style="border-collapse:collapse;font-size:0.9em;text-align:left">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+
+
+#: What a finding is, in the words the text and HTML renderings use.
+FINDINGS_NOTE = "CA issuance rules clients do not enforce; not counted in the verdict"
 
 _CELL = "border:1px solid #ccc;padding:2px 6px;vertical-align:top;text-align:left"
 

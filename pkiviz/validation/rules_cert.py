@@ -137,8 +137,8 @@ def common_name(ctx: Context) -> Iterator[Check]:
     ips = [str(a) for a in ext.value.get_values_for_type(x509.IPAddress)] if ext else []
     for cn in cns:
         problem = _cn_problem(cn, dns, ips)
-        if problem:
-            yield ctx.fail("common-name", 0, problem, rfc)
+        if problem:  # binds the CA; no client enforces it
+            yield ctx.issuance("common-name", 0, problem, rfc)
             return
     yield ctx.ok("common-name", 0, f"CN {cns[0]!r} agrees with the SAN", rfc)
 
@@ -175,10 +175,18 @@ def key_identifiers(ctx: Context) -> Iterator[Check]:
         if cert.extension_error:
             continue
         problem, rfc = _key_id_problem(ctx, i, cert)
-        if problem:
+        if problem and rfc == _BR_AKI_FORM:
+            yield ctx.issuance("key-identifiers", i, problem, "BR 7.1.2.11.1")
+        elif problem:
             yield ctx.fail("key-identifiers", i, problem, rfc)
         else:
             yield ctx.ok("key-identifiers", i, "AKI and SKI are as required", "RFC 5280 4.2.1.1")
+
+
+# BR 7.1.2.11.1's form of an AKI beyond its keyIdentifier (no authorityCertIssuer or
+# SerialNumber; a root's matches its SKI): an issuance rule. Chrome, rustls-webpki and
+# cryptography accept a chain that breaks it; cryptography does require the keyIdentifier.
+_BR_AKI_FORM = "BR 7.1.2.11.1 (issuance)"
 
 
 def _key_id_problem(ctx: Context, i: int, cert: CertFacts) -> tuple[str | None, str]:
@@ -207,10 +215,10 @@ def _key_id_problem(ctx: Context, i: int, cert: CertFacts) -> tuple[str | None, 
         if aki.value.authority_cert_issuer or aki.value.authority_cert_serial_number is not None:
             return (
                 "its authorityKeyIdentifier carries authorityCertIssuer/SerialNumber",
-                "BR 7.1.2.11.1",
+                _BR_AKI_FORM,
             )
         if ski is not None and key_id != ski.value.digest and cert.self_issued and self_signed():
-            return "it is self-signed but its AKI differs from its own SKI", "BR 7.1.2.11.1"
+            return "it is self-signed but its AKI differs from its own SKI", _BR_AKI_FORM
     if (i > 0 or (cert.is_ca and len(ctx.path) == 1)) and ski is None and not anchor_as_given:
         return "a CA certificate must carry subjectKeyIdentifier", "RFC 5280 4.2.1.2"
     return None, ""

@@ -395,14 +395,15 @@ def extended_key_usage(ctx: Context) -> Iterator[Check]:
         ext = cert.ext(x509.ExtendedKeyUsage)
         if i == 0:
             if ext is None:
+                # BR 7.1.2.7.10 binds the CA; clients read a missing EKU as any purpose.
                 if profile.require_leaf_eku and ExtendedKeyUsageOID.SERVER_AUTH in wanted:
-                    yield ctx.fail(
+                    yield ctx.issuance(
                         "extended-key-usage", 0, f"no EKU; the BRs require {want}", "BR 7.1.2.7.10"
                     )
                 elif profile.require_leaf_eku:
                     # The BRs govern TLS server certificates; for a client certificate the
                     # requirement is this profile's own, modelled on the server rule.
-                    yield ctx.fail(
+                    yield ctx.issuance(
                         "extended-key-usage",
                         0,
                         f"no EKU; this profile requires {want}, as the BRs require serverAuth"
@@ -444,10 +445,14 @@ def extended_key_usage(ctx: Context) -> Iterator[Check]:
         if ext is None:
             continue
         if ctx.is_anchor(i) and cert.self_issued and profile.root_eku_forbidden:
-            yield ctx.fail(
+            # BR 7.1.2.1 binds the CA; clients read a root's EKU as a limit, or ignore it.
+            row = ctx.issuance(
                 "extended-key-usage", i, "a root certificate must not carry EKU", "BR 7.1.2.1"
             )
-        elif any(o in wanted or o == any_eku for o in ext.value):
+            if row.failed:
+                yield row
+                continue
+        if any(o in wanted or o == any_eku for o in ext.value):
             yield ctx.ok("extended-key-usage", i, f"this CA's EKU allows {want}", _EKU_CHAINING)
         else:
             restricted = ", ".join(eku_name(o) for o in ext.value) or "nothing"

@@ -22,7 +22,7 @@ from pkiviz.validation.facts import CertFacts, facts_of
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
 from pkiviz.validation.policy import Profile, get_profile
-from pkiviz.validation.report import Candidate, Check, Report
+from pkiviz.validation.report import Candidate, Check, Finding, Report
 
 
 class _HasCertificate(Protocol):
@@ -97,7 +97,7 @@ def validate(
     intermediates: Sequence[CertLike] = (),
     trust_anchors: Sequence[CertLike] = (),
     peer_name: str | PeerName | None = None,
-    at: _dt.datetime = clock.BOOK_CLOCK,
+    at: _dt.datetime | None = None,
     purpose: Literal["server", "client"] = "server",
     crls: Sequence[x509.CertificateRevocationList] = (),
     ocsp_responses: Sequence[bytes | ocsp.OCSPResponse] = (),
@@ -107,7 +107,7 @@ def validate(
     revocation_policy: RevocationPolicy = "soft",
     revocation_timeout: float = 2.0,
     revocation_max_bytes: int = 1 << 20,
-    profile: Literal["webpki", "rfc5280"] | Profile = "webpki",
+    profile: Literal["browser", "webpki", "rfc5280"] | Profile = "browser",
     max_chain_depth: int | None = None,
     extended_key_usage: Iterable[str | x509.ObjectIdentifier] | None = None,
     key_usage: Sequence[str] = (),
@@ -121,7 +121,8 @@ def validate(
         trust_anchors: the certificates you trust.
         peer_name: the DNS name, IP literal or email to match; a
             :class:`PeerName` makes the kind explicit. ``None`` skips the check.
-        at: the validation time (default: the book clock).
+        at: the validation time (default: now; the book passes its clock,
+            :data:`pkiviz.clock.BOOK_CLOCK`).
         purpose: ``"server"`` (EKU serverAuth) or ``"client"`` (clientAuth).
         crls: CRLs to check revocation against.
         ocsp_responses: OCSP responses (DER bytes or parsed), each checked with
@@ -136,8 +137,11 @@ def validate(
             or malformed answer is rejected under both.
         revocation_timeout: bound on each fetch, in seconds.
         revocation_max_bytes: bound on each fetched body.
-        profile: ``"webpki"`` (CA/B Forum BRs) or ``"rfc5280"``, or a custom
-            :class:`~pkiviz.validation.policy.Profile` (``dataclasses.replace`` one).
+        profile: ``"browser"`` (what a browser-grade client enforces; CA
+            issuance rules it does not enforce become ``Report.findings``),
+            ``"webpki"`` (the CA/B Forum BRs, issuance rules enforced) or
+            ``"rfc5280"``, or a custom :class:`~pkiviz.validation.policy.Profile`
+            (``dataclasses.replace`` one).
         max_chain_depth: most intermediates (not counting self-issued ones);
             ``None`` uses the profile's default of 8.
         extended_key_usage: EKUs that satisfy the purpose, overriding it
@@ -174,14 +178,14 @@ def validate(
     if max_chain_depth is not None and max_chain_depth < 0:
         raise ValueError("max_chain_depth must be >= 0")
     depth = chosen_profile.max_chain_depth if max_chain_depth is None else max_chain_depth
-    when = clock.as_utc(at)
+    when = clock.wall_clock() if at is None else clock.as_utc(at)
     leaf_facts = facts_of(as_certificate(leaf))
     pool = [facts_of(as_certificate(c)) for c in intermediates]
     anchors = [facts_of(as_certificate(c)) for c in trust_anchors]
     peer = None if peer_name is None else PeerName.parse(peer_name)
     eku = _eku_oids(purpose, extended_key_usage)
 
-    evaluated: dict[tuple[str, ...], list[Check]] = {}
+    evaluated: dict[tuple[str, ...], tuple[list[Check], list[Finding]]] = {}
     builder: PathBuilder
 
     def context(path: tuple[CertFacts, ...], anchored: bool, note: str) -> Context:
@@ -202,8 +206,9 @@ def validate(
         )
 
     def evaluate(path: tuple[CertFacts, ...]) -> tuple[int, str]:
-        checks = run_checks(context(path, True, ""))
-        evaluated[tuple(c.fingerprint for c in path)] = checks
+        ctx = context(path, True, "")
+        checks = run_checks(ctx)
+        evaluated[tuple(c.fingerprint for c in path)] = checks, ctx.findings
         failures = [c for c in checks if c.failed]
         first = failures[0] if failures else None
         reason = f"{first.check}: {first.message}" if first else ""
@@ -216,12 +221,14 @@ def validate(
     chosen: Tried = found or builder.best or Tried((leaf_facts,), False, 0, "no path")
     key = tuple(c.fingerprint for c in chosen.path)
     if chosen.complete and key in evaluated:
-        checks = evaluated[key]
+        checks, findings = evaluated[key]
     else:
         note = chosen.reason
         if builder.gave_up and builder.gave_up not in note:
             note += f"; {builder.gave_up}"
-        checks = run_checks(context(chosen.path, False, note))
+        ctx = context(chosen.path, False, note)
+        checks = run_checks(ctx)
+        findings = ctx.findings
     candidates = tuple(
         Candidate(
             subjects=tuple(c.label for c in t.path),
@@ -240,6 +247,7 @@ def validate(
         purpose=purpose,
         profile=chosen_profile.name,
         at=when,
+        findings=tuple(findings),
     )
 
 
