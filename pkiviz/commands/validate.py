@@ -5,8 +5,11 @@ untrusted intermediates. Without ``--trust`` the platform's trust store is
 used, found the way Python's :mod:`ssl` finds it (then certifi), and the
 output says which one. Revocation: ``--crl`` and ``--ocsp-response`` files,
 or ``--fetch-revocation`` from the URLs in the certificates, judged under
-``--revocation soft|hard``; the verdict is the ``revocation`` check. Exit
-status: 0 valid, 1 invalid, 2 bad input.
+``--revocation soft|hard``; the verdict is the ``revocation`` check.
+Certificate Transparency is off unless ``--ct chrome|apple`` asks for that
+browser's CT policy, judged with the bundled log list or ``--ct-log-list``
+(a v3 ``log_list.json``, as Chrome publishes it). Exit status: 0 valid, 1
+invalid, 2 bad input.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 
 from pkiviz import clock
 from pkiviz._display import shown
+from pkiviz.ct.known_logs import KnownLogs
 from pkiviz.errors import InputError
 from pkiviz.load import from_argument, load_certificates, load_crls
 from pkiviz.validation import PeerName, validate
@@ -112,8 +116,36 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "issuance rules enforced too (the CA/Browser Forum Baseline Requirements); "
         "rfc5280: RFC 5280 alone (SHA-1 signatures are refused under all three)",
     )
+    parser.add_argument(
+        "--ct",
+        choices=("chrome", "apple"),
+        help="check Certificate Transparency under Chrome's or Apple's CT policy: enough "
+        "verified embedded SCTs from distinct known logs (default: off, as in RFC 5280)",
+    )
+    parser.add_argument(
+        "--ct-log-list",
+        metavar="FILE",
+        help="the CT logs to trust, as a v3 log_list.json (default: pkiviz's bundled list: "
+        "the book's demo logs and two real logs; no substitute for a current list)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(run=run)
+
+
+def read_log_list(path: str) -> KnownLogs:
+    """Read ``--ct-log-list``: a v3 ``log_list.json``.
+
+    Raises:
+        InputError: if the file cannot be read or is not a v3 log list.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{shown(path)}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return KnownLogs.from_log_list(data)
+    except InputError as exc:
+        raise InputError(f"{shown(path)}: {exc}") from None
 
 
 def parse_time(text: str) -> _dt.datetime:
@@ -303,6 +335,9 @@ def run(args: argparse.Namespace) -> int:
         anchors = list(found)
     crls = [crl for path in args.crl for crl in _crls(path)]
     responses = [read_ocsp_response(path) for path in args.ocsp_response]
+    if args.ct_log_list is not None and args.ct is None:
+        raise InputError("--ct-log-list needs --ct chrome or --ct apple")
+    ct_logs = None if args.ct_log_list is None else read_log_list(args.ct_log_list)
     report = validate(
         leaf,
         intermediates=intermediates,
@@ -316,6 +351,8 @@ def run(args: argparse.Namespace) -> int:
         allow_network=args.allow_network,
         revocation_policy=args.revocation,
         profile=args.profile,
+        ct_policy=args.ct,
+        ct_logs=ct_logs,
     )
     if args.json:
         data = report.to_json_dict()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 
-from pkiviz.validation import revocation, rules_cert, rules_path
+from pkiviz.validation import revocation, rules_cert, rules_ct, rules_path
 from pkiviz.validation.context import Context
 from pkiviz.validation.report import Check
 
@@ -179,6 +179,14 @@ CHECKS: tuple[CheckInfo, ...] = (
         "allowed key and signature algorithms (Web PKI: RSA >= 2048, P-256/384/521, no ML-DSA "
         "yet; RFC 5280: also ML-DSA, RFC 9881)",
         rules_cert.algorithms,
+    ),
+    CheckInfo(
+        rules_ct.NAME,
+        "Certificate Transparency",
+        "RFC 6962 3.3; Chrome and Apple CT policies",
+        "off unless a CT policy is asked for (RFC 5280 has none); then enough verified SCTs "
+        "(embedded, via TLS or stapled OCSP) from distinct known logs and operators",
+        rules_ct.certificate_transparency,
     ),
 )
 

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as _dt
 import functools
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
 from cryptography.x509 import ocsp
@@ -26,7 +26,12 @@ from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.policy import Profile
 from pkiviz.validation.report import CertRef, Check, Finding, Status
 
+if TYPE_CHECKING:
+    from pkiviz.ct.known_logs import KnownLogs
+    from pkiviz.ct.sct import SCT
+
 RevocationPolicy = Literal["soft", "hard"]
+CTPolicy = Literal["chrome", "apple"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +70,22 @@ class RevocationInputs:
 
 
 @dataclasses.dataclass(frozen=True)
+class CTInputs:
+    """What the ``certificate-transparency`` check consults (see :mod:`.rules_ct`).
+
+    Attributes:
+        policy: ``"chrome"`` or ``"apple"``; ``None`` (the default) skips the check.
+        logs: the client's log list (``None``: :func:`pkiviz.ct.bundled_logs`).
+        scts: SCTs delivered in the TLS ``signed_certificate_timestamp``
+            extension: the TLS-encoded list as sent, or parsed SCTs.
+    """
+
+    policy: CTPolicy | None = None
+    logs: KnownLogs | None = None
+    scts: bytes | tuple[SCT, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Context:
     """One candidate path plus everything the checks need to judge it.
 
@@ -84,6 +105,7 @@ class Context:
         signature: cached signature verification, ``None`` if it verifies.
         findings: the issuance rules found broken on this path, when the
             profile reports them as findings (filled by :meth:`issuance`).
+        ct: the Certificate Transparency policy and inputs (off by default).
     """
 
     path: tuple[CertFacts, ...]
@@ -100,6 +122,7 @@ class Context:
     anchor_count: int
     signature: Callable[[CertFacts, CertFacts], str | None]
     findings: list[Finding] = dataclasses.field(default_factory=list, compare=False)
+    ct: CTInputs = CTInputs()
 
     @property
     def leaf(self) -> CertFacts:

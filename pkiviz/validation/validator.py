@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from cryptography import x509
 from cryptography.x509 import ocsp
@@ -17,12 +17,22 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkiviz import clock
 from pkiviz.validation.checks import CHECKS
-from pkiviz.validation.context import Context, RevocationInputs, RevocationPolicy
+from pkiviz.validation.context import (
+    Context,
+    CTInputs,
+    CTPolicy,
+    RevocationInputs,
+    RevocationPolicy,
+)
 from pkiviz.validation.facts import CertFacts, facts_of
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
 from pkiviz.validation.policy import Profile, get_profile
 from pkiviz.validation.report import Candidate, Check, Finding, Report
+
+if TYPE_CHECKING:
+    from pkiviz.ct.known_logs import KnownLogs
+    from pkiviz.ct.sct import SCT
 
 
 class _HasCertificate(Protocol):
@@ -112,6 +122,9 @@ def validate(
     extended_key_usage: Iterable[str | x509.ObjectIdentifier] | None = None,
     key_usage: Sequence[str] = (),
     limits: Limits = LIMITS,
+    ct_policy: CTPolicy | None = None,
+    ct_logs: KnownLogs | None = None,
+    scts: bytes | Sequence[SCT] = (),
 ) -> Report:
     """Validate ``leaf`` for ``purpose`` and explain every step.
 
@@ -149,12 +162,21 @@ def validate(
         key_usage: keyUsage bits (``"digitalSignature"``) the leaf must
             assert if it carries keyUsage.
         limits: work bounds for path building.
+        ct_policy: ``"chrome"`` or ``"apple"`` turns the ``certificate-transparency``
+            check on (default ``None``: skipped, as RFC 5280 has no CT); see
+            :mod:`pkiviz.validation.rules_ct` for why this is an argument and not
+            a profile. It reads SCTs embedded in the leaf, ``scts`` and any in
+            ``ocsp_staple``.
+        ct_logs: the client's CT log list (default: :func:`pkiviz.ct.bundled_logs`).
+        scts: SCTs delivered in the TLS ``signed_certificate_timestamp``
+            extension: the TLS-encoded list as received (a malformed one fails
+            the check), or parsed :class:`~pkiviz.ct.SCT` s.
 
     Returns:
         The :class:`Report`.
 
     Raises:
-        ValueError: for an unknown profile, purpose or revocation policy, a
+        ValueError: for an unknown profile, purpose, revocation or CT policy, a
             negative depth, or a timeout that is not positive.
         TypeError: if a certificate argument is not a certificate.
     """
@@ -164,6 +186,9 @@ def validate(
         raise ValueError(f"revocation_policy must be 'soft' or 'hard', not {revocation_policy!r}")
     if not revocation_timeout > 0:
         raise ValueError("revocation_timeout must be > 0 seconds")
+    if ct_policy not in (None, "chrome", "apple"):
+        raise ValueError(f"ct_policy must be 'chrome', 'apple' or None, not {ct_policy!r}")
+    ct = CTInputs(ct_policy, ct_logs, scts if isinstance(scts, bytes) else tuple(scts))
     revocation = RevocationInputs(
         crls=tuple(crls),
         ocsp_responses=tuple(ocsp_responses),
@@ -203,6 +228,7 @@ def validate(
             max_depth=depth,
             anchor_count=len(anchors),
             signature=builder.signature,
+            ct=ct,
         )
 
     def evaluate(path: tuple[CertFacts, ...]) -> tuple[int, str]:
