@@ -19,7 +19,7 @@ import datetime as _dt
 import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -29,6 +29,10 @@ from pkiviz.example import HOSTNAME, ORG, RunningExample
 from pkiviz.factory import CA, Blob, Issued, build
 from pkiviz.revocation.crl import RevokedEntry, build_crl
 from pkiviz.x509parse import parse_der_certificate
+
+if TYPE_CHECKING:
+    from pkiviz.ct.known_logs import KnownLogs
+    from pkiviz.ct.log import Log
 
 UTC = clock.UTC
 
@@ -75,6 +79,11 @@ class Scenario:
             issued under ``client-root.pem``.
         crl_issuer: the CA whose CRL revokes something here, if any.
         revoked: the entries that CA revokes.
+        ct_policy: the CT policy the verifier enforces (``"chrome"`` in the CT
+            scenarios of :mod:`pkiviz.ct_breakages`; ``None``: CT not checked).
+        ct_logs: the verifier's CT log list (``None``: the bundled list).
+        ct_audit: the logs that issued the leaf's SCTs, for an inclusion audit
+            (:func:`pkiviz.ct_breakages.audit_inclusion`).
     """
 
     name: str
@@ -89,6 +98,9 @@ class Scenario:
     require_client_cert: bool = False
     crl_issuer: Issued | None = dataclasses.field(default=None, repr=False)
     revoked: tuple[RevokedEntry, ...] = ()
+    ct_policy: Literal["chrome", "apple"] | None = None
+    ct_logs: KnownLogs | None = dataclasses.field(default=None, repr=False)
+    ct_audit: tuple[Log, ...] = dataclasses.field(default=(), repr=False, compare=False)
 
     @property
     def file_names(self) -> tuple[str, ...]:
@@ -131,6 +143,10 @@ class Scenario:
     def _rows(self) -> list[tuple[str, str]]:
         chain = [self.leaf] if self.leaf is not None else []
         chain += list(self.intermediates)
+        ct = []
+        if self.ct_policy is not None:
+            logs = "bundled log list" if self.ct_logs is None else f"{len(self.ct_logs)} known logs"
+            ct = [("CT", f"{self.ct_policy.title()} CT policy, {logs}")]
         return [
             ("scenario", self.name),
             ("purpose", self.purpose),
@@ -139,6 +155,7 @@ class Scenario:
             ("peer name", self.peer_name or "-"),
             ("time", self.at.strftime("%Y-%m-%d %H:%M:%S UTC")),
             ("CRLs", ", ".join(f"from {_cn(crl)}" for crl in self.crls) or "none"),
+            *ct,
             ("files", " ".join(self.file_names)),
         ]
 

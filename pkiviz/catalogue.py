@@ -16,6 +16,15 @@ runs the tools, and the tests check every recorded word against them.
 Every entry is broken both at the book clock (2026-03-01) and against the real
 clock (until 2040, when ``not-yet-valid`` starts being valid and the CRLs run
 out), so the files stay broken on a reader's machine.
+
+:data:`CT_CATALOGUE` is a second table, of Certificate Transparency breakages
+(:mod:`pkiviz.ct_breakages`), reachable by name like the first
+(``pkiviz scenario ct-one-sct DIR``, ``pkiviz serve ct-one-sct``). It is kept
+apart because its verdicts need a CT policy that the first table's verifiers
+do not apply (the validator's CT check is off by default, as in RFC 5280) and
+that OpenSSL, curl and cryptography do not implement at all: every CT entry is
+accepted by all three, which the table records and the tests check. Its
+control is ``ct-valid``.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from pkiviz import breakages
+from pkiviz import breakages, ct_breakages
 from pkiviz.breakages import FILE_ORDER, Scenario
 from pkiviz.example import RunningExample, running_example
 
@@ -56,6 +65,10 @@ class Breakage:
         curl_exit: curl's exit status (0: accepted).
         serve_note: why ``pkiviz serve`` cannot serve it; ``None``: it can.
         note: anything else a reader should know.
+        sct_status: CT entries: the status one of its SCTs gets
+            (:data:`pkiviz.ct.verify.STATUSES`), ``None`` if every SCT verifies.
+        audit: a check outside the validator that must fail: ``"inclusion"``
+            (:func:`pkiviz.ct_breakages.audit_inclusion`), the log audit.
     """
 
     id: str
@@ -72,6 +85,8 @@ class Breakage:
     curl_exit: int = 0
     serve_note: str | None = None
     note: str = ""
+    sct_status: str | None = None
+    audit: str | None = None
 
     def scenario(self) -> Scenario:
         """Build this entry's scenario from the deterministic running example (cached)."""
@@ -347,8 +362,95 @@ CATALOGUE: tuple[Breakage, ...] = (
     ),
 )
 
-#: The catalogue by id.
-BY_ID: dict[str, Breakage] = {b.id: b for b in CATALOGUE}
+_CT_TOOLS = "openssl verify, curl and cryptography accept: none of them enforces CT"
+_CT_CRYPTOGRAPHY = "cryptography parses SCTs but its verifier never checks them (no CT policy)"
+_CT_SERVED = "served with the SCTs embedded: Python's ssl cannot send SCTs in the TLS extension"
+
+
+def _ct(
+    id: str,
+    title: str,
+    breaks: str,
+    make: Callable[[RunningExample], Scenario],
+    *,
+    expected: str | None = "certificate-transparency",
+    sct_status: str | None = None,
+    audit: str | None = None,
+    badssl_issue: str = "",
+) -> Breakage:
+    asked = f"; badssl.com issue {badssl_issue} asked for it" if badssl_issue else ""
+    return Breakage(
+        id,
+        title,
+        breaks,
+        make,
+        expected_check=expected,
+        cryptography_note=_CT_CRYPTOGRAPHY,
+        note=f"{_CT_TOOLS}; {_CT_SERVED}{asked}",
+        sct_status=sct_status,
+        audit=audit,
+    )
+
+
+#: The Certificate Transparency breakages, judged under Chrome's CT policy; the control first.
+CT_CATALOGUE: tuple[Breakage, ...] = (
+    _ct(
+        "ct-valid",
+        "Three good SCTs: the CT control",
+        "SCTs from 3 logs of 2 operators (Alder; Birch, Cedar), as Chrome asks for a long lifetime",
+        ct_breakages.ct_valid,
+        expected=None,
+    ),
+    _ct(
+        "ct-no-scts",
+        "No SCTs",
+        "the running example's certificate: no SCT embedded, none sent via TLS or OCSP",
+        ct_breakages.ct_no_scts,
+        badssl_issue="#215",
+    ),
+    _ct(
+        "ct-one-sct",
+        "One SCT only",
+        "one embedded SCT, from Alder: Chrome asks for 3 distinct logs and 2 operators",
+        ct_breakages.ct_one_sct,
+        badssl_issue="#275",
+    ),
+    _ct(
+        "ct-unknown-log",
+        "SCT from an unknown log",
+        "Alder's and Birch's SCTs plus one from a log on no client's list",
+        ct_breakages.ct_unknown_log,
+        sct_status="unknown-log",
+        badssl_issue="#372",
+    ),
+    _ct(
+        "ct-sct-other-certificate",
+        "SCT for another certificate",
+        "Cedar's SCT for www.example.org copied in beside Alder's and Birch's",
+        ct_breakages.ct_sct_other_certificate,
+        sct_status="bad-signature",
+        badssl_issue="#402",
+    ),
+    _ct(
+        "ct-future-sct",
+        "SCT from the future",
+        "Cedar's SCT dated 2040-01-01, beside Alder's and Birch's",
+        ct_breakages.ct_future_sct,
+        sct_status="future-timestamp",
+        badssl_issue="#472",
+    ),
+    _ct(
+        "ct-never-included",
+        "Log signed but never included",
+        "three good SCTs, but Cedar never added the entry to its tree: its inclusion proof fails",
+        ct_breakages.ct_never_included,
+        expected=None,
+        audit="inclusion",
+    ),
+)
+
+#: Every entry of both tables by id.
+BY_ID: dict[str, Breakage] = {b.id: b for b in CATALOGUE + CT_CATALOGUE}
 
 
 def get(name: str) -> Breakage:
@@ -377,6 +479,7 @@ def _build_scenario(name: str) -> Scenario:
 __all__ = [
     "BY_ID",
     "CATALOGUE",
+    "CT_CATALOGUE",
     "FILE_ORDER",
     "Breakage",
     "Scenario",

@@ -148,6 +148,8 @@ def pkiviz_verdict(scenario: Scenario, *, at: _dt.datetime | None = None) -> Ver
         at=_when(scenario, at),
         purpose=scenario.purpose,
         crls=scenario.crls,
+        ct_policy=scenario.ct_policy,
+        ct_logs=scenario.ct_logs,
     )
     failed: list[str] = []
     for check in report.failed:

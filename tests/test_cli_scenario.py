@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pkiviz.catalogue import CATALOGUE, Breakage
+from pkiviz.catalogue import CATALOGUE, CT_CATALOGUE, Breakage
 from pkiviz.cli import main
 
 EXPECTED = {
@@ -163,8 +163,9 @@ ENTRIES = [pytest.param(entry, id=entry.id) for entry in CATALOGUE]
 def test_scenario_list_names_every_entry(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenario", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[0] for line in lines] == [entry.id for entry in CATALOGUE]
-    for line, entry in zip(lines, CATALOGUE, strict=True):
+    everything = CATALOGUE + CT_CATALOGUE
+    assert [line.split("\t")[0] for line in lines] == [entry.id for entry in everything]
+    for line, entry in zip(lines, everything, strict=True):
         assert line == f"{entry.id}\t{entry.breaks}"
 
 

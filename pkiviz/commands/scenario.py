@@ -4,8 +4,11 @@ The scenarios are the Break-it catalogue (:mod:`pkiviz.catalogue`): ``valid``
 (the running example) and one broken variant per entry. Files are named as for
 ``valid``, so ``DIR/root.pem`` is always the trust anchor to use and
 ``DIR/chain.pem`` is what the server sends; ``crl.pem`` appears where the
-scenario has CRLs. ``pkiviz scenario --list`` prints one entry a line: its
-name, a tab, what it breaks.
+scenario has CRLs. The Certificate Transparency scenarios (``ct-valid``,
+``ct-one-sct``...: :data:`pkiviz.catalogue.CT_CATALOGUE`) write the same files;
+their SCTs are embedded in ``server.pem``, to be judged with ``pkiviz validate
+--ct chrome``. ``pkiviz scenario --list`` prints one entry a line: its name, a
+tab, what it breaks (the main catalogue, then the CT one).
 """
 
 from __future__ import annotations
@@ -33,10 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the files, or list the scenarios."""
-    from pkiviz.catalogue import BY_ID, CATALOGUE
+    from pkiviz.catalogue import BY_ID, CATALOGUE, CT_CATALOGUE
 
     if args.list:
-        for entry in CATALOGUE:
+        for entry in CATALOGUE + CT_CATALOGUE:
             print(entry.text())
         return 0
     if not args.name or not args.directory:
