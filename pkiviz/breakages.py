@@ -198,7 +198,7 @@ def _cert(item: Issued | x509.Certificate) -> x509.Certificate:
     return item if isinstance(item, x509.Certificate) else item.certificate
 
 
-def _scenario(
+def make_scenario(
     name: str,
     ex: RunningExample,
     *,
@@ -278,7 +278,7 @@ def _reissued_intermediate(ex: RunningExample, tag: str, **changes: Any) -> Issu
 
 def valid(ex: RunningExample) -> Scenario:
     """The control: login.example.com, Example Trust TLS CA 2026, the root."""
-    return _scenario("valid", ex, sent=(ex.server, ex.intermediate), key=ex.server)
+    return make_scenario("valid", ex, sent=(ex.server, ex.intermediate), key=ex.server)
 
 
 def expired(ex: RunningExample) -> Scenario:
@@ -289,26 +289,26 @@ def expired(ex: RunningExample) -> Scenario:
         not_before=_dt.datetime(2024, 6, 1, tzinfo=UTC),
         not_after=_dt.datetime(2025, 6, 1, tzinfo=UTC),
     )
-    return _scenario("expired", ex, sent=(leaf, ex.intermediate), key=leaf)
+    return make_scenario("expired", ex, sent=(leaf, ex.intermediate), key=leaf)
 
 
 def not_yet_valid(ex: RunningExample) -> Scenario:
     """The leaf, valid from 2040-01-01: after the book clock and today."""
     leaf = _leaf(ex, "not yet valid", not_before=_dt.datetime(2040, 1, 1, tzinfo=UTC))
-    return _scenario("not-yet-valid", ex, sent=(leaf, ex.intermediate), key=leaf)
+    return make_scenario("not-yet-valid", ex, sent=(leaf, ex.intermediate), key=leaf)
 
 
 def wrong_host(ex: RunningExample) -> Scenario:
     """The leaf issued for www.example.org instead of login.example.com."""
     leaf = _leaf(ex, "wrong host", subject="CN=www.example.org", dns_names=("www.example.org",))
-    return _scenario("wrong-host", ex, sent=(leaf, ex.intermediate), key=leaf)
+    return make_scenario("wrong-host", ex, sent=(leaf, ex.intermediate), key=leaf)
 
 
 def self_signed(ex: RunningExample) -> Scenario:
     """The leaf signed by its own key, sent alone."""
     spec = ex.server.spec
     leaf = build(dataclasses.replace(spec, label=f"{spec.label} [self-signed]", key_seed=spec.seed))
-    return _scenario("self-signed", ex, sent=(leaf,), key=leaf)
+    return make_scenario("self-signed", ex, sent=(leaf,), key=leaf)
 
 
 def untrusted_root(ex: RunningExample) -> Scenario:
@@ -325,12 +325,12 @@ def untrusted_root(ex: RunningExample) -> Scenario:
         extended_key_usage=("server_auth",),
     )
     leaf = _leaf(ex, "untrusted root", issuer=other_ca)
-    return _scenario("untrusted-root", ex, sent=(leaf, other_ca, other_root), key=leaf)
+    return make_scenario("untrusted-root", ex, sent=(leaf, other_ca, other_root), key=leaf)
 
 
 def missing_intermediate(ex: RunningExample) -> Scenario:
     """The server sends the leaf without its intermediate."""
-    return _scenario(
+    return make_scenario(
         "missing-intermediate",
         ex,
         sent=(ex.server,),
@@ -343,7 +343,7 @@ def chain_out_of_order(ex: RunningExample) -> Scenario:
     """``cat intermediate.pem server.pem``: the CA is presented as the server."""
     # `cat intermediate.pem server.pem > chain.pem`: the CA comes first, so the
     # certificate presented as the server's is the CA's, not login.example.com.
-    return _scenario(
+    return make_scenario(
         "chain-out-of-order",
         ex,
         sent=(ex.intermediate, ex.server),
@@ -362,7 +362,7 @@ def revoked(ex: RunningExample) -> Scenario:
         # The root's (empty) CRL too: curl's --crlfile checks every certificate.
         build_crl(ex.root, [], this_update=CRL_THIS_UPDATE, lifetime=lifetime).crl,
     )
-    return _scenario(
+    return make_scenario(
         "revoked",
         ex,
         sent=(leaf, ex.intermediate),
@@ -376,7 +376,7 @@ def revoked(ex: RunningExample) -> Scenario:
 def wrong_eku(ex: RunningExample) -> Scenario:
     """The leaf with EKU clientAuth only, presented by a server."""
     leaf = _leaf(ex, "clientAuth only", extended_key_usage=("client_auth",))
-    return _scenario("wrong-eku", ex, sent=(leaf, ex.intermediate), key=leaf)
+    return make_scenario("wrong-eku", ex, sent=(leaf, ex.intermediate), key=leaf)
 
 
 def intermediate_not_ca(ex: RunningExample) -> Scenario:
@@ -388,7 +388,7 @@ def intermediate_not_ca(ex: RunningExample) -> Scenario:
         path_length=None,
         key_usage=("digital_signature", "key_cert_sign", "crl_sign"),
     )
-    return _scenario("intermediate-not-ca", ex, sent=(ex.server, not_ca), key=ex.server)
+    return make_scenario("intermediate-not-ca", ex, sent=(ex.server, not_ca), key=ex.server)
 
 
 def path_length_exceeded(ex: RunningExample) -> Scenario:
@@ -399,7 +399,7 @@ def path_length_exceeded(ex: RunningExample) -> Scenario:
         extended_key_usage=("server_auth",),
     )
     leaf = _leaf(ex, "below pathLen 0", issuer=sub_ca)
-    return _scenario("path-length-exceeded", ex, sent=(leaf, sub_ca, ex.intermediate), key=leaf)
+    return make_scenario("path-length-exceeded", ex, sent=(leaf, sub_ca, ex.intermediate), key=leaf)
 
 
 def name_constraints_violated(ex: RunningExample) -> Scenario:
@@ -407,7 +407,9 @@ def name_constraints_violated(ex: RunningExample) -> Scenario:
     constrained = _reissued_intermediate(
         ex, "example.net only", permitted_subtrees=("DNS:example.net",)
     )
-    return _scenario("name-constraints-violated", ex, sent=(ex.server, constrained), key=ex.server)
+    return make_scenario(
+        "name-constraints-violated", ex, sent=(ex.server, constrained), key=ex.server
+    )
 
 
 def tampered_signature(ex: RunningExample) -> Scenario:
@@ -424,7 +426,7 @@ def tampered_signature(ex: RunningExample) -> Scenario:
     if len(old_tbs) != len(new_tbs):  # pragma: no cover - UTCTime keeps its length
         raise ValueError("the edited TBSCertificate changed length")
     forged = parse_der_certificate(original.der.replace(old_tbs, new_tbs, 1))
-    return _scenario("tampered-signature", ex, sent=(forged, ex.intermediate), key=ex.server)
+    return make_scenario("tampered-signature", ex, sent=(forged, ex.intermediate), key=ex.server)
 
 
 def sha1_signature(ex: RunningExample) -> Scenario:
@@ -438,31 +440,31 @@ def sha1_signature(ex: RunningExample) -> Scenario:
         extended_key_usage=("server_auth",),
     )
     leaf = _leaf(ex, "sha1", issuer=rsa_ca, hash="sha1")
-    return _scenario("sha1-signature", ex, sent=(leaf, rsa_ca), key=leaf)
+    return make_scenario("sha1-signature", ex, sent=(leaf, rsa_ca), key=leaf)
 
 
 def rsa_1024(ex: RunningExample) -> Scenario:
     """The leaf with a 1024-bit RSA key."""
     spec = ex.server.spec
     leaf = _leaf(ex, "rsa-1024", key="rsa-1024", key_seed=f"{spec.label} [rsa-1024]")
-    return _scenario("rsa-1024", ex, sent=(leaf, ex.intermediate), key=leaf)
+    return make_scenario("rsa-1024", ex, sent=(leaf, ex.intermediate), key=leaf)
 
 
 def cn_only_no_san(ex: RunningExample) -> Scenario:
     """The leaf without subjectAltName: its name only in the CN."""
     leaf = _leaf(ex, "CN only", dns_names=())
-    return _scenario("cn-only-no-san", ex, sent=(leaf, ex.intermediate), key=leaf)
+    return make_scenario("cn-only-no-san", ex, sent=(leaf, ex.intermediate), key=leaf)
 
 
 def wildcard_misuse(ex: RunningExample) -> Scenario:
     """The leaf for ``*.com``: one wildcard asked to cover two labels."""
     leaf = _leaf(ex, "wildcard", subject="CN=*.com", dns_names=("*.com",))
-    return _scenario("wildcard-misuse", ex, sent=(leaf, ex.intermediate), key=leaf)
+    return make_scenario("wildcard-misuse", ex, sent=(leaf, ex.intermediate), key=leaf)
 
 
 def client_certificate_missing(ex: RunningExample) -> Scenario:
     """mTLS: the server requires a client certificate; the client has none."""
-    return _scenario(
+    return make_scenario(
         "client-certificate-missing",
         ex,
         sent=(ex.server, ex.intermediate),

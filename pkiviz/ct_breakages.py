@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from pkiviz import clock
-from pkiviz.breakages import Scenario, _scenario
+from pkiviz.breakages import Scenario, make_scenario
 from pkiviz.ct.entries import entry_for_certificate
 from pkiviz.ct.issue import CTIssuance, embed_scts, issue_through_logs
 from pkiviz.ct.known_logs import demo_logs
@@ -74,7 +74,7 @@ def _issue(
 
 
 def _ct(name: str, ex: RunningExample, leaf: Issued, logs: Sequence[Log]) -> Scenario:
-    scenario = _scenario(name, ex, sent=(leaf, ex.intermediate), key=leaf)
+    scenario = make_scenario(name, ex, sent=(leaf, ex.intermediate), key=leaf)
     return dataclasses.replace(scenario, ct_policy=POLICY, ct_audit=tuple(logs))
 
 

@@ -97,7 +97,7 @@ def check_key_type(key_type: str) -> str:
     return key_type
 
 
-def _stream(seed: str, purpose: str) -> Iterator[bytes]:
+def seed_stream(seed: str, purpose: str) -> Iterator[bytes]:
     """Yield 32-byte blocks: SHA-256(domain | purpose | seed | counter)."""
     prefix = b"pkiviz-key-v1\x00" + purpose.encode() + b"\x00" + seed.encode("utf-8") + b"\x00"
     counter = 0
@@ -181,7 +181,7 @@ def derive_key(key_type: str, seed: str) -> PrivateKey:
         ValueError: for an unknown key type.
     """
     check_key_type(key_type)
-    blocks = _stream(seed, key_type)
+    blocks = seed_stream(seed, key_type)
     if key_type in _CURVES:
         order = _CURVE_ORDER[key_type]
         scalar = 1 + _draw_int(blocks, order.bit_length() + 64) % (order - 1)

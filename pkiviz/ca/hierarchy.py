@@ -57,29 +57,29 @@ def _offline(name: str) -> NoReturn:
 class _SealedMixin:
     """Everything a private key can do except its public half refuses."""
 
-    _name: str
+    _holder: str
     _public: Any
 
     def public_key(self) -> Any:
         return self._public
 
     def sign(self, *args: object, **kwargs: object) -> bytes:
-        _offline(self._name)
+        _offline(self._holder)
 
     def private_bytes(self, *args: object, **kwargs: object) -> bytes:
-        _offline(self._name)
+        _offline(self._holder)
 
     def private_numbers(self) -> Any:
-        _offline(self._name)
+        _offline(self._holder)
 
     def private_bytes_raw(self) -> bytes:
-        _offline(self._name)
+        _offline(self._holder)
 
     def exchange(self, *args: object, **kwargs: object) -> bytes:
-        _offline(self._name)
+        _offline(self._holder)
 
     def decrypt(self, *args: object, **kwargs: object) -> bytes:
-        _offline(self._name)
+        _offline(self._holder)
 
     def __copy__(self) -> Any:
         return self
@@ -88,7 +88,7 @@ class _SealedMixin:
         return self
 
     def __repr__(self) -> str:
-        return f"<sealed key of {self._name}: offline>"
+        return f"<sealed key of {self._holder}: offline>"
 
 
 class _SealedEC(_SealedMixin, ec.EllipticCurvePrivateKey):
@@ -123,7 +123,7 @@ def _sealed_key(key: PrivateKey, name: str) -> PrivateKey:
     else:
         cls = _SealedEd25519
     sealed = cls.__new__(cls)
-    sealed._name, sealed._public = name, key.public_key()
+    sealed._holder, sealed._public = name, key.public_key()
     return sealed  # type: ignore[return-value]
 
 

@@ -189,14 +189,14 @@ class LocalHub:
     def student_processes(self, name: str) -> list[int]:
         """The processes of one student: their server, kernels and what those started."""
         home = str(self.homes / name)
-        return processes(lambda env: _home(env) in {home, home + ".tmp"})
+        return processes(lambda env: home_of(env) in {home, home + ".tmp"})
 
     def hub_processes(self) -> list[int]:
         """The Hub and the proxy."""
         return processes(lambda env: env.get(MARK) == str(self.root))
 
 
-def _home(env: dict[str, str]) -> str:
+def home_of(env: dict[str, str]) -> str:
     """The home a process belongs to: its TMPDIR's or HOME's student directory."""
     tmp = env.get("TMPDIR", "")
     return tmp if tmp.endswith(".tmp") else env.get("HOME", "")
@@ -209,7 +209,8 @@ def _belongs(env: dict[str, str], root: Path) -> bool:
     )
 
 
-def _environ(pid: int) -> dict[str, str]:
+def environ_of(pid: int) -> dict[str, str]:
+    """A process's environment from ``/proc``, or ``{}`` if it cannot be read."""
     with contextlib.suppress(OSError):
         raw = Path(f"/proc/{pid}/environ").read_bytes()
         pairs = (item.partition(b"=") for item in raw.split(b"\0") if item)
@@ -217,7 +218,8 @@ def _environ(pid: int) -> dict[str, str]:
     return {}
 
 
-def _pids() -> Iterator[int]:
+def other_pids() -> Iterator[int]:
+    """The ids of every process in ``/proc`` but this one."""
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) != os.getpid():
             yield int(entry)
@@ -226,7 +228,7 @@ def _pids() -> Iterator[int]:
 def processes(select: object) -> list[int]:
     """The running processes whose environment ``select`` (a predicate on a dict) accepts."""
     assert callable(select)
-    return sorted(pid for pid in _pids() if (env := _environ(pid)) and select(env))
+    return sorted(pid for pid in other_pids() if (env := environ_of(pid)) and select(env))
 
 
 def pss_bytes(pids: list[int]) -> int:

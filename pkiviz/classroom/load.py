@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pkiviz.bookrun import chapters, sanitizers, text_outputs
-from pkiviz.classroom.hub import LocalHub, _environ, _home, _pids, pss_bytes
+from pkiviz.classroom.hub import LocalHub, environ_of, home_of, other_pids, pss_bytes
 from pkiviz.classroom.student import ClassroomError, Student
 
 _PROBE = (
@@ -120,9 +120,9 @@ class _Sampler(threading.Thread):
         owned: dict[str, list[int]] = {n: [] for n in self.peak}
         hub: list[int] = []
         mark = str(self._hub.root)
-        for pid in _pids():
-            env = _environ(pid)
-            name = self._homes.get(_home(env))
+        for pid in other_pids():
+            env = environ_of(pid)
+            name = self._homes.get(home_of(env))
             if name is not None:
                 owned[name].append(pid)
                 ticks = _cpu_ticks(pid)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from pkiviz.commands import Subcommands
+
 _EPILOG = (
     "With --json the output is always a JSON list with one object per certificate, in file "
     "order, even when FILE holds a single certificate (use jq '.[0]' for the first). "
@@ -22,7 +24,7 @@ _EPILOG = (
 )
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     """Add the ``inspect`` subcommand."""
     parser = sub.add_parser(
         "inspect",

@@ -42,6 +42,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from pkiviz.commands import Subcommands
+
 
 def _plain(paragraph: str) -> str:
     """A docstring paragraph for --help: one line, without reST markup."""
@@ -53,7 +55,7 @@ _DESCRIPTION = _plain(_PARAGRAPHS[0])
 _EPILOG = _plain(next(p for p in _PARAGRAPHS if p.startswith("Exit status:")))
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     """Add the ``probe`` subcommand."""
     parser = sub.add_parser(
         "probe",

@@ -17,10 +17,11 @@ import argparse
 from pathlib import Path
 
 from pkiviz._display import shown
+from pkiviz.commands import Subcommands
 from pkiviz.errors import InputError
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     """Add the ``scenario`` subcommand."""
     parser = sub.add_parser(
         "scenario",

@@ -16,6 +16,8 @@ import sys
 import threading
 import types
 
+from pkiviz.commands import Subcommands
+
 #: How often the main thread wakes to notice a stop request, seconds.
 _WAKE = 0.2
 
@@ -26,7 +28,7 @@ _STOP_SIGNALS = tuple(
 )
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     """Add the ``serve`` subcommand."""
     parser = sub.add_parser(
         "serve",

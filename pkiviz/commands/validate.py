@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 
 from pkiviz import clock
 from pkiviz._display import shown
+from pkiviz.commands import Subcommands
 from pkiviz.ct.known_logs import KnownLogs
 from pkiviz.errors import InputError
 from pkiviz.load import from_argument, load_certificates, load_crls
@@ -33,7 +34,7 @@ from pkiviz.validation import PeerName, validate
 from pkiviz.validation.hostname import requested_name_problem
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     """Add the ``validate`` subcommand."""
     parser = sub.add_parser(
         "validate",

@@ -268,7 +268,7 @@ class Log:
         self._leaves: list[bytes] = []
         self._entries: list[tuple[bytes, bytes]] = []
         self._index: dict[bytes, int] = {}
-        self._hasher = merkle._Hasher(self._leaves)
+        self._hasher = merkle.Hasher(self._leaves)
 
     def __repr__(self) -> str:
         return f"Log({self.name!r}, operator={self.operator!r}, size={len(self._leaves)})"
@@ -442,7 +442,7 @@ class Log:
             ValueError: if the size exceeds the log or ``index`` is outside the tree.
         """
         size = self._size(tree_size)
-        path = merkle._path(self._hasher, index, size)
+        path = merkle.path_from(self._hasher, index, size)
         return InclusionProof(index, size, self._leaves[index], path)
 
     def consistency_proof(self, first: int, second: int | None = None) -> ConsistencyProof:
@@ -452,7 +452,7 @@ class Log:
             ValueError: unless ``1 <= first <= second <= size``.
         """
         size = self._size(second)
-        return ConsistencyProof(first, size, merkle._proof(self._hasher, first, size))
+        return ConsistencyProof(first, size, merkle.proof_from(self._hasher, first, size))
 
     def sign_tree_head(self, *, at: dt.datetime, tree_size: int | None = None) -> SignedTreeHead:
         """Sign the head of the tree of ``tree_size`` entries (default: all) at time ``at``.

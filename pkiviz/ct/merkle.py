@@ -73,7 +73,7 @@ def split_point(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-class _Hasher:
+class Hasher:
     """The recursive definitions of RFC 6962 over ``leaves[lo:hi]``, without copying.
 
     Hashes of perfect subtrees are cached by ``(lo, hi)``: a leaf range never
@@ -139,16 +139,18 @@ def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:
         ValueError: if a leaf hash is not 32 bytes.
     """
     _check_hashes(leaf_hashes)
-    return _Hasher(leaf_hashes).mth(0, len(leaf_hashes))
+    return Hasher(leaf_hashes).mth(0, len(leaf_hashes))
 
 
-def _path(hasher: _Hasher, index: int, tree_size: int) -> tuple[bytes, ...]:
+def path_from(hasher: Hasher, index: int, tree_size: int) -> tuple[bytes, ...]:
+    """:func:`inclusion_path` over a :class:`Hasher` a log keeps (its hashes cached)."""
     if not 0 <= index < tree_size:
         raise ValueError(f"leaf index {index} is outside a tree of {tree_size} leaves")
     return tuple(hasher.path(index, 0, tree_size))
 
 
-def _proof(hasher: _Hasher, first: int, second: int) -> tuple[bytes, ...]:
+def proof_from(hasher: Hasher, first: int, second: int) -> tuple[bytes, ...]:
+    """:func:`consistency_proof` over a :class:`Hasher` a log keeps (its hashes cached)."""
     if not 1 <= first <= second:
         raise ValueError(
             f"no consistency proof from size {first} to size {second}: need 1 <= m <= n"
@@ -170,7 +172,7 @@ def inclusion_path(index: int, leaf_hashes: Sequence[bytes]) -> tuple[bytes, ...
         ValueError: if ``index`` is outside the tree or a leaf hash is not 32 bytes.
     """
     _check_hashes(leaf_hashes)
-    return _path(_Hasher(leaf_hashes), index, len(leaf_hashes))
+    return path_from(Hasher(leaf_hashes), index, len(leaf_hashes))
 
 
 def consistency_proof(first: int, leaf_hashes: Sequence[bytes]) -> tuple[bytes, ...]:
@@ -191,7 +193,7 @@ def consistency_proof(first: int, leaf_hashes: Sequence[bytes]) -> tuple[bytes, 
         ValueError: if ``m`` is not in ``1..n`` or a leaf hash is not 32 bytes.
     """
     _check_hashes(leaf_hashes)
-    return _proof(_Hasher(leaf_hashes), first, len(leaf_hashes))
+    return proof_from(Hasher(leaf_hashes), first, len(leaf_hashes))
 
 
 @dataclass(frozen=True)

@@ -4,28 +4,35 @@ TLS CertificateRequest messages carry bare distinguished names
 (``certificate_authorities``, RFC 8446 4.2.4 / RFC 5246 7.4.4) and
 cryptography has no public loader for a lone Name, so this module walks the
 few DER shapes a Name uses - SEQUENCE OF SET OF SEQUENCE { OID, string } -
-with :mod:`pkiviz.der`, and keeps each value's string type so the parsed
-Name re-encodes to the same bytes.
+with :mod:`pkiviz.der` (each fault a :class:`HandshakeParseError` that says
+where), then hands cryptography the Name inside the smallest structure it
+does load publicly: a CRL whose issuer is that Name (its signature is never
+checked). That keeps each value's string type, so the parsed Name re-encodes
+to the same bytes. A value cryptography refuses (a PrintableString with ``@``,
+a T61String beyond ASCII) is kept with cryptography's default string type.
 """
 
 from __future__ import annotations
 
 from cryptography import x509
-from cryptography.x509.name import _ASN1Type
 
 from pkiviz import der
 from pkiviz.tls._wire import HandshakeParseError
 
-_STRING_TAGS = {
-    0x0C: _ASN1Type.UTF8String,
-    0x13: _ASN1Type.PrintableString,
-    0x14: _ASN1Type.T61String,
-    0x16: _ASN1Type.IA5String,
-    0x1C: _ASN1Type.UniversalString,
-    0x1E: _ASN1Type.BMPString,
-}
-
 _WHAT = "distinguished name"
+
+#: ecdsa-with-SHA256 as an AlgorithmIdentifier, and a thisUpdate: what a CRL needs around a Name.
+_ALGORITHM = der.sequence(der.object_identifier("1.2.840.10045.4.3.2"))
+_THIS_UPDATE = der.encode_tlv(0x17, b"700101000000Z")  # UTCTime
+
+
+def _with_string_types(data: bytes) -> x509.Name | None:
+    """The Name in ``data`` with its values' string types; ``None`` if cryptography refuses it."""
+    tbs = der.sequence(_ALGORITHM, data, _THIS_UPDATE)
+    try:
+        return x509.load_der_x509_crl(der.sequence(tbs, _ALGORITHM, der.bit_string(b""))).issuer
+    except ValueError:
+        return None
 
 
 def _decode(tag: int, content: bytes) -> str:
@@ -46,7 +53,6 @@ def _attribute(data: bytes, atv: der.TLV) -> x509.NameAttribute[str]:
     return x509.NameAttribute(
         x509.ObjectIdentifier(der.decode_oid(oid.content(data))),
         _decode(value.identifier, value.content(data)),
-        _STRING_TAGS.get(value.identifier, _ASN1Type.UTF8String),
     )
 
 
@@ -79,4 +85,4 @@ def parse_name(data: bytes) -> x509.Name:
     except ValueError as exc:  # pkiviz.der's InputError, UnicodeDecodeError, x509 checks
         text = str(exc)
         raise HandshakeParseError(text if text.startswith(_WHAT) else f"{_WHAT}: {text}") from None
-    return x509.Name(rdns)
+    return _with_string_types(data) or x509.Name(rdns)

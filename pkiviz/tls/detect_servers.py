@@ -132,7 +132,7 @@ class OpenSSLServer(_serving.Serving[Outcome]):
         return self._collected()
 
     def _handle(self, conn: socket.socket) -> Outcome:
-        _bound(conn, self.timeout)
+        bound_timeout(conn, self.timeout)
         tls = SSL.Connection(self._context, conn)
         tls.set_accept_state()
         completed, error, subject, status = False, None, None, None
@@ -150,7 +150,7 @@ class OpenSSLServer(_serving.Serving[Outcome]):
         except SSL.WantReadError:
             error = "timed out"
         except (SSL.Error, OSError) as exc:
-            error = _reason(exc)
+            error = error_reason(exc)
         finally:
             _serving.drain(conn, min(self.timeout, 1.0))
             conn.close()
@@ -184,7 +184,7 @@ def _context(
     return ctx
 
 
-def _bound(sock: socket.socket, timeout: float) -> None:
+def bound_timeout(sock: socket.socket, timeout: float) -> None:
     """Blocking socket whose reads and writes give up after ``timeout`` (SO_RCVTIMEO).
 
     pyOpenSSL does its own I/O on the file descriptor, so a Python-level
@@ -198,7 +198,8 @@ def _bound(sock: socket.socket, timeout: float) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
+    """The one-line reason a connection failed: OpenSSL's reason string for a pyOpenSSL error."""
     if isinstance(exc, SSL.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
         entry = exc.args[0][0]
         return str(entry[-1]) if isinstance(entry, tuple) else str(entry)

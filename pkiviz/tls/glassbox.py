@@ -38,8 +38,8 @@ from pkiviz.tls.glassbox_hello import SCHEMES, SUITE, SUITE_CODE, client_hello, 
 from pkiviz.tls.glassbox_kex import (
     ClientShare,
     SharedSecret,
-    _seed_bytes,
     client_share,
+    seed_bytes,
     shared_secret,
 )
 from pkiviz.tls.glassbox_records import ProtectedRecord, open_record, seal
@@ -305,7 +305,7 @@ class Client:
             raise ValueError(f"tamper must be 'finished', 'ciphertext' or None, not {tamper!r}")
         self.server_name = server_name
         self.share = client_share(group, seed=seed)
-        self.client_random = _seed_bytes(seed, "glassbox-client-random", 32)
+        self.client_random = seed_bytes(seed, "glassbox-client-random", 32)
         self.trust, self.at, self.profile, self.tamper = trust, at, profile, tamper
         self.send_key_share = send_key_share
         self.request = request or (

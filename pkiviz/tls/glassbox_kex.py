@@ -26,7 +26,7 @@ from typing import Literal, get_args
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 from pkiviz.errors import InputError
-from pkiviz.keys import _stream
+from pkiviz.keys import seed_stream
 
 Group = Literal["x25519", "X25519MLKEM768"]
 GROUPS: tuple[str, ...] = get_args(Group)
@@ -39,8 +39,9 @@ MLKEM768_CIPHERTEXT = 1088
 X25519_SHARE = 32
 
 
-def _seed_bytes(seed: str, purpose: str, n: int) -> bytes:
-    blocks = _stream(seed, purpose)
+def seed_bytes(seed: str, purpose: str, n: int) -> bytes:
+    """``n`` bytes derived from ``seed`` for ``purpose`` (see :func:`pkiviz.keys.seed_stream`)."""
+    blocks = seed_stream(seed, purpose)
     out = b""
     while len(out) < n:
         out += next(blocks)
@@ -99,11 +100,11 @@ def client_share(group: str = "x25519", *, seed: str = "glass-box client") -> Cl
         raise ValueError(
             f"unknown group {group!r}; the glass-box client offers {', '.join(GROUPS)}"
         )
-    x_priv = _seed_bytes(seed, "glassbox-x25519", 32)
+    x_priv = seed_bytes(seed, "glassbox-x25519", 32)
     x_pub = x25519.X25519PrivateKey.from_private_bytes(x_priv).public_key().public_bytes_raw()
     if group == "x25519":
         return ClientShare(group, seed, x_priv, None, x_pub)
-    kem_seed = _seed_bytes(seed, "glassbox-mlkem768", 64)
+    kem_seed = seed_bytes(seed, "glassbox-mlkem768", 64)
     ek = mlkem.MLKEM768PrivateKey.from_seed_bytes(kem_seed).public_key().public_bytes_raw()
     return ClientShare(group, seed, x_priv, kem_seed, ek + x_pub)
 

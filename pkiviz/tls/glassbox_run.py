@@ -30,7 +30,7 @@ from pkiviz import clock
 from pkiviz.example import RunningExample, running_example
 from pkiviz.factory import use_private_key
 from pkiviz.tls import _serving
-from pkiviz.tls.detect_servers import _bound, _reason
+from pkiviz.tls.detect_servers import bound_timeout, error_reason
 from pkiviz.tls.glassbox import Client, GlassBox, Tamper
 from pkiviz.tls.keyschedule import parse_keylog
 
@@ -124,7 +124,7 @@ class OpenSSL4Server(_serving.Serving[ServerSide]):
             self._lines.append(line.decode("ascii") + "\n")
 
     def _handle(self, conn: socket.socket) -> ServerSide:
-        _bound(conn, self.timeout)
+        bound_timeout(conn, self.timeout)
         tls = SSL.Connection(self._context, conn)
         tls.set_accept_state()
         completed, error, request = False, None, b""
@@ -138,7 +138,7 @@ class OpenSSL4Server(_serving.Serving[ServerSide]):
         except SSL.WantReadError:
             error = "timed out"
         except (SSL.Error, OSError) as exc:
-            error = _reason(exc)
+            error = error_reason(exc)
         finally:
             group = tls.get_group_name()
             version = tls.get_protocol_version_name()

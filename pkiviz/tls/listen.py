@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from pkiviz.tls import _msgcallback
 from pkiviz.tls.handshake import Handshake
-from pkiviz.tls.live import _build, describe_error
+from pkiviz.tls.live import build_handshake, describe_error
 
 #: Round trips listened for after a TLS 1.3 handshake that carried a CertificateRequest.
 K = 3
@@ -185,7 +185,7 @@ def connect(
             raw.close()
     finally:
         _msgcallback.detach(context)
-    handshake = _build(events, "client", completed, error)
+    handshake = build_handshake(events, "client", completed, error)
     trips = round_trips(handshake.version, handshake.hello_retry)
     timing = Listening(
         connect_seconds=connected - start,

@@ -142,12 +142,13 @@ def _to_records(
     ]
 
 
-def _build(
+def build_handshake(
     events: tuple[_msgcallback.Event, ...],
     side: Literal["client", "server"],
     completed: bool,
     error: str | None,
 ) -> Handshake:
+    """The :class:`Handshake` one side saw, from the records its message callback captured."""
     perspective: Perspective = side
     return handshake_from_records(
         _to_records(events, side), perspective=perspective, completed=completed, error=error
@@ -225,7 +226,7 @@ class Server(_serving.Serving[Handshake]):
                 _serving.drain(tls or conn, min(self.timeout, 1.0))
             (tls or conn).close()
             conn.close()
-        return _build(events, "server", completed, error)
+        return build_handshake(events, "server", completed, error)
 
 
 def connect(
@@ -334,7 +335,7 @@ def _connect(
             raw.close()
     finally:
         _msgcallback.detach(context)
-    return _build(events, "client", completed, error), resumable, reused
+    return build_handshake(events, "client", completed, error), resumable, reused
 
 
 def _session_of(tls: ssl.SSLSocket) -> ssl.SSLSession | None:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pkiviz import der
 from pkiviz.example import RunningExample, running_example
 from pkiviz.factory import Issued
 from pkiviz.keys import key_type_of
@@ -283,7 +284,7 @@ def _eku(cert: x509.Certificate) -> str:
         ext = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:
         return "(none: any purpose)"
-    return ", ".join(oid._name for oid in ext.value)
+    return ", ".join(der.oid_name(oid.dotted_string) for oid in ext.value)
 
 
 def _verdict(report: Report) -> str:

@@ -10,45 +10,22 @@ stacks (cryptography and OpenSSL) disagree - data a chapter can show.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import functools
 import ipaddress
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification as xv
 
-from pkiviz import clock
+from pkiviz.validation import scenarios
+from pkiviz.validation.chain import Chain
 from pkiviz.validation.policy import PROFILES
 from pkiviz.validation.validator import validate
-
-
-@dataclasses.dataclass(frozen=True)
-class Chain:
-    """One chain to validate.
-
-    Attributes:
-        name: what is special about it.
-        leaf: the leaf.
-        intermediates: untrusted certificates.
-        anchors: trust anchors.
-        peer_name: DNS name or IP literal to check.
-        at: validation time.
-        purpose: ``"server"`` or ``"client"``.
-    """
-
-    name: str
-    leaf: x509.Certificate
-    intermediates: tuple[x509.Certificate, ...]
-    anchors: tuple[x509.Certificate, ...]
-    peer_name: str | None
-    at: _dt.datetime = clock.BOOK_CLOCK
-    purpose: str = "server"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,12 +138,6 @@ def verdicts(chain: Chain, *, profile: str = "browser") -> Verdicts:
 # -- a catalogue of broken chains --------------------------------------------
 
 
-def _scenarios() -> dict[str, Callable[[], Chain]]:
-    from pkiviz.validation import scenarios
-
-    return scenarios.CATALOGUE
-
-
 @functools.lru_cache(maxsize=1)
 def disagreement_table() -> tuple[Verdicts, ...]:
     """The catalogue's chains on which cryptography and OpenSSL disagree, with pkiviz beside.
@@ -174,5 +145,5 @@ def disagreement_table() -> tuple[Verdicts, ...]:
     Returns:
         One :class:`Verdicts` per disagreeing chain (empty without openssl).
     """
-    rows = [verdicts(make()) for make in _scenarios().values()]
+    rows = [verdicts(make()) for make in scenarios.CATALOGUE.values()]
     return tuple(r for r in rows if r.openssl is not None and not r.stacks_agree)

@@ -175,6 +175,12 @@ class CertFacts:
         return self.cert.signature_algorithm_oid.dotted_string
 
     @property
+    def signature_algorithm_name(self) -> str:
+        """Name of the signature algorithm (``"ecdsa-with-SHA256"``), dotted if not in
+        :data:`pkiviz.der.OID_NAMES`."""
+        return der.oid_name(self.signature_algorithm_oid)
+
+    @property
     def signature_hash_name(self) -> str | None:
         """The signature's hash name (``"sha256"``), ``None`` if none or unknown."""
         if self._hash_name is None:
@@ -326,7 +332,7 @@ _ECDSA: dict[bytes, ec.ECDSA] = {
 def sha1_refusal(facts: CertFacts) -> str:
     """The plain reason a SHA-1 signature is refused, under every profile (cryptography
     refuses to verify one too)."""
-    name = facts.cert.signature_algorithm_oid._name
+    name = facts.signature_algorithm_name
     return (
         f"it is signed with SHA-1 ({name}), and SHA-1 signatures are refused: the CA/B "
         "Forum BRs (7.1.3.2) forbid them, and the SHAttered collision (2017) showed SHA-1 "
@@ -380,8 +386,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _oid_name(oid: x509.ObjectIdentifier) -> str:
-    name = getattr(oid, "_name", "Unknown OID")
-    return oid.dotted_string if name == "Unknown OID" else f"{name} ({oid.dotted_string})"
+    name = der.oid_name(oid.dotted_string)
+    return oid.dotted_string if name == oid.dotted_string else f"{name} ({oid.dotted_string})"
 
 
 def oid_label(oid: x509.ObjectIdentifier) -> str:

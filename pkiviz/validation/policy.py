@@ -237,7 +237,7 @@ def signature_problem(facts: CertFacts, profile: Profile) -> str | None:
     if oid in MLDSA_OIDS:
         return f"it is signed with {MLDSA_OIDS[oid]} (FIPS 204, post-quantum): {MLDSA_NOT_YET}"
     if oid not in WEBPKI_SIGNATURE_ALGORITHMS:
-        name = facts.cert.signature_algorithm_oid._name
+        name = facts.signature_algorithm_name
         return f"it is signed with {name}; the BRs allow RSA or ECDSA with SHA-256/384/512"
     return None
 

@@ -344,7 +344,7 @@ def algorithms(ctx: Context) -> Iterator[Check]:
         else:
             what = policy.key_description(cert)
             if not ctx.is_anchor(i):
-                what += f", signed with {cert.cert.signature_algorithm_oid._name}"
+                what += f", signed with {cert.signature_algorithm_name}"
             # The rfc5280 profile accepts ML-DSA keys and signatures as RFC 9881 defines them.
             mldsa = what.startswith("ML-DSA") or (
                 not ctx.is_anchor(i) and cert.signature_algorithm_oid in policy.MLDSA_OIDS

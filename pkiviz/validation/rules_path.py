@@ -215,7 +215,7 @@ def signature(ctx: Context) -> Iterator[Check]:
             elif problem:
                 yield ctx.fail("signature", i, problem, rfc)
             else:
-                name = cert.cert.signature_algorithm_oid._name
+                name = cert.signature_algorithm_name
                 yield ctx.ok("signature", i, f"signed by {issuer.label} ({name})", rfc)
         elif ctx.anchored:
             yield ctx.skip(

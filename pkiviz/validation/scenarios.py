@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from pkiviz import clock
 from pkiviz.factory import CA, Issued, build
-from pkiviz.validation.compare import Chain
+from pkiviz.validation.chain import Chain
 
 UTC = _dt.timezone.utc
 HOST = "www.diff.example"

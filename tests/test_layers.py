@@ -1,0 +1,356 @@
+"""House rules that hold across every module of ``pkiviz/``, checked by reading the source.
+
+Each module is parsed with :mod:`ast` (nothing is imported), and two rules are checked:
+
+1. **Public names only.** pkiviz uses no private name (``_x``) of cryptography, pyOpenSSL or the
+   standard library: no ``from ssl import _x``, no ``cryptography.x509.name._ASN1Type``, no
+   ``oid._name``. An attribute's owner is hard to know without running the code, so beside the
+   names reached from an imported module, the private attributes of those libraries pkiviz is
+   known to have reached for are refused on any object but ``self``/``cls``. The one fenced
+   exception is CPython's ``SSLContext._msg_callback``, in :mod:`pkiviz.tls._msgcallback` alone.
+   Within pkiviz the same rule holds across module boundaries: a private name (``_x``) defined in
+   one module is not imported or read by another. A private *module* (``pkiviz/_html.py``) may be
+   imported within pkiviz: the underscore says it is not part of the public API.
+2. **No import cycle.** The graph of module-level imports among pkiviz's modules has no cycle
+   (imports inside a function, or under ``if TYPE_CHECKING:``, run later or never and do not count).
+
+Every rule has a planted breach fed to the same checker, beside a clean control.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "pkiviz"
+
+#: Third-party packages whose private names pkiviz must not use; the standard library is added.
+LIBRARIES = frozenset({"cryptography", "OpenSSL"})
+
+#: Private attributes of those libraries pkiviz has reached for (or might): refused on any base
+#: but ``self``/``cls``, since the owner of ``x._name`` is not known without running the code.
+KNOWN_PRIVATE_ATTRIBUTES = frozenset(
+    {"_name", "_type", "_msg_callback", "_sslobj", "_sslcontext", "_backend", "_lib", "_ffi"}
+)
+
+#: The fenced exceptions: (module, private name) pairs allowed, each with its reason.
+ALLOWED: Mapping[tuple[str, str], str] = {
+    ("pkiviz.tls._msgcallback", "_msg_callback"): (
+        "CPython's SSLContext._msg_callback is the only way to see TLS 1.3 handshake records "
+        "from the ssl module; this one module holds it"
+    ),
+}
+
+
+def is_private(name: str) -> bool:
+    """``_x``, but not a dunder (``__version__``) nor a sunder protocol name (IPython's
+    ``_repr_html_``, enum's ``_missing_``), which are public by convention."""
+    return name.startswith("_") and not name.endswith("_")
+
+
+def is_library(module: str) -> bool:
+    """Whether a dotted module path belongs to cryptography, pyOpenSSL or the stdlib."""
+    top = module.split(".")[0]
+    return top in LIBRARIES or top in sys.stdlib_module_names
+
+
+def module_name(path: Path, root: Path = PACKAGE) -> str:
+    """``pkiviz/tls/live.py`` -> ``pkiviz.tls.live``; a package's ``__init__`` is the package."""
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def all_modules(root: Path = PACKAGE) -> dict[str, Path]:
+    """Every module under ``root``, by dotted name."""
+    return {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
+
+
+def absolute(module: str | None, level: int, here: str, *, is_package: bool) -> str:
+    """The absolute module a (possibly relative) ``from`` import names."""
+    if not level:
+        return module or ""
+    base = here.split(".")
+    base = base[: len(base) - level + (1 if is_package else 0)]
+    return ".".join([*base, *([module] if module else [])])
+
+
+def _type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def module_level_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Imports that run when the module is imported: not in a function, not under TYPE_CHECKING."""
+    stack: list[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        elif isinstance(node, ast.If) and _type_checking(node.test):
+            stack.extend(reversed(node.orelse))
+        elif isinstance(node, ast.stmt):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+# -- rule 1: private names ------------------------------------------------------------------
+
+
+def private_names(
+    source: str, here: str, *, modules: frozenset[str] = frozenset(), is_package: bool = False
+) -> list[tuple[int, str]]:
+    """Private names of the libraries, or of other pkiviz modules, that ``source`` uses.
+
+    Args:
+        source: a module's source.
+        here: its dotted name (``pkiviz.tls.live``).
+        modules: the dotted names of every pkiviz module, to tell a private module (which may be
+            imported) from a private name defined inside a module (which may not).
+        is_package: ``source`` is a package's ``__init__``.
+
+    Returns:
+        ``(line, what)`` for each breach, ``what`` naming the private name and where it is from.
+    """
+    tree = ast.parse(source)
+    found: list[tuple[int, str]] = []
+    #: local name -> the module or object it is bound to, for the names bound to a library or
+    #: to another pkiviz module.
+    bound: dict[str, str] = {}
+
+    def foreign(module: str) -> bool:
+        return is_library(module) or (module.split(".")[0] == "pkiviz" and module != here)
+
+    def check_path(line: int, dotted: str) -> None:
+        parts = dotted.split(".")
+        if not is_library(dotted):
+            return  # a pkiviz module path: private modules may be imported
+        for i, part in enumerate(parts):
+            if is_private(part):
+                found.append((line, f"{'.'.join(parts[: i + 1])} (private module of a library)"))
+                return
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                check_path(node.lineno, alias.name)
+                if foreign(alias.name):
+                    if alias.asname:
+                        bound[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        bound[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            source_module = absolute(node.module, node.level, here, is_package=is_package)
+            check_path(node.lineno, source_module)
+            for alias in node.names:
+                full = f"{source_module}.{alias.name}"
+                if is_private(alias.name) and full not in modules:
+                    if is_library(source_module):
+                        found.append((node.lineno, f"{full} (private name of a library)"))
+                    elif foreign(source_module) and (here, alias.name) not in ALLOWED:
+                        found.append((node.lineno, f"{full} (private name of another module)"))
+                if foreign(source_module) and alias.name != "*":
+                    bound[alias.asname or alias.name] = full
+
+    for node in ast.walk(tree):
+        name: str | None = None
+        base: ast.expr | None = None
+        if isinstance(node, ast.Attribute):
+            name, base = node.attr, node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"getattr", "setattr", "hasattr", "delattr"}
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            name, base = node.args[1].value, node.args[0]
+        if name is None or base is None or not is_private(name) or (here, name) in ALLOWED:
+            continue
+        root = base
+        chain = [name]
+        while isinstance(root, ast.Attribute):
+            chain.append(root.attr)
+            root = root.value
+        owner = bound.get(root.id) if isinstance(root, ast.Name) else None
+        if owner is not None:
+            dotted = ".".join([owner, *reversed(chain[1:])])
+            if f"{dotted}.{name}" in modules:
+                continue  # a private submodule reached as an attribute
+            kind = "a library" if is_library(owner) else "another module"
+            found.append((node.lineno, f"{dotted}.{name} (private name of {kind})"))
+        elif name in KNOWN_PRIVATE_ATTRIBUTES and not (
+            isinstance(base, ast.Name) and base.id in {"self", "cls"}
+        ):
+            found.append((node.lineno, f"{ast.unparse(base)}.{name} (known private attribute)"))
+    return sorted(set(found))
+
+
+def test_planted_private_names_are_caught() -> None:
+    planted = {
+        "from cryptography.x509.name import _ASN1Type\n": "cryptography.x509.name._ASN1Type",
+        "import cryptography.hazmat._oid\n": "cryptography.hazmat._oid",
+        "from cryptography.hazmat._oid import ObjectIdentifier\n": "cryptography.hazmat._oid",
+        "from cryptography import x509\nx509.name._ASN1Type.UTF8String\n": "x509.name._ASN1Type",
+        "import ssl\nssl._create_unverified_context()\n": "ssl._create_unverified_context",
+        "from OpenSSL import SSL\nSSL._lib\n": "OpenSSL.SSL._lib",
+        "def f(oid):\n    return oid._name\n": "oid._name",
+        "def f(ctx):\n    ctx._msg_callback = None\n": "ctx._msg_callback",
+        "def f(s):\n    return getattr(s, '_sslobj')\n": "s._sslobj",
+        "from pkiviz.keys import _stream\n": "pkiviz.keys._stream",
+        "from pkiviz.tls import detect_servers\ndetect_servers._bound(1)\n": "_bound",
+        "from ..keys import _stream\n": "pkiviz.keys._stream",
+    }
+    for source, what in planted.items():
+        found = private_names(source, "pkiviz.tls.demo", modules=frozenset({"pkiviz.keys"}))
+        assert found and what in found[0][1], (source, found)
+
+
+def test_public_names_and_private_modules_pass() -> None:
+    clean = """
+from __future__ import annotations
+import ssl
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from pkiviz import _html
+from pkiviz.tls import _serving
+from pkiviz.tls._msgcallback import record_messages
+
+class Thing:
+    def __init__(self, name):
+        self._name = name
+
+    def f(self, oid):
+        return oid.dotted_string, self._name, ssl.SSLContext, x509.Name, NameOID.COMMON_NAME
+
+    def g(self):
+        return _serving.serve, _html.escape, record_messages, x509.Name._repr_html_
+"""
+    modules = frozenset({"pkiviz._html", "pkiviz.tls._serving", "pkiviz.tls._msgcallback"})
+    assert private_names(clean, "pkiviz.demo", modules=modules) == []
+    # a module may use its own private names, and the fence admits _msg_callback in one module
+    assert private_names("def _f():\n    pass\n_f()\n", "pkiviz.demo") == []
+    fenced = "def f(ctx):\n    ctx._msg_callback = None\n"
+    assert private_names(fenced, "pkiviz.tls._msgcallback") == []
+    assert private_names(fenced, "pkiviz.tls.live") != []
+
+
+def test_pkiviz_uses_no_private_name_of_a_library_or_of_another_module() -> None:
+    modules = all_modules()
+    names = frozenset(modules)
+    breaches = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {what}"
+        for module, path in modules.items()
+        for line, what in private_names(
+            path.read_text(), module, modules=names, is_package=path.name == "__init__.py"
+        )
+    ]
+    assert not breaches, "private names used:\n" + "\n".join(breaches)
+
+
+def test_the_fence_is_still_needed() -> None:
+    """Each fenced exception names a module that exists and still uses that name."""
+    modules = all_modules()
+    for module, name in ALLOWED:
+        assert name in modules[module].read_text(), (module, name)
+
+
+# -- rule 2: no import cycle ----------------------------------------------------------------
+
+
+def import_graph(
+    sources: Mapping[str, str], packages: frozenset[str] = frozenset()
+) -> dict[str, set[str]]:
+    """Module-level imports among the given modules.
+
+    Args:
+        sources: each module's source, by dotted name.
+        packages: which of those names are packages (their source is an ``__init__``).
+
+    Returns:
+        For each module, the modules among ``sources`` it imports at module level. ``from p
+        import x`` is an import of ``p.x`` when that is a module, else of ``p``.
+    """
+    graph: dict[str, set[str]] = {name: set() for name in sources}
+    for here, source in sources.items():
+        for node in module_level_imports(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                base = absolute(node.module, node.level, here, is_package=here in packages)
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in sources else base
+                    for a in node.names
+                ]
+            graph[here].update(t for t in targets if t in sources and t != here)
+    return graph
+
+
+def find_cycle(graph: Mapping[str, set[str]]) -> list[str] | None:
+    """One import cycle, as ``[a, b, ..., a]``, or ``None``."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = 2
+        path.pop()
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_planted_import_cycle_is_caught() -> None:
+    sources = {
+        "pkiviz.a": "from pkiviz import b\n",
+        "pkiviz.b": "from pkiviz.c import thing\n",
+        "pkiviz.c": "import pkiviz.a\n",
+    }
+    assert find_cycle(import_graph(sources)) == ["pkiviz.a", "pkiviz.b", "pkiviz.c", "pkiviz.a"]
+    relative = {
+        "pkiviz.p": "",
+        "pkiviz.p.a": "from . import b\n",
+        "pkiviz.p.b": "from .a import x\n",
+    }
+    assert find_cycle(import_graph(relative, frozenset({"pkiviz.p"}))) is not None
+
+
+def test_deferred_imports_are_no_cycle() -> None:
+    sources = {
+        "pkiviz.a": "from pkiviz import b\n",
+        "pkiviz.b": (
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n    from pkiviz import a\n"
+            "def f():\n    from pkiviz import a\n"
+        ),
+    }
+    assert find_cycle(import_graph(sources)) is None
+    # control: the same import at module level (inside a try, as run at import time) is a cycle
+    sources["pkiviz.b"] = "try:\n    from pkiviz import a\nexcept ImportError:\n    pass\n"
+    assert find_cycle(import_graph(sources)) == ["pkiviz.a", "pkiviz.b", "pkiviz.a"]
+
+
+def test_pkiviz_has_no_import_cycle() -> None:
+    modules = all_modules()
+    sources = {name: path.read_text() for name, path in modules.items()}
+    packages = frozenset(n for n, p in modules.items() if p.name == "__init__.py")
+    graph = import_graph(sources, packages)
+    assert sum(len(v) for v in graph.values()) > 100  # control: the graph was read
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or ())
