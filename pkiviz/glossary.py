@@ -67,9 +67,23 @@ TERMS: tuple[Term, ...] = (
         ("key pair", "public-key cryptography"),
     ),
     Term(
+        "audit path",
+        "The hashes a Certificate Transparency log sends to prove that one entry is in its Merkle "
+        "tree: the sibling of each node on the way from the entry's leaf to the root. Hashing the "
+        "leaf with them in turn must give the root of a signed tree head.",
+        ("inclusion proof",),
+    ),
+    Term(
         "Basic Constraints",
         "The extension that says whether a certificate belongs to a CA (cA=TRUE) and may sign "
         "other certificates, and optionally how many CA certificates may follow it in a chain.",
+    ),
+    Term(
+        "CAA",
+        "Certification Authority Authorization (RFC 8659): a DNS record in which a domain names "
+        "the only CAs allowed to issue certificates for it; every public CA must check it before "
+        "signing.",
+        ("CAA record",),
     ),
     Term(
         "certificate",
@@ -97,6 +111,13 @@ TERMS: tuple[Term, ...] = (
         ("policy OID", "certificate policies"),
     ),
     Term(
+        "Certificate Transparency",
+        "The system (RFC 6962) that makes every publicly trusted certificate public: CAs submit "
+        "certificates to append-only logs, browsers require proof of logging (SCTs), and domain "
+        "owners monitor the logs for certificates they never asked for.",
+        ("CT",),
+    ),
+    Term(
         "CertificateRequest",
         "The TLS handshake message in which the server asks the client for a certificate, "
         "listing the signature schemes (and optionally the CA names) it accepts. It is the sure "
@@ -119,6 +140,11 @@ TERMS: tuple[Term, ...] = (
         "client certificate",
         "A certificate the client presents when the server asks for one (CertificateRequest), "
         "so that the server can authenticate the client; the basis of mutual TLS.",
+    ),
+    Term(
+        "consistency proof",
+        "The hashes a Certificate Transparency log sends to prove that its tree of n entries "
+        "begins with its earlier tree of m entries unchanged, so that it only ever appended.",
     ),
     Term(
         "Common Name",
@@ -245,6 +271,18 @@ TERMS: tuple[Term, ...] = (
         ("leaf", "end-entity certificate"),
     ),
     Term(
+        "log monitor",
+        "A program that reads every new entry of Certificate Transparency logs and reports the "
+        "certificates for the names it watches; a domain owner's way of finding certificates "
+        "issued for their domain.",
+    ),
+    Term(
+        "Merkle tree",
+        "A tree of hashes over a list of entries: each leaf hashes one entry, each node hashes "
+        "its two children, and the root hash changes if any entry changes. Certificate "
+        "Transparency logs are Merkle trees (RFC 6962 2.1).",
+    ),
+    Term(
         "ML-DSA",
         "Module-Lattice-Based Digital Signature Algorithm (FIPS 204): a post-quantum signature "
         "scheme, in sizes ML-DSA-44, -65 and -87. An ML-DSA-44 signature is 2,420 bytes, against "
@@ -284,6 +322,12 @@ TERMS: tuple[Term, ...] = (
     Term(
         "PEM",
         "The text form of DER: base64 between -----BEGIN ...----- and -----END ...----- lines.",
+    ),
+    Term(
+        "precertificate",
+        "The certificate a CA means to issue plus a critical poison extension, submitted to "
+        "Certificate Transparency logs before issuance; the poison makes every client refuse it, "
+        "and the logs' SCTs for it go into the final certificate.",
     ),
     Term(
         "post-quantum cryptography",
@@ -338,6 +382,20 @@ TERMS: tuple[Term, ...] = (
         "A value only the holder of a private key can produce over some bytes, and anyone with "
         "the public key can check. The book follows two: the CA's over the certificate "
         "(signature one) and the server's over the handshake (signature two).",
+    ),
+    Term(
+        "signed certificate timestamp",
+        "SCT: a Certificate Transparency log's signed promise to publish a certificate (or "
+        "precertificate) within its maximum merge delay: the log's ID, the time, and its "
+        "signature. Browsers require SCTs from several logs.",
+        ("SCT",),
+    ),
+    Term(
+        "signed tree head",
+        "A Certificate Transparency log's signature over the root hash of its Merkle tree, the "
+        "tree's size and the time (STH): what inclusion and consistency proofs are checked "
+        "against.",
+        ("STH",),
     ),
     Term(
         "subject",
