@@ -2,7 +2,9 @@
 
 Every failure sits beside a passing control that differs in one thing only.
 Fetching runs against pkiviz's own :class:`Responder` and against a real
-``openssl ocsp`` responder, both on 127.0.0.1.
+``openssl ocsp`` responder, both on 127.0.0.1, through the HTTP fetcher
+:func:`pkiviz.revocation.fetch.fetch` that ``check`` passes; and through a
+fetcher that answers from memory, which shows the validator needs no socket.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import select
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -30,6 +33,8 @@ from pkiviz.revocation import (
     build_ocsp_response,
     issue_ocsp_responder,
 )
+from pkiviz.revocation.fetch import fetch
+from pkiviz.revocation.fetcher import Fetched
 from pkiviz.revocation.responder import Responder
 from pkiviz.validation import Check, Report, validate
 
@@ -48,6 +53,8 @@ def check(leaf: Issued = EX.server, **options: object) -> Report:
         "at": BOOK_CLOCK,
     }
     settings.update(options)
+    if settings.get("fetch_revocation"):
+        settings.setdefault("fetcher", fetch)  # the real one: HTTP on 127.0.0.1
     return validate(leaf, **settings)  # type: ignore[arg-type]
 
 
@@ -219,6 +226,48 @@ def test_bad_arguments_are_refused() -> None:
         check(revocation_policy="lenient")
     with pytest.raises(ValueError, match="revocation_timeout"):
         check(revocation_timeout=0)
+    with pytest.raises(ValueError, match="fetch_revocation=True needs a fetcher"):
+        check(fetch_revocation=True, fetcher=None)
+    assert check(fetch_revocation=True, fetcher=fetch).valid  # control: with one
+
+
+# -- a fetcher that answers from memory: the validator opens no socket ----------
+
+
+def test_a_fetcher_from_memory_is_asked_and_believed(monkeypatch: pytest.MonkeyPatch) -> None:
+    leaf = EX.intermediate.issue_server(
+        "memory.example.com",
+        ocsp_url="http://ocsp.example.com/",
+        crl_url="http://crl.example.com/ca.crl",
+    )
+    asked: list[tuple[str, str, bool]] = []
+    served = {"http://crl.example.com/ca.crl": build_crl(EX.intermediate).der}
+
+    def from_memory(url: str, *, method: str = "GET", **bounds: object) -> Fetched:
+        asked.append((url, method, bool(bounds["allow_network"])))
+        if url in served:
+            return Fetched(url, "fetched", "from memory", 200, body=served[url])
+        return Fetched(url, "unreachable", "not in memory")
+
+    def no_socket(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the validator opened a socket")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(socket, "socket", no_socket)
+        good = check(leaf, fetch_revocation=True, fetcher=from_memory)
+        # control: the trap works, on the HTTP fetcher and a leaf whose URLs are on 127.0.0.1
+        local = EX.intermediate.issue_server("local.example.com", crl_url="http://127.0.0.1:9/x")
+        with pytest.raises(AssertionError, match="opened a socket"):
+            check(local, fetch_revocation=True, fetcher=fetch)
+    assert good.valid and "[CRL from http://crl.example.com/ca.crl" in leaf_row(good).message
+    assert asked == [
+        ("http://ocsp.example.com/", "POST", False),  # OCSP first, as the module says
+        ("http://crl.example.com/ca.crl", "GET", False),
+    ]
+    # the same fetcher now serves a CRL listing the leaf: revoked, with no socket anywhere
+    revoked = RevokedEntry(leaf.certificate.serial_number, BOOK_CLOCK - DAY)
+    served["http://crl.example.com/ca.crl"] = build_crl(EX.intermediate, [revoked]).der
+    only_revocation_fails(check(leaf, fetch_revocation=True, fetcher=from_memory))
 
 
 # -- fetching from pkiviz's own responder ---------------------------------------

@@ -4,7 +4,9 @@ LEAF may be a bundle: its first certificate is the leaf, the rest are
 untrusted intermediates. Without ``--trust`` the platform's trust store is
 used, found the way Python's :mod:`ssl` finds it (then certifi), and the
 output says which one. Revocation: ``--crl`` and ``--ocsp-response`` files,
-or ``--fetch-revocation`` from the URLs in the certificates, judged under
+or ``--fetch-revocation`` from the URLs in the certificates (over HTTP, by
+:func:`pkiviz.revocation.fetch.fetch`, the fetcher this command hands the
+validator), judged under
 ``--revocation soft|hard``; the verdict is the ``revocation`` check.
 Certificate Transparency is off unless ``--ct chrome|apple`` asks for that
 browser's CT policy, judged with the bundled log list or ``--ct-log-list``
@@ -30,6 +32,7 @@ from pkiviz.commands import Subcommands
 from pkiviz.ct.known_logs import KnownLogs
 from pkiviz.errors import InputError
 from pkiviz.load import from_argument, load_certificates, load_crls
+from pkiviz.revocation.fetch import fetch
 from pkiviz.validation import PeerName, validate
 from pkiviz.validation.hostname import requested_name_problem
 
@@ -349,6 +352,7 @@ def run(args: argparse.Namespace) -> int:
         crls=crls,
         ocsp_responses=responses,
         fetch_revocation=args.fetch_revocation,
+        fetcher=fetch if args.fetch_revocation else None,
         allow_network=args.allow_network,
         revocation_policy=args.revocation,
         profile=args.profile,

@@ -1,5 +1,11 @@
 """Fetch CRLs and OCSP responses over HTTP, bounded in time and size, loopback only by default.
 
+This is the network side of revocation: :func:`fetch` is the real
+:class:`~pkiviz.revocation.fetcher.Fetcher` that the CLI and the book pass to
+the validator, which itself opens no socket. The record it returns, the URLs
+a certificate names and the CRL/OCSP requests live in
+:mod:`pkiviz.revocation.fetcher` (no I/O) and are re-exported here.
+
 Every function returns a :class:`Fetched` with an explicit ``outcome`` and
 never raises for what the network or the server did:
 
@@ -21,8 +27,6 @@ fetching them over HTTPS would need revocation checking to check revocation
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import http.client
 import ipaddress
 import time
@@ -30,65 +34,18 @@ import urllib.parse
 from typing import Literal
 
 from cryptography import x509
-from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from pkiviz.factory import Issued
-from pkiviz.revocation._common import certificate_of, html_table
-from pkiviz.revocation.ocsp import build_ocsp_request
-
-Outcome = Literal[
-    "fetched", "refused", "unreachable", "timed_out", "too_large", "http_error", "junk"
-]
-
-#: Default bound on the whole exchange, in seconds.
-DEFAULT_TIMEOUT = 2.0
-#: Default bound on the body, in bytes (1 MiB).
-DEFAULT_MAX_BYTES = 1 << 20
-
-
-@dataclasses.dataclass(frozen=True)
-class Fetched:
-    """The outcome of one fetch.
-
-    Attributes:
-        url: what was fetched.
-        outcome: see the module docstring.
-        message: one plain-English sentence.
-        http_status: the HTTP status code, if a response arrived.
-        content_type: its Content-Type, if any.
-        body: the body (empty unless a whole body within the limit arrived).
-        crl: the parsed CRL, for a fetched CRL.
-        ocsp_response: the parsed response, for a fetched OCSP response.
-    """
-
-    url: str
-    outcome: Outcome
-    message: str
-    http_status: int | None = None
-    content_type: str | None = None
-    body: bytes = b""
-    crl: x509.CertificateRevocationList | None = None
-    ocsp_response: ocsp.OCSPResponse | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the outcome is ``fetched``."""
-        return self.outcome == "fetched"
-
-    def __str__(self) -> str:
-        return f"{self.outcome}: {self.message}"
-
-    def _repr_html_(self) -> str:
-        return html_table(
-            f"fetch {self.url}",
-            [
-                ("outcome", self.outcome),
-                ("message", self.message),
-                ("HTTP status", "-" if self.http_status is None else str(self.http_status)),
-                ("bytes", str(len(self.body))),
-            ],
-        )
+from pkiviz.revocation.fetcher import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    Fetched,
+    Outcome,
+    crl_from,
+    crl_url_of,
+    ocsp_from,
+    ocsp_url_of,
+)
 
 
 def _loopback(host: str) -> bool:
@@ -229,50 +186,6 @@ def fetch(
         conn.close()
 
 
-def _first_uri(values: list[x509.GeneralName]) -> str | None:
-    for value in values:
-        if isinstance(value, x509.UniformResourceIdentifier):
-            return value.value
-    return None
-
-
-def crl_url_of(cert: Issued | x509.Certificate) -> str | None:
-    """The first URI of a certificate's CRL distribution points, if any."""
-    try:
-        points = (
-            certificate_of(cert)
-            .extensions.get_extension_for_class(x509.CRLDistributionPoints)
-            .value
-        )
-    except x509.ExtensionNotFound:
-        return None
-    for point in points:
-        url = _first_uri(list(point.full_name or []))
-        if url:
-            return url
-    return None
-
-
-def ocsp_url_of(cert: Issued | x509.Certificate) -> str | None:
-    """The OCSP responder URL in a certificate's Authority Information Access, if any."""
-    try:
-        aia = (
-            certificate_of(cert)
-            .extensions.get_extension_for_class(x509.AuthorityInformationAccess)
-            .value
-        )
-    except x509.ExtensionNotFound:
-        return None
-    for access in aia:
-        if access.access_method == AuthorityInformationAccessOID.OCSP:
-            return _first_uri([access.access_location])
-    return None
-
-
-def _no_url(what: str) -> Fetched:
-    return Fetched("", "refused", f"the certificate names no {what} URL")
-
-
 def fetch_crl(
     source: Issued | x509.Certificate | str,
     *,
@@ -280,7 +193,7 @@ def fetch_crl(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_network: bool = False,
 ) -> Fetched:
-    """Fetch the CRL a certificate's CRL distribution point names (or a URL).
+    """Fetch over HTTP the CRL a certificate's CRL distribution point names (or a URL).
 
     Args:
         source: a certificate, or the URL itself.
@@ -291,24 +204,9 @@ def fetch_crl(
     Returns:
         ``fetched`` with ``.crl`` set (DER or PEM), or why not.
     """
-    url = source if isinstance(source, str) else crl_url_of(source)
-    if url is None:
-        return _no_url("CRL distribution point")
-    got = fetch(url, timeout=timeout, max_bytes=max_bytes, allow_network=allow_network)
-    if not got.ok:
-        return got
-    try:
-        if got.body.lstrip().startswith(b"-----BEGIN"):
-            crl = x509.load_pem_x509_crl(got.body)
-        else:
-            crl = x509.load_der_x509_crl(got.body)
-    except ValueError:
-        return dataclasses.replace(
-            got,
-            outcome="junk",
-            message=f"HTTP 200, but the {len(got.body)} bytes are not a CRL",
-        )
-    return dataclasses.replace(got, crl=crl, message=f"a CRL of {len(got.body)} bytes")
+    return crl_from(
+        fetch, source, timeout=timeout, max_bytes=max_bytes, allow_network=allow_network
+    )
 
 
 def fetch_ocsp(
@@ -322,7 +220,7 @@ def fetch_ocsp(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_network: bool = False,
 ) -> Fetched:
-    """Ask the OCSP responder in ``cert``'s AIA (or ``url``) about ``cert``.
+    """Ask over HTTP the OCSP responder in ``cert``'s AIA (or ``url``) about ``cert``.
 
     The response is fetched, not judged: pass ``.body`` to
     :func:`pkiviz.revocation.ocsp.check_ocsp`.
@@ -341,40 +239,16 @@ def fetch_ocsp(
     Returns:
         ``fetched`` with ``.ocsp_response`` set, or why not.
     """
-    target = url or ocsp_url_of(cert)
-    if target is None:
-        return _no_url("OCSP responder")
-    request = build_ocsp_request(cert, issuer, nonce=nonce).der
-    if method == "GET":
-        encoded = urllib.parse.quote(base64.b64encode(request).decode("ascii"), safe="")
-        got = fetch(
-            target.rstrip("/") + "/" + encoded,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            allow_network=allow_network,
-        )
-    else:
-        got = fetch(
-            target,
-            method="POST",
-            body=request,
-            content_type="application/ocsp-request",
-            timeout=timeout,
-            max_bytes=max_bytes,
-            allow_network=allow_network,
-        )
-    if not got.ok:
-        return got
-    try:
-        parsed = ocsp.load_der_ocsp_response(got.body)
-    except ValueError:
-        return dataclasses.replace(
-            got,
-            outcome="junk",
-            message=f"HTTP 200, but the {len(got.body)} bytes are not an OCSP response",
-        )
-    return dataclasses.replace(
-        got, ocsp_response=parsed, message=f"an OCSP response of {len(got.body)} bytes"
+    return ocsp_from(
+        fetch,
+        cert,
+        issuer,
+        url=url,
+        method=method,
+        nonce=nonce,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        allow_network=allow_network,
     )
 
 

@@ -29,6 +29,7 @@ from pkiviz.validation.report import CertRef, Check, Finding, Status
 if TYPE_CHECKING:
     from pkiviz.ct.known_logs import KnownLogs
     from pkiviz.ct.sct import SCT
+    from pkiviz.revocation.fetcher import Fetcher
 
 RevocationPolicy = Literal["soft", "hard"]
 CTPolicy = Literal["chrome", "apple"]
@@ -43,6 +44,8 @@ class RevocationInputs:
         ocsp_responses: OCSP responses given (DER bytes or parsed).
         staple: the OCSP response stapled in the handshake (about the leaf), if any.
         fetch: fetch OCSP, then the CRL, from the URLs in each certificate.
+        fetcher: what fetches (the caller's: the core opens no socket); set
+            whenever ``fetch`` is.
         allow_network: let fetching leave 127.0.0.0/8.
         timeout: bound on each fetch, seconds.
         max_bytes: bound on each fetched body.
@@ -55,6 +58,7 @@ class RevocationInputs:
     ocsp_responses: tuple[bytes | ocsp.OCSPResponse, ...] = ()
     staple: bytes | ocsp.OCSPResponse | None = None
     fetch: bool = False
+    fetcher: Fetcher | None = dataclasses.field(default=None, compare=False)
     allow_network: bool = False
     timeout: float = 2.0
     max_bytes: int = 1 << 20

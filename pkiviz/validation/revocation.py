@@ -8,8 +8,10 @@ For each certificate on the path below the trust anchor the check collects
 3. the CRLs given from its issuer;
 4. with ``fetch_revocation=True``, and only if 1-3 settled nothing: OCSP from
    the responder in its Authority Information Access, then the CRL from its
-   CRL distribution point (loopback only unless ``allow_network=True``;
-   every fetch bounded in time and size, see :mod:`pkiviz.revocation.fetch`).
+   CRL distribution point, through the ``fetcher`` the caller passed (this
+   module opens no socket; :func:`pkiviz.revocation.fetch.fetch` is the real
+   one, loopback only unless ``allow_network=True``); every fetch bounded in
+   time and size.
 
 Each answer is *good*, *revoked*, *unusable* (it arrived but cannot be
 trusted: stale, signed by the wrong key, malformed, a CRL without a CRL
@@ -43,6 +45,7 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 
 from pkiviz.revocation._common import when_text
+from pkiviz.revocation.fetcher import Fetched, crl_from, crl_url_of, ocsp_from, ocsp_url_of
 from pkiviz.revocation.ocsp_check import OcspResult, check_ocsp
 from pkiviz.validation.context import Context
 from pkiviz.validation.crl import judge_crl
@@ -161,18 +164,20 @@ def _given(
 
 
 def _fetched(ctx: Context, cert: CertFacts, issuer: CertFacts) -> Iterator[Answer]:
-    from pkiviz.revocation import fetch
-
     inputs = ctx.revocation
+    fetcher = inputs.fetcher
+    if fetcher is None:  # pragma: no cover - validate() refuses fetch without a fetcher
+        raise ValueError("fetching revocation needs a fetcher")
     timeout, max_bytes, network = inputs.timeout, inputs.max_bytes, inputs.allow_network
-    ocsp_url = fetch.ocsp_url_of(cert.cert)
+    ocsp_url = ocsp_url_of(cert.cert)
     if ocsp_url is None:
         yield Answer("OCSP", "", "no_answer", "the certificate names no OCSP responder")
     else:
         key = ("ocsp", ocsp_url, cert.fingerprint, issuer.fingerprint)
         got = inputs.cache.get(key)
-        if not isinstance(got, fetch.Fetched):
-            got = fetch.fetch_ocsp(
+        if not isinstance(got, Fetched):
+            got = ocsp_from(
+                fetcher,
                 cert.cert,
                 issuer.cert,
                 url=ocsp_url,
@@ -190,14 +195,16 @@ def _fetched(ctx: Context, cert: CertFacts, issuer: CertFacts) -> Iterator[Answe
             yield answer
             if answer.finding in ("good", "revoked"):
                 return
-    crl_url = fetch.crl_url_of(cert.cert)
+    crl_url = crl_url_of(cert.cert)
     if crl_url is None:
         yield Answer("CRL", "", "no_answer", "the certificate names no CRL distribution point")
         return
     crl_key = ("crl", crl_url)
     got = inputs.cache.get(crl_key)
-    if not isinstance(got, fetch.Fetched):
-        got = fetch.fetch_crl(crl_url, timeout=timeout, max_bytes=max_bytes, allow_network=network)
+    if not isinstance(got, Fetched):
+        got = crl_from(
+            fetcher, crl_url, timeout=timeout, max_bytes=max_bytes, allow_network=network
+        )
         inputs.cache[crl_key] = got
     if got.crl is None:
         yield Answer("CRL", crl_url, "no_answer", f"{got.outcome}: {got.message}")

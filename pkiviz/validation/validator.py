@@ -33,6 +33,7 @@ from pkiviz.validation.report import Candidate, Check, Finding, Report
 if TYPE_CHECKING:
     from pkiviz.ct.known_logs import KnownLogs
     from pkiviz.ct.sct import SCT
+    from pkiviz.revocation.fetcher import Fetcher
 
 
 class _HasCertificate(Protocol):
@@ -113,6 +114,7 @@ def validate(
     ocsp_responses: Sequence[bytes | ocsp.OCSPResponse] = (),
     ocsp_staple: bytes | ocsp.OCSPResponse | None = None,
     fetch_revocation: bool = False,
+    fetcher: Fetcher | None = None,
     allow_network: bool = False,
     revocation_policy: RevocationPolicy = "soft",
     revocation_timeout: float = 2.0,
@@ -143,8 +145,12 @@ def validate(
             certID names; an unreadable one counts against the leaf.
         ocsp_staple: the OCSP response the server stapled (about the leaf).
         fetch_revocation: when the answers given settle nothing, fetch OCSP,
-            then the CRL, from the URLs in each certificate.
-        allow_network: let fetching leave 127.0.0.0/8 (default: loopback only).
+            then the CRL, from the URLs in each certificate, through ``fetcher``.
+        fetcher: what fetches, needed with ``fetch_revocation``: the validator
+            opens no socket itself. :func:`pkiviz.revocation.fetch.fetch` is
+            plain HTTP; any :class:`~pkiviz.revocation.fetcher.Fetcher` will do.
+        allow_network: let fetching leave 127.0.0.0/8 (default: loopback only);
+            passed to the fetcher.
         revocation_policy: without a revocation answer, ``"soft"`` accepts (as
             browsers do, and says so) and ``"hard"`` rejects. A stale, forged
             or malformed answer is rejected under both.
@@ -177,7 +183,8 @@ def validate(
 
     Raises:
         ValueError: for an unknown profile, purpose, revocation or CT policy, a
-            negative depth, or a timeout that is not positive.
+            negative depth, a timeout that is not positive, or
+            ``fetch_revocation=True`` without a ``fetcher``.
         TypeError: if a certificate argument is not a certificate.
     """
     if purpose not in ("server", "client"):
@@ -186,6 +193,12 @@ def validate(
         raise ValueError(f"revocation_policy must be 'soft' or 'hard', not {revocation_policy!r}")
     if not revocation_timeout > 0:
         raise ValueError("revocation_timeout must be > 0 seconds")
+    if fetch_revocation and fetcher is None:
+        raise ValueError(
+            "fetch_revocation=True needs a fetcher: the validator opens no socket itself; pass "
+            "fetcher=pkiviz.revocation.fetch.fetch (plain HTTP, loopback only unless "
+            "allow_network=True)"
+        )
     if ct_policy not in (None, "chrome", "apple"):
         raise ValueError(f"ct_policy must be 'chrome', 'apple' or None, not {ct_policy!r}")
     ct = CTInputs(ct_policy, ct_logs, scts if isinstance(scts, bytes) else tuple(scts))
@@ -194,6 +207,7 @@ def validate(
         ocsp_responses=tuple(ocsp_responses),
         staple=ocsp_staple,
         fetch=fetch_revocation,
+        fetcher=fetcher,
         allow_network=allow_network,
         timeout=revocation_timeout,
         max_bytes=revocation_max_bytes,
