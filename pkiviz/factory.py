@@ -26,12 +26,11 @@ import datetime as _dt
 import hashlib
 import ipaddress
 import os
-import ssl
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,6 +41,9 @@ from pkiviz import clock
 from pkiviz.keys import PrivateKey, derive_key, generate_key
 from pkiviz.spec import EKU_OIDS, POLICY_OIDS, CertSpec, oid_of
 from pkiviz.x509parse import parse_der_certificate
+
+if TYPE_CHECKING:  # only to name the type: the factory builds certificates and opens no socket
+    import ssl
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,

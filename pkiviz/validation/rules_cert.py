@@ -160,13 +160,48 @@ def _cn_problem(cn: str, dns: list[str], ips: list[str]) -> str | None:
     return f"CN {cn!r} is not one of the SAN dNSNames"
 
 
-def _loose_ip(text: str) -> str | None:
-    import socket
+#: The largest value of the last part of a loose IPv4 literal, by how many parts precede it.
+_LAST_PART_MAX = (0xFFFFFFFF, 0xFFFFFF, 0xFFFF, 0xFF)
+_RADIX = {8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
 
-    try:
-        return socket.inet_ntoa(socket.inet_aton(text))
-    except OSError:
+
+def _loose_ip(text: str) -> str | None:
+    """``text`` read as C's ``inet_aton`` reads it (``"127.1"``, ``"0x7f.0.0.1"``, ``"017.1"``).
+
+    The legacy forms a resolver accepts: one to four parts in decimal, octal
+    (a leading 0) or hex (0x); the last part fills the remaining bytes; trailing
+    whitespace ends the address. Parsed here rather than by :func:`socket.inet_aton`
+    so that validation imports no socket module.
+
+    Returns:
+        The dotted-quad form, or ``None`` if ``inet_aton`` would refuse it.
+    """
+    parts: list[int] = []
+    i, n = 0, len(text)
+    while True:
+        if i >= n or text[i] not in _RADIX[10]:
+            return None
+        if text.startswith(("0x", "0X"), i) and i + 2 < n and text[i + 2] in _RADIX[16]:
+            base, i = 16, i + 2
+        else:
+            base = 8 if text[i] == "0" else 10
+        end = i
+        while end < n and text[end] in _RADIX[base]:
+            end += 1
+        value, i = int(text[i:end], base), end
+        if i < n and text[i] == ".":
+            if len(parts) > 2 or value > 0xFF:
+                return None
+            parts.append(value)
+            i += 1
+        else:
+            break
+    if (i < n and text[i] not in " \t\n\v\f\r") or value > _LAST_PART_MAX[len(parts)]:
         return None
+    number = value
+    for k, part in enumerate(parts):
+        number |= part << (24 - 8 * k)
+    return ".".join(str(number >> shift & 0xFF) for shift in (24, 16, 8, 0))
 
 
 def key_identifiers(ctx: Context) -> Iterator[Check]:
