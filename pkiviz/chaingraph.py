@@ -41,8 +41,8 @@ from pkiviz.clock import BOOK_CLOCK
 from pkiviz.table import Table
 from pkiviz.validation import PROFILES, Candidate, CertRef, Check, Report, validate
 from pkiviz.validation.facts import CertFacts, verify_signature
+from pkiviz.validation.inputs import CertLike, as_certificate
 from pkiviz.validation.report import SYMBOLS, Status, fingerprint, subject_text
-from pkiviz.validation.validator import CertLike, as_certificate
 
 Role = Literal["leaf", "intermediate", "anchor", "untrusted-root", "missing"]
 

@@ -26,8 +26,8 @@ from pkiviz.ca.validation_levels import (
 )
 from pkiviz.table import Table
 from pkiviz.validation import CHECKS, Report
+from pkiviz.validation.inputs import CertLike, as_certificate
 from pkiviz.validation.report import SYMBOLS
-from pkiviz.validation.validator import CertLike, as_certificate
 
 ABSENT = "-"
 

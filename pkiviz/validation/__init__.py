@@ -11,17 +11,19 @@ Modules: :mod:`.report` (results), :mod:`.checks` (the table), :mod:`.path`
 constraints), :mod:`.policy` (profiles, algorithms), :mod:`.revocation`
 (CRLs, OCSP, staples, soft/hard-fail) and :mod:`.crl` (one CRL),
 :mod:`.facts` (the one place cryptography's exceptions are caught),
-:mod:`.validator` (``validate``).
+:mod:`.inputs` (:class:`Inputs`, what a validation is given, kept by the
+report), :mod:`.validator` (``validate``, ``validate_inputs``).
 """
 
 from __future__ import annotations
 
 from pkiviz.validation.checks import CHECK_NAMES, CHECKS, CheckInfo, check_table
 from pkiviz.validation.hostname import PeerName
+from pkiviz.validation.inputs import Inputs
 from pkiviz.validation.path import LIMITS, Limits
 from pkiviz.validation.policy import PROFILES, Profile
 from pkiviz.validation.report import Candidate, CertRef, Check, Report
-from pkiviz.validation.validator import validate
+from pkiviz.validation.validator import validate, validate_inputs
 
 __all__ = [
     "CHECKS",
@@ -32,10 +34,12 @@ __all__ = [
     "CertRef",
     "Check",
     "CheckInfo",
+    "Inputs",
     "Limits",
     "PeerName",
     "Profile",
     "Report",
     "check_table",
     "validate",
+    "validate_inputs",
 ]

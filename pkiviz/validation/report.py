@@ -17,9 +17,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import html
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
+
+if TYPE_CHECKING:
+    from pkiviz.validation.inputs import Inputs
 
 Status = Literal["pass", "fail", "skipped"]
 
@@ -143,6 +146,10 @@ class Candidate:
         complete: whether the path reached a trust anchor.
         valid: whether every check passed on it.
         reason: why it was rejected (empty if it was chosen and valid).
+        checks: every check run on it, in report order: for a path that
+            reached a trust anchor, and for the reported path; empty for a
+            path the builder abandoned before any check ran (``reason`` says
+            why). Not part of :meth:`to_json_dict`.
     """
 
     subjects: tuple[str, ...]
@@ -150,16 +157,20 @@ class Candidate:
     complete: bool
     valid: bool
     reason: str
+    checks: tuple[Check, ...] = dataclasses.field(default=(), repr=False)
 
     def __str__(self) -> str:
         verdict = "valid" if self.valid else f"rejected: {self.reason}"
         return " -> ".join(self.subjects) + f"  [{verdict}]"
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The candidate as JSON-ready data."""
-        return dataclasses.asdict(self) | {
+        """The candidate as JSON-ready data (without its checks)."""
+        return {
             "subjects": list(self.subjects),
             "fingerprints": list(self.fingerprints),
+            "complete": self.complete,
+            "valid": self.valid,
+            "reason": self.reason,
         }
 
 
@@ -178,6 +189,12 @@ class Report:
         findings: issuance rules the chosen path breaks that the profile reports
             beside the verdict instead of failing on (see :class:`Finding`);
             they do not count against :attr:`valid`.
+        inputs: everything the validation was given
+            (:class:`~pkiviz.validation.inputs.Inputs`, with ``at`` the time it
+            used), so a reader of the report (the chain graph, another
+            verifier) never has to be handed the certificates again or to
+            validate again; ``None`` for a report built by hand. Not part of
+            :meth:`to_json_dict`.
     """
 
     checks: tuple[Check, ...]
@@ -188,6 +205,7 @@ class Report:
     profile: str = "browser"
     at: _dt.datetime | None = None
     findings: tuple[Finding, ...] = ()
+    inputs: Inputs | None = dataclasses.field(default=None, repr=False)
 
     @property
     def valid(self) -> bool:

@@ -7,9 +7,10 @@ profile or purpose, something that is not a certificate).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
 from cryptography.x509 import ocsp
@@ -26,8 +27,9 @@ from pkiviz.validation.context import (
 )
 from pkiviz.validation.facts import CertFacts, facts_of
 from pkiviz.validation.hostname import PeerName
+from pkiviz.validation.inputs import CertLike, Inputs
 from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
-from pkiviz.validation.policy import Profile, get_profile
+from pkiviz.validation.policy import Profile
 from pkiviz.validation.report import Candidate, Check, Finding, Report
 
 if TYPE_CHECKING:
@@ -35,13 +37,6 @@ if TYPE_CHECKING:
     from pkiviz.ct.sct import SCT
     from pkiviz.revocation.fetcher import Fetcher
 
-
-class _HasCertificate(Protocol):
-    @property
-    def certificate(self) -> x509.Certificate: ...
-
-
-CertLike = x509.Certificate | _HasCertificate
 
 #: Short EKU names accepted by ``extended_key_usage=``.
 EKU_BY_NAME: dict[str, x509.ObjectIdentifier] = {
@@ -64,20 +59,6 @@ _NOT_APPLICABLE = {
 }
 
 _RULE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError, UnicodeError)
-
-
-def as_certificate(obj: CertLike) -> x509.Certificate:
-    """Return the ``x509.Certificate`` of ``obj`` (a certificate or a pkiviz ``Issued``).
-
-    Raises:
-        TypeError: for anything else.
-    """
-    if isinstance(obj, x509.Certificate):
-        return obj
-    cert = getattr(obj, "certificate", None)
-    if isinstance(cert, x509.Certificate):
-        return cert
-    raise TypeError(f"expected an x509.Certificate or pkiviz Issued, got {type(obj).__name__}")
 
 
 def _eku_oids(
@@ -187,42 +168,78 @@ def validate(
             ``fetch_revocation=True`` without a ``fetcher``.
         TypeError: if a certificate argument is not a certificate.
     """
-    if purpose not in ("server", "client"):
-        raise ValueError(f"purpose must be 'server' or 'client', not {purpose!r}")
-    if revocation_policy not in ("soft", "hard"):
-        raise ValueError(f"revocation_policy must be 'soft' or 'hard', not {revocation_policy!r}")
-    if not revocation_timeout > 0:
-        raise ValueError("revocation_timeout must be > 0 seconds")
-    if fetch_revocation and fetcher is None:
-        raise ValueError(
-            "fetch_revocation=True needs a fetcher: the validator opens no socket itself; pass "
-            "fetcher=pkiviz.revocation.fetch.fetch (plain HTTP, loopback only unless "
-            "allow_network=True)"
+    return validate_inputs(
+        Inputs(
+            leaf,
+            intermediates=intermediates,
+            trust_anchors=trust_anchors,
+            peer_name=peer_name,
+            at=at,
+            purpose=purpose,
+            crls=crls,
+            ocsp_responses=ocsp_responses,
+            ocsp_staple=ocsp_staple,
+            fetch_revocation=fetch_revocation,
+            fetcher=fetcher,
+            allow_network=allow_network,
+            revocation_policy=revocation_policy,
+            revocation_timeout=revocation_timeout,
+            revocation_max_bytes=revocation_max_bytes,
+            profile=profile,
+            max_chain_depth=max_chain_depth,
+            extended_key_usage=extended_key_usage,
+            key_usage=key_usage,
+            limits=limits,
+            ct_policy=ct_policy,
+            ct_logs=ct_logs,
+            scts=scts,
         )
-    if ct_policy not in (None, "chrome", "apple"):
-        raise ValueError(f"ct_policy must be 'chrome', 'apple' or None, not {ct_policy!r}")
-    ct = CTInputs(ct_policy, ct_logs, scts if isinstance(scts, bytes) else tuple(scts))
-    revocation = RevocationInputs(
-        crls=tuple(crls),
-        ocsp_responses=tuple(ocsp_responses),
-        staple=ocsp_staple,
-        fetch=fetch_revocation,
-        fetcher=fetcher,
-        allow_network=allow_network,
-        timeout=revocation_timeout,
-        max_bytes=revocation_max_bytes,
-        policy=revocation_policy,
     )
-    chosen_profile = get_profile(profile)
-    if max_chain_depth is not None and max_chain_depth < 0:
-        raise ValueError("max_chain_depth must be >= 0")
+
+
+def validate_inputs(inputs: Inputs) -> Report:
+    """Validate what ``inputs`` holds: :func:`validate` for a caller holding an :class:`Inputs`.
+
+    ``validate(leaf, **kw)`` is ``validate_inputs(Inputs(leaf, **kw))``.
+
+    Args:
+        inputs: everything the validation is given.
+
+    Returns:
+        The :class:`Report`; its ``inputs`` are these, with ``at`` set to the
+        time used when it was ``None``.
+
+    Raises:
+        ValueError: if ``extended_key_usage`` names no purpose.
+    """
+    purpose = inputs.purpose
+    ct = CTInputs(inputs.ct_policy, inputs.ct_logs, inputs.scts)  # type: ignore[arg-type]
+    revocation = RevocationInputs(
+        crls=tuple(inputs.crls),
+        ocsp_responses=tuple(inputs.ocsp_responses),
+        staple=inputs.ocsp_staple,
+        fetch=inputs.fetch_revocation,
+        fetcher=inputs.fetcher,
+        allow_network=inputs.allow_network,
+        timeout=inputs.revocation_timeout,
+        max_bytes=inputs.revocation_max_bytes,
+        policy=inputs.revocation_policy,
+    )
+    chosen_profile = inputs.chosen_profile
+    max_chain_depth = inputs.max_chain_depth
     depth = chosen_profile.max_chain_depth if max_chain_depth is None else max_chain_depth
-    when = clock.wall_clock() if at is None else clock.as_utc(at)
-    leaf_facts = facts_of(as_certificate(leaf))
-    pool = [facts_of(as_certificate(c)) for c in intermediates]
-    anchors = [facts_of(as_certificate(c)) for c in trust_anchors]
-    peer = None if peer_name is None else PeerName.parse(peer_name)
-    eku = _eku_oids(purpose, extended_key_usage)
+    if inputs.at is None:
+        when = clock.wall_clock()
+        inputs = dataclasses.replace(inputs, at=when)
+    else:
+        when = inputs.at
+    limits = inputs.limits
+    key_usage = inputs.key_usage
+    leaf_facts = facts_of(inputs.leaf_certificate)
+    pool = [facts_of(c) for c in inputs.intermediate_certificates]
+    anchors = [facts_of(c) for c in inputs.anchor_certificates]
+    peer = inputs.peer
+    eku = _eku_oids(purpose, inputs.extended_key_usage)
 
     evaluated: dict[tuple[str, ...], tuple[list[Check], list[Finding]]] = {}
     builder: PathBuilder
@@ -269,25 +286,34 @@ def validate(
         ctx = context(chosen.path, False, note)
         checks = run_checks(ctx)
         findings = ctx.findings
-    candidates = tuple(
-        Candidate(
-            subjects=tuple(c.label for c in t.path),
-            fingerprints=tuple(c.fingerprint for c in t.path),
-            complete=t.complete,
-            valid=t.valid,
-            reason=t.reason,
+    reported = tuple(checks)
+    candidates = []
+    for t in builder.tried:
+        fingerprints = tuple(c.fingerprint for c in t.path)
+        if t.complete and fingerprints in evaluated:
+            ran = tuple(evaluated[fingerprints][0])
+        else:  # the reported path when no anchor was reached; else the builder ran none
+            ran = reported if fingerprints == key else ()
+        candidates.append(
+            Candidate(
+                subjects=tuple(c.label for c in t.path),
+                fingerprints=fingerprints,
+                complete=t.complete,
+                valid=t.valid,
+                reason=t.reason,
+                checks=ran,
+            )
         )
-        for t in builder.tried
-    )
     return Report(
-        checks=tuple(checks),
+        checks=reported,
         path=tuple(c.cert for c in chosen.path),
-        candidates=candidates,
+        candidates=tuple(candidates),
         peer_name=None if peer is None else peer.value,
         purpose=purpose,
         profile=chosen_profile.name,
         at=when,
         findings=tuple(findings),
+        inputs=inputs,
     )
 
 
