@@ -200,9 +200,11 @@ def _free_port() -> int:
 def test_openssl_ocsp_needs_its_port_free_on_every_address(tmp_path: Path) -> None:
     """Why the responder's port is chosen on the wildcard address, not on 127.0.0.1."""
     with socket.socket() as elsewhere:
-        elsewhere.bind(("127.0.0.2", 0))  # held on another address only
+        # A port free on every address, then held on another address only. (Binding
+        # 127.0.0.2 to port 0 may be handed a port some other socket holds on 127.0.0.1.)
+        port = free_port_on_every_address()
+        elsewhere.bind(("127.0.0.2", port))
         elsewhere.listen(1)
-        port = elsewhere.getsockname()[1]
         with socket.socket() as loopback:
             loopback.bind(("127.0.0.1", port))  # a 127.0.0.1 probe calls it free...
         process = subprocess.run(
