@@ -15,13 +15,20 @@ How statuses are decided, in one place:
   (the trust anchor, or a self-signed root that is not one) or to the
   placeholder of a missing issuer;
 * a certificate only on a rejected *complete* candidate gets that candidate's
-  checks, by validating exactly that path again with the report's inputs
-  (needs the certificates: pass ``intermediates`` and ``trust_anchors``);
+  checks, which the report keeps (``Candidate.checks``): nothing is
+  validated again;
 * a self-signed certificate ending a rejected partial candidate fails
   chain-of-trust with the path builder's reason; anything else off the path
   is "skipped" (not evaluated);
 * an edge on the chosen path gets the report's signature check; any other
-  edge is verified directly when both certificates are known.
+  edge gets what the path builder found when it verified that signature
+  (``Candidate.links``); a link it never verified (the repeat closing a
+  cycle, a step past the depth limit) is verified here when both
+  certificates are known.
+
+The certificates come from the report (``report.inputs``); the
+``intermediates`` and ``trust_anchors`` arguments are only needed for a report
+that does not keep its inputs.
 
 This module imports no matplotlib and no networkx (:meth:`ChainGraph.to_networkx`
 imports networkx when called); :mod:`pkiviz.draw.chain` draws the graph.
@@ -37,9 +44,8 @@ from typing import Any, Literal
 
 from cryptography import x509
 
-from pkiviz.clock import BOOK_CLOCK
 from pkiviz.table import Table
-from pkiviz.validation import PROFILES, Candidate, CertRef, Check, Report, validate
+from pkiviz.validation import Candidate, CertRef, Check, Report
 from pkiviz.validation.facts import CertFacts, verify_signature
 from pkiviz.validation.inputs import CertLike, as_certificate
 from pkiviz.validation.report import SYMBOLS, Status, fingerprint, subject_text
@@ -323,14 +329,17 @@ def chain_graph(
 
     Args:
         report: what :func:`pkiviz.validation.validate` returned.
-        intermediates: the untrusted certificates given to ``validate``, so
-            that certificates off the chosen path can be judged too.
-        trust_anchors: the trust anchors given to ``validate``; marks anchors
-            that no complete path reached.
+        intermediates: more untrusted certificates (the report's own inputs
+            are always used; these matter for a report without ``inputs``).
+        trust_anchors: more trust anchors, as ``intermediates``; marks
+            anchors that no complete path reached.
 
     Returns:
         The graph. Same report and certificates, same graph.
     """
+    if report.inputs is not None:
+        intermediates = (*report.inputs.intermediate_certificates, *intermediates)
+        trust_anchors = (*report.inputs.anchor_certificates, *trust_anchors)
     known: dict[str, x509.Certificate] = {}
     for item in (*trust_anchors, *intermediates):
         cert = as_certificate(item)
@@ -400,18 +409,17 @@ def chain_graph(
 
     # -- the alternatives --------------------------------------------------------
     evaluated: set[str] = set(path_keys)
+    links = _links(report.candidates)
     for candidate in report.candidates:
         if candidate.fingerprints == path_keys:
             continue
         keys = candidate.fingerprints
         if candidate.complete:
-            again = _revalidate(report, keys, known)
-            if again is not None:
-                for check in again.checks:
-                    at = _index(check)
-                    if at is not None and keys[at] not in evaluated:
-                        drafts[keys[at]].checks.append(check)
-                evaluated.update(k for k in keys if drafts[k].checks)
+            for check in candidate.checks:
+                at = _index(check)
+                if at is not None and keys[at] not in evaluated:
+                    drafts[keys[at]].checks.append(check)
+            evaluated.update(k for k in keys if drafts[k].checks)
         else:
             top = drafts[keys[-1]]
             if keys[-1] not in evaluated and _self_issued(top.cert) and not top.anchor:
@@ -421,7 +429,7 @@ def chain_graph(
                 evaluated.add(keys[-1])
         for child, issuer in itertools.pairwise(keys):
             if (child, issuer) not in edges:
-                edges[(child, issuer)] = _edge(child, issuer, known, candidate, keys)
+                edges[(child, issuer)] = _edge(child, issuer, known, links, candidate, keys)
 
     for key, draft in drafts.items():
         draft.note = _note(draft, key in path_keys)
@@ -454,35 +462,30 @@ def _issuer_absent(
     return wanted not in names
 
 
-def _revalidate(
-    report: Report, keys: tuple[str, ...], known: dict[str, x509.Certificate]
-) -> Report | None:
-    """Validate exactly one candidate path again with the report's inputs."""
-    if report.profile not in PROFILES or not all(k in known for k in keys) or len(keys) < 2:
-        return None
-    certs = [known[k] for k in keys]
-    again = validate(
-        certs[0],
-        intermediates=certs[1:-1],
-        trust_anchors=certs[-1:],
-        peer_name=report.peer_name,
-        at=report.at if report.at is not None else BOOK_CLOCK,
-        purpose="client" if report.purpose == "client" else "server",
-        profile=PROFILES[report.profile],
-    )
-    if tuple(fingerprint(c) for c in again.path) != keys or again.valid:
-        return None  # another path, or a verdict that hung on inputs the report does not keep
-    return again
+def _links(candidates: Iterable[Candidate]) -> dict[tuple[str, str], tuple[Status, str]]:
+    """Every signature the path builder verified, by (child key, issuer key)."""
+    found: dict[tuple[str, str], tuple[Status, str]] = {}
+    for candidate in candidates:
+        for pair, link in zip(
+            itertools.pairwise(candidate.fingerprints), candidate.links, strict=False
+        ):
+            if link[0] != "skipped":
+                found.setdefault(pair, link)
+    return found
 
 
 def _edge(
     child: str,
     issuer: str,
     known: dict[str, x509.Certificate],
+    links: dict[tuple[str, str], tuple[Status, str]],
     candidate: Candidate,
     keys: tuple[str, ...],
 ) -> ChainEdge:
-    if child in known and issuer in known:
+    if (child, issuer) in links:
+        status, note = links[(child, issuer)]
+        return ChainEdge(child, issuer, status, note, on_path=False)
+    if child in known and issuer in known:  # a link the path builder never verified
         problem = verify_signature(CertFacts(known[child]), CertFacts(known[issuer]))
         if problem is None:
             return ChainEdge(child, issuer, "pass", "the signature verifies", on_path=False)

@@ -187,7 +187,7 @@ def test_a_signature_that_does_not_verify_is_a_failed_edge() -> None:
     assert control.valid and control.edge(LOGIN, TLS_CA).status == "pass"
 
 
-def test_without_the_certificates_alternatives_are_not_evaluated() -> None:
+def test_the_graph_reads_the_report_and_never_validates(monkeypatch: pytest.MonkeyPatch) -> None:
     c = cross()
     report = validate(
         c.leaf,
@@ -196,12 +196,35 @@ def test_without_the_certificates_alternatives_are_not_evaluated() -> None:
         peer_name="cross.example.com",
         at=BOOK_CLOCK,
     )
+    given = chain_graph(
+        report, intermediates=[c.by_legacy, c.by_g2], trust_anchors=[c.legacy, c.g2]
+    )
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the chain graph validated again")
+
+    for module in ("pkiviz.validation", "pkiviz.validation.validator"):
+        monkeypatch.setattr(f"{module}.validate", refuse)
+        monkeypatch.setattr(f"{module}.validate_inputs", refuse)
+    monkeypatch.setattr("pkiviz.chaingraph.verify_signature", refuse)
+    # the report alone: its inputs give the certificates, its candidates their checks
     bare = chain_graph(report)
-    off = [n for n in bare.nodes if not n.on_path]
+    assert bare == given
+    legacy = bare.node("Example Legacy Root CA")
+    assert legacy.anchor and legacy.failed_checks == ("validity",)
+    rejected = next(k for k in report.candidates if k.complete and not k.valid)
+    assert legacy.checks == tuple(
+        k for k in rejected.checks if k.certificate is not None and k.certificate.index == 2
+    )
+    assert all(e.status == "pass" for e in bare.edges)  # the builder's verified signatures
+    # control: a report that keeps neither inputs nor candidate checks cannot judge them
+    stripped = dataclasses.replace(
+        report,
+        inputs=None,
+        candidates=tuple(dataclasses.replace(k, checks=(), links=()) for k in report.candidates),
+    )
+    off = [n for n in chain_graph(stripped).nodes if not n.on_path]
     assert off and all(n.status == "skipped" for n in off)
-    assert bare.node("Example Legacy Root CA").anchor  # a complete candidate ends at an anchor
-    full = chain_graph(report, intermediates=[c.by_legacy, c.by_g2], trust_anchors=[c.legacy, c.g2])
-    assert full.node("Example Legacy Root CA").status == "fail"
 
 
 def test_graph_is_deterministic_and_renders_as_text() -> None:

@@ -28,7 +28,7 @@ from typing import Any
 from pkiviz.chaingraph import ROLE_TEXT, ChainGraph, ChainNode, chain_graph
 from pkiviz.draw._notebook import enable_display
 from pkiviz.validation import Report
-from pkiviz.validation.validator import CertLike
+from pkiviz.validation.inputs import CertLike
 
 #: (fill, border/text) colour of each status; the symbol carries the meaning too.
 COLOURS: dict[str, tuple[str, str]] = {
@@ -124,9 +124,9 @@ def draw_chain(
         source: a validation report, or a graph already built from one.
         ax: axes to draw into; ``None`` makes a new figure (without pyplot,
             so nothing is shown twice in a notebook).
-        intermediates: the untrusted certificates given to ``validate``, so
-            that certificates off the chosen path are judged too.
-        trust_anchors: the trust anchors given to ``validate``.
+        intermediates: more untrusted certificates (the report keeps those
+            given to ``validate``; see :func:`~pkiviz.chaingraph.chain_graph`).
+        trust_anchors: more trust anchors, as ``intermediates``.
 
     Returns:
         The matplotlib ``Figure``. Same report, same drawing.

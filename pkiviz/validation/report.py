@@ -150,6 +150,12 @@ class Candidate:
             reached a trust anchor, and for the reported path; empty for a
             path the builder abandoned before any check ran (``reason`` says
             why). Not part of :meth:`to_json_dict`.
+        links: for each issued-by link along it (certificate ``i`` to
+            ``i + 1``), what the path builder found when it verified the
+            signature: ``("pass", "the signature verifies")``, ``("fail",
+            why)``, or ``("skipped", ...)`` for a link it never verified (the
+            repeat that closes a cycle, a step past the depth limit). Not part
+            of :meth:`to_json_dict`.
     """
 
     subjects: tuple[str, ...]
@@ -158,6 +164,7 @@ class Candidate:
     valid: bool
     reason: str
     checks: tuple[Check, ...] = dataclasses.field(default=(), repr=False)
+    links: tuple[tuple[Status, str], ...] = dataclasses.field(default=(), repr=False)
 
     def __str__(self) -> str:
         verdict = "valid" if self.valid else f"rejected: {self.reason}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -30,7 +31,7 @@ from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.inputs import CertLike, Inputs
 from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
 from pkiviz.validation.policy import Profile
-from pkiviz.validation.report import Candidate, Check, Finding, Report
+from pkiviz.validation.report import Candidate, Check, Finding, Report, Status
 
 if TYPE_CHECKING:
     from pkiviz.ct.known_logs import KnownLogs
@@ -288,8 +289,12 @@ def validate_inputs(inputs: Inputs) -> Report:
         findings = ctx.findings
     reported = tuple(checks)
     candidates = []
+    signatures = builder.signatures
     for t in builder.tried:
         fingerprints = tuple(c.fingerprint for c in t.path)
+        links = tuple(
+            _link(signatures.get(pair, _UNVERIFIED)) for pair in itertools.pairwise(fingerprints)
+        )
         if t.complete and fingerprints in evaluated:
             ran = tuple(evaluated[fingerprints][0])
         else:  # the reported path when no anchor was reached; else the builder ran none
@@ -302,6 +307,7 @@ def validate_inputs(inputs: Inputs) -> Report:
                 valid=t.valid,
                 reason=t.reason,
                 checks=ran,
+                links=links,
             )
         )
     return Report(
@@ -315,6 +321,17 @@ def validate_inputs(inputs: Inputs) -> Report:
         findings=tuple(findings),
         inputs=inputs,
     )
+
+
+_UNVERIFIED = "not verified by the path builder"
+_VERIFIES: tuple[Status, str] = ("pass", "the signature verifies")
+
+
+def _link(problem: str | None) -> tuple[Status, str]:
+    """A link's signature as the path builder found it (see ``Candidate.links``)."""
+    if problem is None:
+        return _VERIFIES
+    return ("skipped", problem) if problem is _UNVERIFIED else ("fail", problem)
 
 
 def run_checks(ctx: Context) -> list[Check]:
