@@ -279,8 +279,10 @@ class Client:
         seed: the label the client random and key share are derived from.
         trust: trust anchors for the server's chain; empty skips validation.
         at: the time the chain is validated at (default: the book clock).
-        profile: the validator's profile: ``"webpki"`` (what browsers enforce)
-            or ``"rfc5280"`` (which accepts ML-DSA certificates).
+        profile: the validator's profile: ``"browser"`` (the default: what
+            browser-grade clients enforce), ``"webpki"`` (that plus the CA/B Forum's
+            issuance rules) or ``"rfc5280"`` (the only one that accepts ML-DSA
+            certificates today).
         request: the bytes sent as application data once the handshake is done.
         tamper: ``"finished"`` computes the client Finished over a wrong
             transcript hash; ``"ciphertext"`` flips a byte of its encrypted
@@ -296,7 +298,7 @@ class Client:
         seed: str = "glass-box client",
         trust: tuple[x509.Certificate, ...] = (),
         at: _dt.datetime = clock.BOOK_CLOCK,
-        profile: Literal["webpki", "rfc5280"] = "webpki",
+        profile: Literal["browser", "webpki", "rfc5280"] = "browser",
         request: bytes | None = None,
         tamper: Tamper | None = None,
         send_key_share: bool = True,
