@@ -19,14 +19,19 @@
   ``log_list.json``), the demo logs and the bundled list.
 * :mod:`~pkiviz.ct.policy` - Chrome's and Apple's CT policies as pure functions.
 * :mod:`~pkiviz.ct.server` / :mod:`~pkiviz.ct.client` - the RFC 6962 HTTP API on
-  127.0.0.1 and a client that fetches and checks proofs.
+  127.0.0.1 and a client that fetches and checks proofs: the only two modules here
+  that touch the network. Their names (``LogServer``, ``ticking``, ``LogClient``,
+  ``LoggedEntry``, ``CTLogError``) are loaded on first use, so that the validator,
+  which reads SCTs and log lists, imports no socket module.
 
 No wall clock anywhere in the core: time is passed in as ``at=`` (the server takes a clock).
 """
 
 from __future__ import annotations
 
-from pkiviz.ct.client import CTLogError, LogClient, LoggedEntry
+import importlib
+from typing import TYPE_CHECKING
+
 from pkiviz.ct.entries import LogEntry, entry_for_certificate, entry_for_precertificate
 from pkiviz.ct.issue import CTIssuance, issue_through_logs, login_through_logs
 from pkiviz.ct.known_logs import KnownLog, KnownLogs, bundled_logs, demo_logs
@@ -44,8 +49,28 @@ from pkiviz.ct.merkle import (
 )
 from pkiviz.ct.policy import PolicyVerdict, apple_policy, chrome_policy
 from pkiviz.ct.sct import SCT, embedded_scts, parse_sct_list
-from pkiviz.ct.server import LogServer, ticking
 from pkiviz.ct.verify import SCTCheck, verify_delivered_scts, verify_embedded_scts, verify_sct
+
+if TYPE_CHECKING:
+    from pkiviz.ct.client import CTLogError, LogClient, LoggedEntry
+    from pkiviz.ct.server import LogServer, ticking
+
+#: The network side's names, imported when first asked for.
+_NETWORK = {
+    "CTLogError": "pkiviz.ct.client",
+    "LogClient": "pkiviz.ct.client",
+    "LoggedEntry": "pkiviz.ct.client",
+    "LogServer": "pkiviz.ct.server",
+    "ticking": "pkiviz.ct.server",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _NETWORK.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pkiviz.ct' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "EMPTY_ROOT",
