@@ -78,7 +78,10 @@ def register(sub: Subcommands) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="trust anchors (PEM/DER); repeatable; default the system bundle",
+        help=(
+            "trust anchors (PEM/DER); repeatable; default the machine's trust store, "
+            "as for pkiviz validate"
+        ),
     )
     parser.add_argument(
         "--timeout", type=float, default=5.0, metavar="S", help="seconds per step (default 5)"

@@ -20,11 +20,9 @@ import argparse
 import datetime as _dt
 import ipaddress
 import json
-import ssl
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from pkiviz import clock
 from pkiviz._display import shown
@@ -33,6 +31,7 @@ from pkiviz.ct.known_logs import KnownLogs
 from pkiviz.errors import InputError
 from pkiviz.load import from_argument, load_certificates, load_crls
 from pkiviz.revocation.fetch import fetch
+from pkiviz.trust_store import system_trust_store
 from pkiviz.validation import PeerName, validate
 from pkiviz.validation.hostname import requested_name_problem
 
@@ -203,7 +202,7 @@ def peer_from(args: argparse.Namespace) -> PeerName | None:
 
 
 def default_trust_store() -> tuple[tuple[x509.Certificate, ...], str]:
-    """Load the platform's trust store as Python's ssl finds it, else certifi's bundle.
+    """The machine's trust store (:func:`pkiviz.trust_store.system_trust_store`), as a pair.
 
     Returns:
         (certificates, a description of where they came from).
@@ -211,31 +210,8 @@ def default_trust_store() -> tuple[tuple[x509.Certificate, ...], str]:
     Raises:
         InputError: if no store can be found.
     """
-    paths = ssl.get_default_verify_paths()
-    certs: dict[bytes, x509.Certificate] = {}
-    sources = []
-    if paths.cafile and Path(paths.cafile).is_file():
-        for cert in _load_quietly(Path(paths.cafile)):
-            certs.setdefault(cert.fingerprint(hashes.SHA256()), cert)
-        sources.append(paths.cafile)
-    if paths.capath and Path(paths.capath).is_dir():
-        before = len(certs)
-        for entry in sorted(Path(paths.capath).iterdir()):
-            if entry.is_file():
-                for cert in _load_quietly(entry):
-                    certs.setdefault(cert.fingerprint(hashes.SHA256()), cert)
-        if len(certs) > before:
-            sources.append(paths.capath)
-    if certs:
-        return tuple(certs.values()), f"platform trust store ({', '.join(sources)})"
-    try:
-        import certifi
-    except ImportError:
-        raise InputError(
-            "no --trust given and no platform trust store found (install certifi or pass --trust)"
-        ) from None
-    where = certifi.where()
-    return load_certificates(where, what=where), f"certifi ({where})"
+    store = system_trust_store()
+    return store.certificates, store.source
 
 
 def read_ocsp_response(path: str) -> bytes:
@@ -291,13 +267,6 @@ def _not_an_ocsp_response(data: bytes) -> str | None:
 
 #: Largest OCSP response file read (real ones are a few kilobytes).
 OCSP_MAX_BYTES = 1 << 20
-
-
-def _load_quietly(path: Path) -> tuple[x509.Certificate, ...]:
-    try:
-        return load_certificates(path)
-    except InputError:
-        return ()
 
 
 def _certificates(argument: str, label: str) -> tuple[x509.Certificate, ...]:

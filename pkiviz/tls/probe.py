@@ -5,7 +5,8 @@ certificate verification *off* (``CERT_NONE``), so it sees every server, even
 one whose chain would fail; pkiviz then judges for itself:
 
 * the chain the server sent, validated by :func:`pkiviz.validation.validate`
-  against the trust anchors given (default: the system bundle);
+  against the trust anchors given (default: the machine's trust store, as
+  ``pkiviz validate`` finds it: :mod:`pkiviz.trust_store`);
 * the server's handshake signature, verified independently
   (:mod:`pkiviz.tls.signatures`): TLS 1.3 CertificateVerify or TLS 1.2
   ServerKeyExchange;
@@ -75,7 +76,7 @@ class ProbeResult:
         port: the port.
         servername: the SNI name sent (``None`` for an IP address).
         handshake: the client-side capture.
-        trust: where the trust anchors came from (file names, or the system bundle).
+        trust: where the trust anchors came from (file names, or the machine's trust store).
         validation: pkiviz's report on the server's chain, ``None`` if not run.
         validation_note: why there is no report, if there is none.
         server_signature: the independently verified server signature, ``None``
@@ -504,15 +505,14 @@ def _is_ip(host: str) -> bool:
 
 
 def _system_trust() -> tuple[tuple[x509.Certificate, ...], tuple[str, ...]]:
-    from pkiviz.load import load_certificates
+    """The same trust store ``pkiviz validate`` uses; none found: no anchors, said in the report."""
+    from pkiviz.trust_store import system_trust_store
 
-    cafile = ssl.get_default_verify_paths().cafile
-    if cafile and os.path.exists(cafile):
-        try:
-            return load_certificates(cafile), (f"system bundle {cafile}",)
-        except InputError:
-            pass
-    return (), ()
+    try:
+        store = system_trust_store()
+    except InputError:
+        return (), ()
+    return store.certificates, (store.source,)
 
 
 def _validate(
@@ -563,7 +563,8 @@ def probe(
             IP, when the report hints at the certificate's DNS names if the
             hostname check fails). A host name: an IP address is refused, since
             SNI carries host names only (RFC 6066 3).
-        trust: PEM/DER files of trust anchors; default the system bundle.
+        trust: PEM/DER files of trust anchors; default the machine's trust
+            store (:func:`pkiviz.trust_store.system_trust_store`).
         timeout: seconds for connecting and for each read.
         at: validation time (default: now).
         cert: a PEM client certificate (chain) to present if the server asks.
@@ -650,7 +651,7 @@ def probe(
         handshake.server_certificates, anchors, sni or host, when, revocation_lists
     )
     if report is not None and not anchors:
-        note = "no trust anchors given (--trust) and no system bundle found"
+        note = "no trust anchors given (--trust) and no trust store found on this machine"
     return ProbeResult(
         host=host,
         port=port,
