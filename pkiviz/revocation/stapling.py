@@ -47,7 +47,6 @@ import dataclasses
 import datetime as _dt
 import select
 import socket
-import threading
 import time
 from collections.abc import Callable
 from typing import Literal, NamedTuple, TypeVar
@@ -58,6 +57,7 @@ from pkiviz import clock
 from pkiviz.factory import Issued, use_private_key
 from pkiviz.revocation._common import html_table
 from pkiviz.revocation.ocsp_check import OcspResult, check_ocsp
+from pkiviz.tls import _serving
 
 Verdict = Literal[
     "ok", "no_staple", "must_staple_violated", "bad_staple", "revoked", "handshake_failed"
@@ -217,6 +217,20 @@ def _judge(
     return _Judged("ok", f"a valid staple: {result.message}", result, must)
 
 
+class _StapleServer(_serving.Serving[str | None]):
+    """The stapling server on the shared loopback loop: each connection to ``serve_one``."""
+
+    thread_name = "pkiviz-staple-server"
+    results = "handshakes"
+
+    def __init__(self, serve_one: Callable[[socket.socket], str | None], *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.serve_one = serve_one
+
+    def _handle(self, conn: socket.socket) -> str | None:
+        return self.serve_one(conn)
+
+
 def staple_handshake(
     server: Issued,
     trust: Issued,
@@ -251,7 +265,6 @@ def staple_handshake(
     when = clock.as_utc(at) if at is not None else clock.wall_clock()
     deadline = time.monotonic() + timeout
     seen = _Seen()
-    server_error: list[str] = []
 
     def server_callback(conn: SSL.Connection, data: object) -> bytes:
         return staple or b""
@@ -281,56 +294,42 @@ def staple_handshake(
     if request_status:
         client_ctx.set_ocsp_client_callback(client_callback)
 
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    client_sock: socket.socket | None = None
-    thread: threading.Thread | None = None
-    try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(timeout)
-
-        def serve() -> None:
+    def serve(accepted: socket.socket) -> str | None:
+        with accepted:
+            accepted.setblocking(False)
+            conn = SSL.Connection(server_ctx, accepted)
+            conn.set_accept_state()
             try:
-                accepted, _ = listener.accept()
-            except OSError as exc:
-                server_error.append(f"accept: {exc}")
-                return
-            with accepted:
-                accepted.setblocking(False)
-                conn = SSL.Connection(server_ctx, accepted)
-                conn.set_accept_state()
-                try:
-                    _drive(conn.do_handshake, accepted, deadline)
-                    _drive(lambda: conn.send(b"ok"), accepted, deadline)
-                except (SSL.Error, OSError, TimeoutError) as exc:
-                    server_error.append(f"{type(exc).__name__}: {exc}")
+                _drive(conn.do_handshake, accepted, deadline)
+                _drive(lambda: conn.send(b"ok"), accepted, deadline)
+            except (SSL.Error, OSError, TimeoutError) as exc:
+                return f"{type(exc).__name__}: {exc}"
+        return None
 
-        thread = threading.Thread(target=serve, name="pkiviz-staple-server", daemon=True)
-        thread.start()
-        client_sock = socket.create_connection(listener.getsockname(), timeout=timeout)
-        client_sock.setblocking(False)
-        conn = SSL.Connection(client_ctx, client_sock)
-        conn.set_connect_state()
-        host = server.spec.dns_names[0] if server.spec.dns_names else "localhost"
-        conn.set_tlsext_host_name(host.encode("idna"))
-        if request_status:
-            conn.request_ocsp()
-        error: str | None = None
-        completed = False
-        negotiated: str | None = None
+    client_sock: socket.socket | None = None
+    with _StapleServer(serve, timeout=timeout) as listening:
         try:
-            _drive(conn.do_handshake, client_sock, deadline)
-            _drive(lambda: conn.recv(2), client_sock, deadline)
-            completed = True
-            negotiated = conn.get_protocol_version_name()
-        except (SSL.Error, OSError, TimeoutError) as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    finally:
-        if client_sock is not None:
-            client_sock.close()
-        if thread is not None:
-            thread.join(timeout=timeout + 1)
-        listener.close()
+            client_sock = socket.create_connection(listening.address, timeout=timeout)
+            client_sock.setblocking(False)
+            conn = SSL.Connection(client_ctx, client_sock)
+            conn.set_connect_state()
+            host = server.spec.dns_names[0] if server.spec.dns_names else "localhost"
+            conn.set_tlsext_host_name(host.encode("idna"))
+            if request_status:
+                conn.request_ocsp()
+            error: str | None = None
+            completed = False
+            negotiated: str | None = None
+            try:
+                _drive(conn.do_handshake, client_sock, deadline)
+                _drive(lambda: conn.recv(2), client_sock, deadline)
+                completed = True
+                negotiated = conn.get_protocol_version_name()
+            except (SSL.Error, OSError, TimeoutError) as exc:
+                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        finally:
+            if client_sock is not None:
+                client_sock.close()
 
     judged = seen.judged
     if judged is None:  # the client did not ask, or the handshake failed before the callback

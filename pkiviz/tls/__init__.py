@@ -18,8 +18,8 @@ The package has two sides (``tests/test_layers.py`` holds the lists and enforces
 * :mod:`pkiviz.tls.live` - a capturing :class:`~pkiviz.tls.live.Server`,
   :func:`~pkiviz.tls.live.connect`, :func:`~pkiviz.tls.live.live_handshake`; it
   alone reads the wall clock.
-* :mod:`pkiviz.tls._serving` / :mod:`pkiviz.tls._listener` - the loopback accept
-  loop the TLS servers share.
+* :mod:`pkiviz.tls._serving` - one connection at a time on the shared loopback
+  loop (:func:`pkiviz._loopback.serve`), for the TLS servers.
 * :mod:`pkiviz.tls._msgcallback` - capture path one (CPython's private message
   callback, used nowhere else); :mod:`pkiviz.tls.wire` - capture path two (a
   loopback tap plus the key log, decrypted by :mod:`pkiviz.tls.keyschedule`).

@@ -1,27 +1,46 @@
-"""One loopback connection at a time from a daemon thread: the loop the TLS servers share.
+"""One loopback connection at a time on the shared server loop: what the TLS servers share.
 
 :class:`Serving` is what :class:`pkiviz.tls.live.Server`,
-:class:`pkiviz.tls.detect_servers.OpenSSLServer` and :class:`pkiviz.tls.wire.Tap`
-have in common: a :class:`~pkiviz.tls._listener.Listener` on 127.0.0.1, a
-daemon thread that hands each connection to ``_handle`` and keeps one result
-per connection, :meth:`Serving.wait` for those results, and a
-:meth:`Serving.close` that wakes the thread, joins it and closes the listening
-socket. A subclass says only what one connection is worth.
+:class:`pkiviz.tls.detect_servers.OpenSSLServer`, :class:`pkiviz.tls.wire.Tap`,
+:class:`pkiviz.tls.glassbox_run.OpenSSL4Server` and the stapling server of
+:mod:`pkiviz.revocation.stapling` have in common: a listening socket on
+127.0.0.1 served by :func:`pkiviz._loopback.serve` (the one server loop, which
+the HTTP servers use too), each connection handed to ``_handle`` on the
+serving thread with one result kept per connection, :meth:`Serving.wait` for
+those results, and a :meth:`Serving.close` that shuts the loop down, joins the
+thread and closes the listening socket. A subclass says only what one
+connection is worth.
 """
 
 from __future__ import annotations
 
 import socket
+import socketserver
 import threading
 from typing import Any, Generic, TypeVar
 
-from pkiviz.tls import _listener
+from pkiviz import _loopback
 
 #: Bytes asked for in one read.
 MAX_READ = 1 << 16
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Serving[Any]")
+
+
+class _OneAtATime(socketserver.TCPServer):
+    """Hands each accepted connection to its :class:`Serving`, on the serving thread."""
+
+    request_queue_size = 8
+
+    def __init__(self, address: tuple[str, int], owner: Serving[Any]) -> None:
+        self.owner = owner
+        super().__init__(address, socketserver.BaseRequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Let the owner's ``_handle`` have the socket; it closes it."""
+        request.setblocking(True)
+        self.owner.accepted(request)
 
 
 class Serving(Generic[T]):
@@ -33,7 +52,7 @@ class Serving(Generic[T]):
     raised by :meth:`wait`; the thread goes on serving.
 
     Args:
-        host: address to listen on.
+        host: address to listen on: 127.0.0.1, the only one the loop serves.
         timeout: seconds allowed for each socket operation; :meth:`wait` and
             :meth:`close` allow 5 more.
     """
@@ -48,8 +67,8 @@ class Serving(Generic[T]):
     def __init__(self, *, host: str = "127.0.0.1", timeout: float = 5.0) -> None:
         self.timeout = timeout
         self._host = host
-        self._listener: _listener.Listener | None = None
-        self._thread: threading.Thread | None = None
+        self._running: _loopback.Running | None = None
+        #: Set by :meth:`close` before the loop is shut down, for a ``_handle`` that loops.
         self._stop = threading.Event()
         self._cond = threading.Condition()
         self._results: list[T] = []
@@ -58,9 +77,9 @@ class Serving(Generic[T]):
     @property
     def address(self) -> tuple[str, int]:
         """``(host, port)`` it listens on."""
-        if self._listener is None:
+        if self._running is None:
             raise RuntimeError(f"the {self.role} is not running; use it as a context manager")
-        return self._listener.address
+        return self._running.server_address
 
     @property
     def port(self) -> int:
@@ -72,9 +91,10 @@ class Serving(Generic[T]):
             return tuple(self._results)
 
     def __enter__(self: S) -> S:
-        self._listener = _listener.Listener(self._host)
-        self._thread = threading.Thread(target=self._serve, name=self.thread_name, daemon=True)
-        self._thread.start()
+        server = _OneAtATime((self._host, 0), self)
+        self._running = _loopback.serve(
+            server, name=self.thread_name, join_timeout=self.timeout + 5
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -83,14 +103,9 @@ class Serving(Generic[T]):
     def close(self) -> None:
         """Stop serving, join the thread and close the listening socket; safe to call twice."""
         self._stop.set()
-        if self._listener is not None:
-            self._listener.wake()
-        if self._thread is not None:
-            self._thread.join(self.timeout + 5)
-            self._thread = None
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        running, self._running = self._running, None
+        if running is not None:
+            running.close()
 
     def wait(self, count: int = 1, timeout: float | None = None) -> tuple[T, ...]:
         """Block until ``count`` connections have been served.
@@ -115,22 +130,18 @@ class Serving(Generic[T]):
                 raise TimeoutError(f"{len(self._results)} of {count} {self.results} in {limit} s")
             return tuple(self._results[:count])
 
-    def _serve(self) -> None:
-        assert self._listener is not None
-        while not self._stop.is_set():
-            conn = self._listener.accept()
-            if conn is None:
-                break
-            try:
-                result = self._handle(conn)
-            except BaseException as exc:  # report, never kill the thread silently
-                with self._cond:
-                    self._errors.append(exc)
-                    self._cond.notify_all()
-                continue
+    def accepted(self, conn: socket.socket) -> None:
+        """Handle one accepted connection and keep its result (called on the serving thread)."""
+        try:
+            result = self._handle(conn)
+        except BaseException as exc:  # report, never kill the thread silently
             with self._cond:
-                self._results.append(result)
+                self._errors.append(exc)
                 self._cond.notify_all()
+            return
+        with self._cond:
+            self._results.append(result)
+            self._cond.notify_all()
 
     def _handle(self, conn: socket.socket) -> T:
         raise NotImplementedError
