@@ -40,9 +40,17 @@ from pkiviz.example import HOSTNAME, running_example
 from pkiviz.factory import Issued
 from pkiviz.keys import check_key_type
 from pkiviz.table import Table
-from pkiviz.validation import Report, validate
+from pkiviz.validation import Report, validate, validate_inputs
 from pkiviz.validation.report import SYMBOLS
-from pkiviz.verdicts import Verdict, cryptography_verdict, openssl_verdict, pkiviz_verdict
+from pkiviz.verdicts import (
+    Verdict,
+    cryptography_verdict,
+    openssl_verdict,
+    pkiviz_verdict,
+    report_verdict,
+    scenario_inputs,
+)
+from pkiviz.verifiers import verdict_of
 
 #: The clock slider's range, in days from the book clock (2024-01-21 to 2045-04-30):
 #: from before the intermediate's notBefore to past the leaf's notAfter.
@@ -325,19 +333,12 @@ def evaluate(state: LabState) -> LabResult:
     scenario = dataclasses.replace(base, at=state.at, peer_name=peer)
     report: Report | None = None
     graph: ChainGraph | None = None
-    if scenario.leaf is not None:
-        report = validate(
-            scenario.leaf,
-            intermediates=scenario.intermediates,
-            trust_anchors=scenario.anchors,
-            peer_name=scenario.peer_name,
-            at=scenario.at,
-            purpose=scenario.purpose,
-            crls=scenario.crls,
-        )
-        graph = chain_graph(
-            report, intermediates=scenario.intermediates, trust_anchors=scenario.anchors
-        )
+    if scenario.leaf is None:
+        ours = pkiviz_verdict(scenario)  # "the peer sent no certificate": nothing validated
+    else:
+        report = validate_inputs(scenario_inputs(scenario))
+        graph = chain_graph(report)  # reads the report: validates nothing again
+        ours = report_verdict(scenario, verdict_of(report))
     if scenario.leaf is not None and scenario.purpose == "server" and peer is None:
         theirs = Verdict(
             "cryptography", scenario.name, None, "its server verifier needs a host name"
@@ -345,7 +346,7 @@ def evaluate(state: LabState) -> LabResult:
     else:
         theirs = _asked("cryptography", scenario, cryptography_verdict)
     verdicts = (
-        pkiviz_verdict(scenario),
+        ours,
         theirs,
         _asked("openssl", scenario, openssl_verdict),
     )

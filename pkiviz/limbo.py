@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as _dt
-import ipaddress
 import json
 import lzma
 import os
@@ -34,11 +33,11 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509 import verification as xv
 
 from pkiviz import clock
 from pkiviz.errors import InputError
-from pkiviz.validation import PROFILES, PeerName, Profile, Report, validate
+from pkiviz.validation import PROFILES, Inputs, PeerName, Profile, Report, validate
+from pkiviz.verifiers import cryptography_verifier
 
 #: The repository's root (this file is ``pkiviz/limbo.py``).
 _REPO = Path(__file__).resolve().parent.parent
@@ -386,7 +385,9 @@ def _pkiviz_outcome(
 
 
 def run_cryptography(case: dict[str, Any]) -> tuple[str, str]:
-    """Validate one case with ``cryptography.x509.verification``.
+    """Validate one case with ``cryptography.x509.verification``, through its adapter.
+
+    The adapter is :func:`pkiviz.verifiers.cryptography_verifier`.
 
     Returns:
         (verdict, error or reason for skipping).
@@ -395,29 +396,23 @@ def run_cryptography(case: dict[str, Any]) -> tuple[str, str]:
         return "SKIPPED", "CRLs given: cryptography.x509.verification has no revocation input"
     peer = case.get("expected_peer_name")
     server = case["validation_kind"] == "SERVER"
-    subject: xv.Subject | None = None
-    if server:
-        if not peer or peer["kind"] not in ("DNS", "IP"):
-            return "SKIPPED", "server validation needs a DNS or IP peer name"
-        if peer["kind"] == "DNS":
-            subject = x509.DNSName(peer["value"])
-        else:
-            subject = x509.IPAddress(ipaddress.ip_address(peer["value"]))
+    if server and (not peer or peer["kind"] not in ("DNS", "IP")):
+        return "SKIPPED", "server validation needs a DNS or IP peer name"
     try:
         (leaf,) = _certs([case["peer_certificate"]])
-        intermediates = _certs(case["untrusted_intermediates"])
-        builder = xv.PolicyBuilder().store(xv.Store(_certs(case["trusted_certs"])))
-        builder = builder.time(_time_of(case))
-        if case.get("max_chain_depth") is not None:
-            builder = builder.max_chain_depth(case["max_chain_depth"])
-        if server:
-            assert subject is not None
-            builder.build_server_verifier(subject).verify(leaf, intermediates)
-        else:
-            builder.build_client_verifier().verify(leaf, intermediates)
-    except (xv.VerificationError, ValueError, TypeError) as exc:
+        inputs = Inputs(
+            leaf,
+            intermediates=_certs(case["untrusted_intermediates"]),
+            trust_anchors=_certs(case["trusted_certs"]),
+            peer_name=PeerName(_KINDS[peer["kind"]], peer["value"]) if server else None,  # type: ignore[arg-type,index]
+            at=_time_of(case),
+            purpose="server" if server else "client",
+            max_chain_depth=case.get("max_chain_depth"),
+        )
+    except (ValueError, TypeError) as exc:
         return "FAILURE", str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return "SUCCESS", ""
+    said = cryptography_verifier(inputs)
+    return ("SUCCESS", "") if said.accepted else ("FAILURE", said.reason)
 
 
 def _score(namespace: str, rows: Sequence[CaseResult], who: str) -> Score:

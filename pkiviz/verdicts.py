@@ -1,8 +1,9 @@
 """Real verdicts on a catalogue scenario: pkiviz, cryptography and ``openssl verify``, run.
 
 Nothing here is typed in: each function hands a
-:class:`~pkiviz.catalogue.Scenario` to one verifier and returns a
-:class:`Verdict` with the tool's own words. :func:`catalogue_table` runs all
+:class:`~pkiviz.catalogue.Scenario`, as one :class:`~pkiviz.validation.Inputs`
+(:func:`scenario_inputs`), to one verifier adapter of :mod:`pkiviz.verifiers`
+and returns a :class:`Verdict` with the tool's own words. :func:`catalogue_table` runs all
 three on every entry of the catalogue and renders the result as a
 :class:`~pkiviz.table.Table`.
 
@@ -24,21 +25,24 @@ import re
 import tempfile
 from typing import Any, Literal
 
-from cryptography import x509
-from cryptography.x509 import verification as xv
-
 from pkiviz import clock
 from pkiviz.catalogue import CATALOGUE, Breakage, Scenario
 from pkiviz.table import Table
-from pkiviz.tools import ToolRun, run_tool
-from pkiviz.validation import validate
+from pkiviz.tools import ToolRun
+from pkiviz.validation import Inputs
+from pkiviz.verifiers import (
+    OPENSSL_TLS,
+    OpenSSLFiles,
+    VerifierVerdict,
+    cryptography_verifier,
+    pkiviz_verifier,
+)
 
 Tool = Literal["pkiviz", "cryptography", "openssl"]
 
 #: The TLS security level ``openssl verify`` is asked to apply (``-auth_level``).
 AUTH_LEVEL = 2
 
-_OPENSSL_ERROR = re.compile(r"^error (\d+) at (\d+) depth lookup: (.*)$", re.MULTILINE)
 _DEPTH = re.compile(r" \(error \d+ at depth \d+\)$")
 _ENCOUNTERED = re.compile(r"\s*\(encountered processing <.*$", re.DOTALL)
 
@@ -128,6 +132,34 @@ def _nothing(scenario: Scenario, tool: Tool) -> Verdict:
     return Verdict(tool, scenario.name, None, f"the {who} sent no certificate to verify")
 
 
+def scenario_inputs(scenario: Scenario, *, at: _dt.datetime | None = None) -> Inputs:
+    """What every verifier is handed for a scenario, as one :class:`Inputs`.
+
+    Args:
+        scenario: a scenario whose peer presents a certificate.
+        at: validation time; ``None`` uses the scenario's (the book clock).
+
+    Returns:
+        Leaf, intermediates, anchors, peer name, time, purpose, CRLs and CT policy.
+
+    Raises:
+        ValueError: if the peer presents no certificate.
+    """
+    if scenario.leaf is None:
+        raise ValueError(f"scenario {scenario.name!r}: the peer sends no certificate")
+    return Inputs(
+        scenario.leaf,
+        intermediates=scenario.intermediates,
+        trust_anchors=scenario.anchors,
+        peer_name=scenario.peer_name,
+        at=_when(scenario, at),
+        purpose=scenario.purpose,
+        crls=scenario.crls,
+        ct_policy=scenario.ct_policy,
+        ct_logs=scenario.ct_logs,
+    )
+
+
 def pkiviz_verdict(scenario: Scenario, *, at: _dt.datetime | None = None) -> Verdict:
     """Validate the scenario with :func:`pkiviz.validation.validate`.
 
@@ -140,24 +172,28 @@ def pkiviz_verdict(scenario: Scenario, *, at: _dt.datetime | None = None) -> Ver
     """
     if scenario.leaf is None:
         return _nothing(scenario, "pkiviz")
-    report = validate(
-        scenario.leaf,
-        intermediates=scenario.intermediates,
-        trust_anchors=scenario.anchors,
-        peer_name=scenario.peer_name,
-        at=_when(scenario, at),
-        purpose=scenario.purpose,
-        crls=scenario.crls,
-        ct_policy=scenario.ct_policy,
-        ct_logs=scenario.ct_logs,
-    )
+    return report_verdict(scenario, pkiviz_verifier(scenario_inputs(scenario, at=at)))
+
+
+def report_verdict(scenario: Scenario, said: VerifierVerdict) -> Verdict:
+    """pkiviz's verdict on a scenario from its adapter's (the report's) answer.
+
+    The lab, which holds the report already, calls this with
+    :func:`pkiviz.verifiers.verdict_of` instead of validating again.
+
+    Args:
+        scenario: the scenario validated.
+        said: pkiviz's adapter verdict, with its report.
+
+    Returns:
+        The verdict; ``checks`` lists every failed check, first failure first.
+    """
+    assert said.report is not None, "a pkiviz verdict carries its report"
     failed: list[str] = []
-    for check in report.failed:
+    for check in said.report.failed:
         if check.check not in failed:
             failed.append(check.check)
-    first = report.first_failure
-    error = "" if first is None else f"{first.check}: {first.message}"
-    return Verdict("pkiviz", scenario.name, first is None, error, tuple(failed))
+    return Verdict("pkiviz", scenario.name, said.accepted, said.error, tuple(failed))
 
 
 def cryptography_verdict(scenario: Scenario, *, at: _dt.datetime | None = None) -> Verdict:
@@ -171,23 +207,31 @@ def cryptography_verdict(scenario: Scenario, *, at: _dt.datetime | None = None) 
         at: validation time; ``None`` uses the scenario's.
 
     Returns:
-        The verdict, with cryptography's exception message as the error.
+        The verdict, with cryptography's exception message as the error; a
+        question it cannot take (an empty trust store, a name it cannot
+        parse) is ``accepted=None``, ``"cannot be asked: ..."``.
+
+    Raises:
+        ValueError: for a server scenario without a peer name.
     """
     if scenario.leaf is None:
         return _nothing(scenario, "cryptography")
-    builder = xv.PolicyBuilder().store(xv.Store(list(scenario.anchors)))
-    builder = builder.time(_when(scenario, at))
-    try:
-        if scenario.purpose == "server":
-            if scenario.peer_name is None:
-                raise ValueError("a server scenario needs a peer name")
-            verifier = builder.build_server_verifier(x509.DNSName(scenario.peer_name))
-            verifier.verify(scenario.leaf, list(scenario.intermediates))
-        else:
-            builder.build_client_verifier().verify(scenario.leaf, list(scenario.intermediates))
-    except xv.VerificationError as exc:
-        return Verdict("cryptography", scenario.name, False, str(exc) or type(exc).__name__)
-    return Verdict("cryptography", scenario.name, True)
+    if scenario.purpose == "server" and scenario.peer_name is None:
+        raise ValueError("a server scenario needs a peer name")
+    said = cryptography_verifier(scenario_inputs(scenario, at=at))
+    if said.accepted is None:
+        return Verdict("cryptography", scenario.name, None, f"cannot be asked: {said.error}")
+    return Verdict("cryptography", scenario.name, said.accepted, said.error)
+
+
+def _files(scenario: Scenario) -> OpenSSLFiles:
+    server = scenario.purpose == "server"
+    return OpenSSLFiles(
+        anchors="root.pem" if server else "client-root.pem",
+        untrusted="chain.pem",
+        leaf="server.pem" if server else "client.pem",
+        crls="crl.pem",
+    )
 
 
 def openssl_argv(scenario: Scenario, *, at: _dt.datetime | None = None) -> tuple[str, ...]:
@@ -200,18 +244,7 @@ def openssl_argv(scenario: Scenario, *, at: _dt.datetime | None = None) -> tuple
     Returns:
         The argv, program name first.
     """
-    when = int(_when(scenario, at).timestamp())
-    purpose = "sslserver" if scenario.purpose == "server" else "sslclient"
-    argv = ["openssl", "verify", "-attime", str(when), "-auth_level", str(AUTH_LEVEL)]
-    argv += ["-purpose", purpose]
-    trust = "root.pem" if scenario.purpose == "server" else "client-root.pem"
-    argv += ["-CAfile", trust, "-untrusted", "chain.pem"]
-    if scenario.peer_name is not None:
-        argv += ["-verify_hostname", scenario.peer_name]
-    if scenario.crls:
-        argv += ["-crl_check", "-CRLfile", "crl.pem"]
-    leaf = "server.pem" if scenario.purpose == "server" else "client.pem"
-    return (*argv, leaf)
+    return OPENSSL_TLS.argv(scenario_inputs(scenario, at=at), _files(scenario))
 
 
 def openssl_verdict(scenario: Scenario, *, at: _dt.datetime | None = None) -> Verdict:
@@ -223,26 +256,20 @@ def openssl_verdict(scenario: Scenario, *, at: _dt.datetime | None = None) -> Ve
 
     Returns:
         The verdict; the error is OpenSSL's ``error N at D depth lookup``
-        lines, and ``run`` holds the whole run.
+        lines, and ``run`` holds the whole run (``accepted=None`` without
+        ``openssl``).
 
     Raises:
-        InputError: if ``openssl`` is not installed or hangs.
+        InputError: if ``openssl`` hangs.
     """
     if scenario.leaf is None:
         return _nothing(scenario, "openssl")
-    argv = openssl_argv(scenario, at=at)
+    inputs = scenario_inputs(scenario, at=at)
     with tempfile.TemporaryDirectory(prefix="pkiviz-verdict-") as tmp:
         os.chmod(tmp, 0o700)
         scenario.write_to(tmp)
-        run = run_tool(argv, cwd=tmp)
-    if run.ok:
-        return Verdict("openssl", scenario.name, True, run=run)
-    errors = [
-        f"{message} (error {code} at depth {depth})"
-        for code, depth, message in _OPENSSL_ERROR.findall(run.output)
-    ]
-    error = "; ".join(errors) or run.output.strip().splitlines()[0]
-    return Verdict("openssl", scenario.name, False, error, run=run)
+        said = OPENSSL_TLS.run_in(inputs, tmp, _files(scenario))
+    return Verdict("openssl", scenario.name, said.accepted, said.error, run=said.run)
 
 
 def verdicts_for(
@@ -309,5 +336,7 @@ __all__ = [
     "openssl_argv",
     "openssl_verdict",
     "pkiviz_verdict",
+    "report_verdict",
+    "scenario_inputs",
     "verdicts_for",
 ]
