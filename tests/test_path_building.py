@@ -21,12 +21,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from pkiviz import der
 from pkiviz.clock import BOOK_CLOCK
 from pkiviz.example import running_example
 from pkiviz.factory import CA, Issued, build
-from pkiviz.validation import Limits, Report, validate, validator
-from pkiviz.validation.facts import facts_of
+from pkiviz.validation import Limits, Report, path, validate, validator
+from pkiviz.validation.facts import CertFacts, facts_of
+from pkiviz.validation.inputs import CertLike
 from pkiviz.validation.path import LIMITS, PathBuilder
 from pkiviz.validation.pools import cross_mesh, irrelevant_intermediates
 
@@ -246,7 +252,7 @@ class QuadraticBuilder(PathBuilder):
     def __init__(self, leaf: Any, pool: Any, anchors: Any, **kwargs: Any) -> None:
         kept: list[Any] = []
         for cert in pool:
-            if all(cert.fingerprint != other.fingerprint for other in kept):
+            if all(cert != other for other in kept):
                 kept.append(cert)
         super().__init__(leaf, kept, anchors, **kwargs)
 
@@ -313,3 +319,134 @@ def test_mesh_without_a_reachable_anchor_stops_at_the_limits(measure: Measure) -
     mesh = cross_mesh(MESH_SIZES[-1])
     found = measure(mesh.leaf, mesh.cross, [mesh.roots[-1]], limits=limits)
     assert found.valid and not found.gave_up and found.steps == MESH_SIZES[-1]
+
+
+# -- facts only for the certificates the search reaches --------------------------------
+
+
+def _facts_built(monkeypatch: pytest.MonkeyPatch) -> list[x509.Certificate]:
+    """The certificates path building builds facts for, from now on, in order."""
+    built: list[x509.Certificate] = []
+
+    def counted(cert: x509.Certificate) -> CertFacts:
+        built.append(cert)
+        return facts_of(cert)
+
+    monkeypatch.setattr(path, "facts_of", counted)
+    return built
+
+
+def test_irrelevant_intermediates_change_no_report_and_get_no_facts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = _facts_built(monkeypatch)
+
+    def run(extra: Sequence[CertLike]) -> Report:
+        built.clear()
+        return validate(
+            EX.server,
+            intermediates=[*extra, EX.intermediate, *extra],
+            trust_anchors=[EX.root],
+            peer_name=EX.hostname,
+            at=BOOK_CLOCK,
+        )
+
+    alone = run(())
+    reached = list(built)
+    crowded = run(irrelevant_intermediates(1000))
+    assert crowded.valid and crowded.to_json_dict() == alone.to_json_dict()
+    assert crowded.text() == alone.text()
+    assert built == reached == [EX.intermediate.certificate, EX.root.certificate]
+    # Control: an intermediate with the name the leaf names (given twice, as the
+    # irrelevant ones were) gets its facts built, each time it is given.
+    twin = build(dataclasses.replace(EX.intermediate.spec, serial=4242), EX.root).certificate
+    run([twin])
+    assert built == [twin, EX.intermediate.certificate, twin, EX.root.certificate]
+
+
+def test_a_pool_certificate_equal_to_an_anchor_counts_as_the_anchor() -> None:
+    # Built lazily, the pool's copy of the root is still the anchor (the anchors come
+    # first), and a leaf given again as an anchor is still trusted as given.
+    report = validate(
+        EX.server,
+        intermediates=[EX.root, EX.intermediate, EX.root],
+        trust_anchors=[EX.root],
+        peer_name=EX.hostname,
+        at=BOOK_CLOCK,
+    )
+    assert report.valid and report.path[-1] == EX.root.certificate
+    assert len(report.candidates) == 1
+    itself = validate(EX.server, trust_anchors=[EX.server], peer_name=EX.hostname, at=BOOK_CLOCK)
+    assert itself.path == (EX.server.certificate,)
+    # Control: without the root among the anchors, the pool's copy does not anchor.
+    untrusted = validate(
+        EX.server,
+        intermediates=[EX.root, EX.intermediate],
+        trust_anchors=[],
+        peer_name=EX.hostname,
+        at=BOOK_CLOCK,
+    )
+    assert not untrusted.valid
+    assert "is self-signed but is not one of the trust anchors" in untrusted.candidates[0].reason
+
+
+# -- issuers found by name as cryptography compares names ------------------------------
+
+
+def _name(tag: int, text: str) -> x509.Name:
+    """CN=``text`` with the string type ``tag``, as cryptography reads it from DER (a
+    CRL around it: cryptography parses a Name only inside a structure)."""
+    rdn = der.encode_tlv(
+        0x31, der.sequence(der.object_identifier("2.5.4.3"), der.encode_tlv(tag, text.encode()))
+    )
+    algorithm = der.sequence(der.object_identifier("1.2.840.10045.4.3.2"))
+    tbs = der.sequence(algorithm, der.sequence(rdn), der.encode_tlv(0x17, b"700101000000Z"))
+    return x509.load_der_x509_crl(der.sequence(tbs, algorithm, der.bit_string(b""))).issuer
+
+
+def _leaf_naming(issuer_name: x509.Name, ca: Issued) -> x509.Certificate:
+    key = ec.derive_private_key(7, ec.SECP256R1())
+    ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "typed.example")]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(BOOK_CLOCK.replace(year=2025))
+        .not_valid_after(BOOK_CLOCK.replace(year=2027))
+    )
+    for ext, critical in (
+        (x509.SubjectAlternativeName([x509.DNSName("typed.example")]), False),
+        (x509.BasicConstraints(ca=False, path_length=None), True),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+        (x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski.value), False),
+        (x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False),
+    ):
+        builder = builder.add_extension(ext, critical=critical)
+    return builder.sign(ca.private_key, hashes.SHA256())
+
+
+def test_an_issuer_name_in_another_string_type_finds_the_ca_as_cryptography_compares() -> None:
+    ca = CA.root("Typed CA")  # its subject's CN is a UTF8String
+    printable = _name(0x13, "Typed CA")
+    assert printable == ca.certificate.subject  # cryptography's Name equality: the text
+    assert printable.public_bytes() != ca.certificate.subject.public_bytes()  # not the bytes
+
+    def run(issuer_name: x509.Name) -> Report:
+        leaf = _leaf_naming(issuer_name, ca)
+        return validate(leaf, trust_anchors=[ca], peer_name="typed.example", at=BOOK_CLOCK)
+
+    # Found by name, then refused where cryptography refuses it: its
+    # verify_directly_issued_by compares the encoded names (and its verifier rejects
+    # the chain too).
+    typed = run(printable)
+    assert [c.subjects for c in typed.candidates] == [("CN=typed.example", "CN=Typed CA")]
+    assert "its issuer name does not match the subject of CN=Typed CA" in typed.candidates[0].reason
+    # Control: the same name as the CA encodes it chains and is valid.
+    same = run(_name(0x0C, "Typed CA"))
+    assert same.valid and same.path_subjects == ("CN=typed.example", "CN=Typed CA")
+    # Control: a name that really differs finds no issuer at all.
+    other = run(_name(0x13, "Other CA"))
+    assert [c.subjects for c in other.candidates] == [("CN=typed.example",)]
+    assert "no certificate with subject CN=Other CA" in other.candidates[0].reason

@@ -28,6 +28,12 @@ depth-first order; in a mesh, the first path found is a shortest one instead
 of the first one depth-first happens to go down.
 
 Every path tried is recorded with why it was rejected, for the chain graph.
+
+Facts (:class:`~pkiviz.validation.facts.CertFacts`: DER, fingerprint, names,
+extensions) are built only for the certificates the search reaches: the anchors
+and the pool are indexed by subject name (:class:`SubjectIndex`), and a name's
+certificates get facts when a certificate with that issuer name is first
+extended. An intermediate no path can use costs reading its subject, not its facts.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from collections.abc import Callable, Sequence
 
 from cryptography import x509
 
-from pkiviz.validation.facts import CertFacts, verify_signature
+from pkiviz.validation.facts import CertFacts, facts_of, verify_signature
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,13 +95,77 @@ class Tried:
 Evaluator = Callable[[tuple[CertFacts, ...]], tuple[int, str]]
 
 
+class SubjectIndex:
+    """Trust anchors and untrusted certificates by subject name; facts built when asked.
+
+    Indexed by ``x509.Name``, so a certificate's possible issuers are exactly those
+    whose subject equals its issuer name as cryptography compares names (an
+    attribute's string type does not count: a PrintableString and a UTF8String
+    with the same text are equal). Reading ``cert.subject`` is what indexing a
+    certificate costs: cryptography keeps the parsed name on the certificate
+    object, so about 3 us the first time and a dictionary lookup after; the raw
+    name bytes (``public_bytes`` re-encodes the certificate on every call, about
+    3 us, and then a DER walk) cost more and would need a fallback for names equal
+    but encoded differently. :meth:`with_subject` builds the facts of one name's
+    certificates the first time it is asked for them.
+
+    Args:
+        anchors: the trust anchors, first in every list.
+        pool: the untrusted certificates.
+
+    Attributes:
+        anchor_fingerprints: the fingerprints of the anchors whose facts are built.
+            An anchor has the subject of the certificate equal to it, so whether a
+            certificate returned by :meth:`with_subject` is an anchor is settled by
+            the time it is returned.
+        built: how many certificates' facts were built.
+    """
+
+    def __init__(
+        self, anchors: Sequence[x509.Certificate], pool: Sequence[x509.Certificate]
+    ) -> None:
+        self._certs: dict[x509.Name, list[tuple[x509.Certificate, bool]]] = {}
+        for anchor in anchors:
+            self._certs.setdefault(anchor.subject, []).append((anchor, True))
+        for cert in pool:
+            self._certs.setdefault(cert.subject, []).append((cert, False))
+        self._facts: dict[x509.Name, list[CertFacts]] = {}
+        self.anchor_fingerprints: set[str] = set()
+        self.built = 0
+
+    def with_subject(self, name: x509.Name) -> list[CertFacts]:
+        """The certificates whose subject is ``name``, anchors first, each DER once.
+
+        Args:
+            name: a subject name.
+
+        Returns:
+            Their facts, in the order given (the same list on every call).
+        """
+        found = self._facts.get(name)
+        if found is None:
+            found = []
+            seen: set[str] = set()
+            for cert, anchor in self._certs.get(name, ()):
+                facts = facts_of(cert)
+                self.built += 1
+                if facts.fingerprint in seen:  # the same DER given twice: the first counts
+                    continue
+                seen.add(facts.fingerprint)
+                found.append(facts)
+                if anchor:
+                    self.anchor_fingerprints.add(facts.fingerprint)
+            self._facts[name] = found
+        return found
+
+
 class PathBuilder:
     """Search for a path from ``leaf`` to one of ``anchors`` through ``pool``.
 
     Args:
         leaf: the end-entity certificate.
-        pool: untrusted intermediates.
-        anchors: trust anchors.
+        pool: untrusted intermediates (facts built only for those the search reaches).
+        anchors: trust anchors (the same).
         evaluate: runs every check on a complete path; returns (number of
             failures, first failure's message).
         at: validation time (a hint for ordering candidates).
@@ -106,8 +176,8 @@ class PathBuilder:
     def __init__(
         self,
         leaf: CertFacts,
-        pool: Sequence[CertFacts],
-        anchors: Sequence[CertFacts],
+        pool: Sequence[x509.Certificate],
+        anchors: Sequence[x509.Certificate],
         *,
         evaluate: Evaluator,
         at: _dt.datetime,
@@ -115,19 +185,11 @@ class PathBuilder:
         limits: Limits = LIMITS,
     ) -> None:
         self.leaf = leaf
-        self.anchors = list(anchors)
-        self.anchor_fps = {a.fingerprint for a in anchors}
+        self.index = SubjectIndex(anchors, pool)
         self.evaluate = evaluate
         self.at = at
         self.max_depth = max_depth
         self.limits = limits
-        self.by_subject: dict[x509.Name, list[CertFacts]] = {}
-        seen: set[str] = set()
-        for cert in [*anchors, *pool]:
-            if cert.fingerprint in seen:
-                continue
-            seen.add(cert.fingerprint)
-            self.by_subject.setdefault(cert.subject, []).append(cert)
         self.signatures: dict[tuple[str, str], str | None] = {}
         self.tried: list[Tried] = []
         self.unrecorded = 0
@@ -160,8 +222,12 @@ class PathBuilder:
         return self.signatures[key]
 
     def is_anchor(self, cert: CertFacts) -> bool:
-        """Whether ``cert`` is one of the trust anchors (by DER)."""
-        return cert.fingerprint in self.anchor_fps
+        """Whether ``cert`` is one of the trust anchors (by DER).
+
+        ``cert`` is the leaf or came from :meth:`SubjectIndex.with_subject`, so an
+        anchor equal to it has its subject and its facts are built.
+        """
+        return cert.fingerprint in self.index.anchor_fingerprints
 
     def _record(self, tried: Tried, shown: Tried | None = None) -> None:
         """Keep ``tried`` for the report, and ``shown`` (default: the same) as the path
@@ -187,10 +253,11 @@ class PathBuilder:
         return issuers
 
     def _has_issuers(self, cert: CertFacts) -> bool:
-        return any(c.fingerprint != cert.fingerprint for c in self.by_subject.get(cert.issuer, ()))
+        found = self.index.with_subject(cert.issuer)
+        return any(c.fingerprint != cert.fingerprint for c in found)
 
     def _ordered(self, child: CertFacts) -> list[CertFacts]:
-        found = self.by_subject.get(child.issuer, [])
+        found = self.index.with_subject(child.issuer)
         if len(found) < 2:
             return list(found)
         aki = child.ext(x509.AuthorityKeyIdentifier)
@@ -213,6 +280,7 @@ class PathBuilder:
             The first valid path, else ``None`` (see :attr:`best` and :attr:`tried`).
         """
         try:
+            self.index.with_subject(self.leaf.subject)  # an anchor equal to the leaf
             if self.is_anchor(self.leaf):
                 return self._complete((self.leaf,))
             root = (self.leaf,)

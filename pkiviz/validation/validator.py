@@ -237,8 +237,8 @@ def validate_inputs(inputs: Inputs) -> Report:
     limits = inputs.limits
     key_usage = inputs.key_usage
     leaf_facts = facts_of(inputs.leaf_certificate)
-    pool = [facts_of(c) for c in inputs.intermediate_certificates]
-    anchors = [facts_of(c) for c in inputs.anchor_certificates]
+    pool = inputs.intermediate_certificates  # facts built as path building reaches them
+    anchors = inputs.anchor_certificates
     peer = inputs.peer
     eku = _eku_oids(purpose, inputs.extended_key_usage)
 
