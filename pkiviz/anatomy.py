@@ -27,7 +27,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from pkiviz import _html
 from pkiviz.der import oid_name
@@ -43,6 +43,7 @@ from pkiviz.extensions import (
     read_extensions,
 )
 from pkiviz.load import as_certificate
+from pkiviz.vocabulary import CURVE_NAMES, mldsa_name
 from pkiviz.x509parse import serial_number
 
 __all__ = ["Anatomy", "PublicKeyInfo", "SignatureInfo", "anatomy", "colon_hex", "iso_utc"]
@@ -57,9 +58,6 @@ _SKI = "2.5.29.14"
 _AKI = "2.5.29.35"
 _AIA = "1.3.6.1.5.5.7.1.1"
 _CRL_DP = "2.5.29.31"
-
-_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
-_MLDSA_KEYS = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
 
 
 def iso_utc(when: _dt.datetime) -> str:
@@ -469,7 +467,7 @@ def _public_key(cert: x509.Certificate, der: bytes, notes: list[str]) -> PublicK
         return PublicKeyInfo("RSA", key.key_size, None, fingerprint)
     if isinstance(key, ec.EllipticCurvePublicKey):
         curve = key.curve.name
-        label = f"{_CURVE_NAMES[curve]} ({curve})" if curve in _CURVE_NAMES else curve
+        label = f"{CURVE_NAMES[curve]} ({curve})" if curve in CURVE_NAMES else curve
         return PublicKeyInfo("EC", key.curve.key_size, label, fingerprint)
     if isinstance(key, ed25519.Ed25519PublicKey):
         return PublicKeyInfo("Ed25519", 256, None, fingerprint)
@@ -477,7 +475,7 @@ def _public_key(cert: x509.Certificate, der: bytes, notes: list[str]) -> PublicK
         return PublicKeyInfo("Ed448", 456, None, fingerprint)
     if isinstance(key, dsa.DSAPublicKey):
         return PublicKeyInfo("DSA", key.key_size, None, fingerprint)
-    if isinstance(key, _MLDSA_KEYS):
+    if mldsa_name(key) is not None:
         # RFC 9881 4: the subjectPublicKey BIT STRING holds the raw FIPS 204 public key.
         name = oid_name(cert.public_key_algorithm_oid.dotted_string)
         return PublicKeyInfo(name, None, None, fingerprint, len(key.public_bytes_raw()))

@@ -29,6 +29,7 @@ import dataclasses
 import datetime as _dt
 
 from pkiviz.errors import InputError
+from pkiviz.vocabulary import OID_NAMES
 
 #: Universal tag numbers (X.680 8.4) that certificates use.
 UNIVERSAL_TAGS: dict[int, str] = {
@@ -64,81 +65,7 @@ GENERALIZED_TIME = 0x18
 SEQUENCE = 0x30
 SET = 0x31
 
-#: Names of OIDs that appear in certificates: extensions (RFC 5280 4.2),
-#: signature and key algorithms (RFC 3279, 4055, 5758, 8410), extended key
-#: usages (RFC 5280 4.2.1.12), access methods (RFC 5280 4.2.2.1) and the
-#: CA/Browser Forum policy identifiers (Baseline Requirements 7.1.6.1).
-OID_NAMES: dict[str, str] = {
-    # extensions
-    "2.5.29.14": "subjectKeyIdentifier",
-    "2.5.29.15": "keyUsage",
-    "2.5.29.17": "subjectAltName",
-    "2.5.29.18": "issuerAltName",
-    "2.5.29.19": "basicConstraints",
-    "2.5.29.30": "nameConstraints",
-    "2.5.29.31": "cRLDistributionPoints",
-    "2.5.29.32": "certificatePolicies",
-    "2.5.29.33": "policyMappings",
-    "2.5.29.35": "authorityKeyIdentifier",
-    "2.5.29.36": "policyConstraints",
-    "2.5.29.37": "extKeyUsage",
-    "2.5.29.46": "freshestCRL",
-    "2.5.29.54": "inhibitAnyPolicy",
-    "1.3.6.1.5.5.7.1.1": "authorityInfoAccess",
-    "1.3.6.1.5.5.7.1.11": "subjectInfoAccess",
-    "1.3.6.1.5.5.7.1.24": "tlsFeature",
-    "1.3.6.1.4.1.11129.2.4.2": "signedCertificateTimestampList",
-    "1.3.6.1.4.1.11129.2.4.3": "ctPrecertificatePoison",
-    "2.16.840.1.113730.1.1": "netscapeCertType",
-    "2.16.840.1.113730.1.13": "netscapeComment",
-    # signature algorithms
-    "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
-    "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
-    "1.2.840.113549.1.1.10": "rsassa-pss",
-    "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
-    "1.2.840.113549.1.1.12": "sha384WithRSAEncryption",
-    "1.2.840.113549.1.1.13": "sha512WithRSAEncryption",
-    "1.2.840.113549.1.1.14": "sha224WithRSAEncryption",
-    "1.2.840.10045.4.1": "ecdsa-with-SHA1",
-    "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
-    "1.2.840.10045.4.3.2": "ecdsa-with-SHA256",
-    "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
-    "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
-    "1.3.101.112": "Ed25519",
-    "1.3.101.113": "Ed448",
-    "1.2.840.10040.4.3": "dsa-with-sha1",
-    "2.16.840.1.101.3.4.3.1": "dsa-with-sha224",
-    "2.16.840.1.101.3.4.3.2": "dsa-with-sha256",
-    # ML-DSA (FIPS 204): one OID names both the key and the signature (RFC 9881 2)
-    "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
-    "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
-    "2.16.840.1.101.3.4.3.19": "ML-DSA-87",
-    # public key algorithms
-    "1.2.840.113549.1.1.1": "rsaEncryption",
-    "1.2.840.10045.2.1": "id-ecPublicKey",
-    "1.2.840.10040.4.1": "id-dsa",
-    # curves
-    "1.2.840.10045.3.1.7": "prime256v1",
-    "1.3.132.0.34": "secp384r1",
-    "1.3.132.0.35": "secp521r1",
-    # extended key usages
-    "1.3.6.1.5.5.7.3.1": "serverAuth",
-    "1.3.6.1.5.5.7.3.2": "clientAuth",
-    "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection",
-    "1.3.6.1.5.5.7.3.8": "timeStamping",
-    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
-    "2.5.29.37.0": "anyExtendedKeyUsage",
-    # access methods
-    "1.3.6.1.5.5.7.48.1": "ocsp",
-    "1.3.6.1.5.5.7.48.2": "caIssuers",
-    # policies
-    "2.5.29.32.0": "anyPolicy",
-    "2.23.140.1.2.1": "CA/B Forum domain validated (DV)",
-    "2.23.140.1.2.2": "CA/B Forum organization validated (OV)",
-    "2.23.140.1.2.3": "CA/B Forum individual validated (IV)",
-    "2.23.140.1.1": "CA/B Forum extended validation (EV)",
-}
+#: Names of OIDs that appear in certificates: one table, in :mod:`pkiviz.vocabulary`.
 
 
 def oid_name(dotted: str) -> str:

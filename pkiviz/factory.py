@@ -39,18 +39,13 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from pkiviz import clock
 from pkiviz.keys import PrivateKey, derive_key, generate_key
-from pkiviz.spec import EKU_OIDS, POLICY_OIDS, CertSpec, oid_of
+from pkiviz.spec import CertSpec, oid_of
+from pkiviz.vocabulary import EKU_OIDS, HASHES, POLICY_OIDS
 from pkiviz.x509parse import parse_der_certificate
 
 if TYPE_CHECKING:  # only to name the type: the factory builds certificates and opens no socket
     import ssl
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 
 _MLDSA_PRIVATE = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)
@@ -514,7 +509,7 @@ def _signature_hash(spec: CertSpec, issuer_key: PrivateKey) -> hashes.HashAlgori
     # Ed25519 and ML-DSA (pure mode, RFC 9881 3) sign the message itself: no separate hash.
     if isinstance(issuer_key, _NO_HASH):
         return None
-    return _HASHES[spec.hash]()
+    return HASHES[spec.hash]()
 
 
 # AlgorithmIdentifier DER for sha256WithRSAEncryption and sha1WithRSAEncryption

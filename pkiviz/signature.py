@@ -24,9 +24,9 @@ import dataclasses
 import hashlib
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from pkiviz import der
 from pkiviz._rows import Renders, hex_block
@@ -42,59 +42,14 @@ from pkiviz.signature_schemes import (
     pss_recover,
     rsa_recover,
 )
+from pkiviz.vocabulary import SIGNATURE_ALGORITHMS, mldsa_name, verify_signature
 
 # --- names -------------------------------------------------------------------
 
-SIGNATURE_ALGORITHMS: dict[str, str] = {
-    "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
-    "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
-    "1.2.840.113549.1.1.12": "sha384WithRSAEncryption",
-    "1.2.840.113549.1.1.13": "sha512WithRSAEncryption",
-    "1.2.840.113549.1.1.10": "RSASSA-PSS",
-    "1.2.840.10045.4.1": "ecdsa-with-SHA1",
-    "1.2.840.10045.4.3.2": "ecdsa-with-SHA256",
-    "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
-    "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
-    "1.3.101.112": "Ed25519",
-    "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
-    "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
-    "2.16.840.1.101.3.4.3.19": "ML-DSA-87",
-}
-"""Signature algorithm OIDs (RFC 4055, RFC 5758, RFC 8410, RFC 9881) and their ASN.1 names."""
-
-_MLDSA_KEYS: dict[type, str] = {
-    mldsa.MLDSA44PublicKey: "ML-DSA-44",
-    mldsa.MLDSA65PublicKey: "ML-DSA-65",
-    mldsa.MLDSA87PublicKey: "ML-DSA-87",
-}
-
-
-_MLDSA_PUBLIC = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
-
-
-def _mldsa_name(key: object) -> str | None:
-    """``"ML-DSA-44"``/``-65``/``-87`` for an ML-DSA public key, else ``None``."""
-    return next((name for cls, name in _MLDSA_KEYS.items() if isinstance(key, cls)), None)
-
 
 def _describe(key: object) -> str:
-    return _mldsa_name(key) or describe_key(key)
+    return mldsa_name(key) or describe_key(key)
 
-
-_EXTENSION_NAMES = {
-    "2.5.29.14": "subjectKeyIdentifier",
-    "2.5.29.15": "keyUsage",
-    "2.5.29.17": "subjectAltName",
-    "2.5.29.19": "basicConstraints",
-    "2.5.29.30": "nameConstraints",
-    "2.5.29.31": "cRLDistributionPoints",
-    "2.5.29.32": "certificatePolicies",
-    "2.5.29.35": "authorityKeyIdentifier",
-    "2.5.29.37": "extKeyUsage",
-    "1.3.6.1.5.5.7.1.1": "authorityInfoAccess",
-    "1.3.6.1.5.5.7.1.24": "tlsFeature",
-    "1.3.6.1.4.1.11129.2.4.2": "signedCertificateTimestampList",
-}
 
 _TBS_FIELDS = (
     "serialNumber",
@@ -192,7 +147,7 @@ def tbs_fields(tbs: bytes) -> tuple[Span, ...]:
         (seq,) = der.children(tbs, el)
         for ext in der.children(tbs, seq):
             oid = der.decode_oid(der.children(tbs, ext)[0].content(tbs))
-            label = "extension " + _EXTENSION_NAMES.get(oid, oid)
+            label = "extension " + der.oid_name(oid)
             spans.append(Span(label, ext.start, ext.content_start, ext.end))
     return tuple(spans)
 
@@ -213,32 +168,34 @@ def _verify(cert: x509.Certificate, key: object) -> tuple[bool, str]:
     try:
         params = cert.signature_algorithm_parameters
         algorithm = cert.signature_hash_algorithm
-        if isinstance(key, rsa.RSAPublicKey):
-            if not isinstance(params, padding.PKCS1v15 | padding.PSS) or algorithm is None:
-                return False, mismatch
-            key.verify(sig, tbs, params, algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            if not isinstance(params, ec.ECDSA):
-                return False, mismatch
-            key.verify(sig, tbs, params)
-        elif isinstance(key, ed25519.Ed25519PublicKey):
-            if alg != "Ed25519":
-                return False, mismatch
-            key.verify(sig, tbs)
-        elif isinstance(key, _MLDSA_PUBLIC):
-            # RFC 9881 3: pure ML-DSA over the TBSCertificate with the empty context string.
-            if alg != _mldsa_name(key):
-                return False, mismatch
-            key.verify(sig, tbs)
-        else:
-            return False, f"pkiviz does not check signatures made with {_describe(key)} keys"
-    except InvalidSignature:
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        return False, f"the signature cannot be checked: {exc}"
+    if isinstance(key, rsa.RSAPublicKey):
+        if not isinstance(params, padding.PKCS1v15 | padding.PSS) or algorithm is None:
+            return False, mismatch
+        checked = verify_signature(key, sig, tbs, hash_algorithm=algorithm, padding=params)
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        if not isinstance(params, ec.ECDSA):
+            return False, mismatch
+        checked = verify_signature(key, sig, tbs, hash_algorithm=params.algorithm)
+    elif isinstance(key, ed25519.Ed25519PublicKey):
+        if alg != "Ed25519":
+            return False, mismatch
+        checked = verify_signature(key, sig, tbs)
+    elif mldsa_name(key) is not None:
+        # RFC 9881 3: pure ML-DSA over the TBSCertificate with the empty context string.
+        if alg != mldsa_name(key):
+            return False, mismatch
+        checked = verify_signature(key, sig, tbs)
+    else:
+        return False, f"pkiviz does not check signatures made with {_describe(key)} keys"
+    if checked.outcome == "invalid":
         return False, (
             "the signature does not match: these TBSCertificate bytes are not what the "
             "holder of this key signed"
         )
-    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
-        return False, f"the signature cannot be checked: {exc}"
+    if not checked:
+        return False, f"the signature cannot be checked: {checked.detail}"
     return True, (
         "the signature matches: the holder of this key signed exactly these TBSCertificate bytes"
     )

@@ -36,17 +36,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from pkiviz import der
 from pkiviz._curves import CURVES, ED_B, ED_L, ed_add, ed_decode, ed_encode, ed_mul
 from pkiviz._rows import Renders, hex_block, int_hex, short_hex, yes
+from pkiviz.vocabulary import DIGEST_OIDS
 
 # --- names -------------------------------------------------------------------------
-
-DIGEST_OIDS: dict[str, str] = {
-    "sha1": "1.3.14.3.2.26",
-    "sha224": "2.16.840.1.101.3.4.2.4",
-    "sha256": "2.16.840.1.101.3.4.2.1",
-    "sha384": "2.16.840.1.101.3.4.2.2",
-    "sha512": "2.16.840.1.101.3.4.2.3",
-}
-"""Hash algorithm OIDs as they appear in a DigestInfo (RFC 8017 9.2, note 1)."""
 
 _DIGEST_NAMES = {oid: name for name, oid in DIGEST_OIDS.items()}
 

@@ -13,10 +13,11 @@ import datetime as _dt
 from typing import Literal
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
+from cryptography.x509.oid import ObjectIdentifier
 
 from pkiviz import clock
 from pkiviz.keys import check_key_type
+from pkiviz.vocabulary import EKU_OIDS, POLICY_OIDS
 
 HashName = Literal["sha1", "sha256", "sha384", "sha512"]
 
@@ -31,26 +32,6 @@ KEY_USAGES: tuple[str, ...] = (
     "encipher_only",
     "decipher_only",
 )
-
-EKU_OIDS: dict[str, ObjectIdentifier] = {
-    "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
-    "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
-    "code_signing": ExtendedKeyUsageOID.CODE_SIGNING,
-    "email_protection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
-    "time_stamping": ExtendedKeyUsageOID.TIME_STAMPING,
-    "ocsp_signing": ExtendedKeyUsageOID.OCSP_SIGNING,
-    "any": ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
-}
-
-#: CA/Browser Forum reserved policy identifiers (Baseline Requirements 7.1.6.1)
-#: and anyPolicy (RFC 5280 4.2.1.4).
-POLICY_OIDS: dict[str, ObjectIdentifier] = {
-    "dv": ObjectIdentifier("2.23.140.1.2.1"),
-    "ov": ObjectIdentifier("2.23.140.1.2.2"),
-    "iv": ObjectIdentifier("2.23.140.1.2.3"),
-    "ev": ObjectIdentifier("2.23.140.1.1"),
-    "any": ObjectIdentifier("2.5.29.32.0"),
-}
 
 
 def oid_of(name: str, table: dict[str, ObjectIdentifier]) -> ObjectIdentifier:

@@ -20,20 +20,21 @@ import dataclasses
 from typing import Literal
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID
 
 from pkiviz.example import HOSTNAME, ORG, running_example
 from pkiviz.factory import Issued
-from pkiviz.spec import POLICY_OIDS, CertSpec
+from pkiviz.spec import CertSpec
 from pkiviz.table import Table
+from pkiviz.vocabulary import POLICY_OIDS
 
 LevelName = Literal["dv", "ov", "ev"]
 
 #: EV subject attributes (EV Guidelines 9.2.4-9.2.5; OIDs from Microsoft's arc and X.520).
-JURISDICTION_COUNTRY = ObjectIdentifier("1.3.6.1.4.1.311.60.2.1.3")
-JURISDICTION_STATE = ObjectIdentifier("1.3.6.1.4.1.311.60.2.1.2")
-BUSINESS_CATEGORY = ObjectIdentifier("2.5.4.15")
-SERIAL_NUMBER = ObjectIdentifier("2.5.4.5")
+JURISDICTION_COUNTRY = NameOID.JURISDICTION_COUNTRY_NAME
+JURISDICTION_STATE = NameOID.JURISDICTION_STATE_OR_PROVINCE_NAME
+BUSINESS_CATEGORY = NameOID.BUSINESS_CATEGORY
+SERIAL_NUMBER = NameOID.SERIAL_NUMBER
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,9 +7,10 @@ deterministic here (RFC 6979 ECDSA; PKCS#1 v1.5 is deterministic by design).
 
 from __future__ import annotations
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from pkiviz.vocabulary import verify_signature
 
 #: TLS ``HashAlgorithm.sha256`` (RFC 5246 7.4.1.4.1).
 HASH_SHA256 = 4
@@ -63,17 +64,13 @@ def check_signature(
                 "algorithm",
                 f"the log's key is ECDSA but the signature says algorithm {sig_alg}",
             )
-        try:
-            public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
-        except (InvalidSignature, ValueError, UnsupportedAlgorithm):
+        if not verify_signature(public_key, signature, data, hash_algorithm=hashes.SHA256()):
             return ("signature", "the ECDSA signature does not verify with the log's key")
         return None
     if isinstance(public_key, rsa.RSAPublicKey):
         if sig_alg != SIGNATURE_RSA:
             return ("algorithm", f"the log's key is RSA but the signature says algorithm {sig_alg}")
-        try:
-            public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-        except (InvalidSignature, ValueError, UnsupportedAlgorithm):
+        if not verify_signature(public_key, signature, data, hash_algorithm=hashes.SHA256()):
             return ("signature", "the RSA signature does not verify with the log's key")
         return None
     return ("algorithm", f"the log's key type {type(public_key).__name__} is neither ECDSA nor RSA")

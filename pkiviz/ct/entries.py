@@ -32,11 +32,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pkiviz.der import children, decode_oid, encode_tlv, read_single
 from pkiviz.errors import InputError
-
-#: The X.509 extension holding embedded SCTs (RFC 6962 3.3).
-SCT_LIST_OID = "1.3.6.1.4.1.11129.2.4.2"
-#: The precertificate poison extension (RFC 6962 3.1).
-POISON_OID = "1.3.6.1.4.1.11129.2.4.3"
+from pkiviz.vocabulary import POISON_OID, SCT_LIST_OID
 
 EntryType = Literal["x509_entry", "precert_entry"]
 _ENTRY_CODES: dict[str, int] = {"x509_entry": 0, "precert_entry": 1}

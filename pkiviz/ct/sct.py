@@ -52,7 +52,8 @@ VERSION_V1 = 0
 SIGNATURE_TYPE_CERTIFICATE_TIMESTAMP = 0
 LEAF_TYPE_TIMESTAMPED_ENTRY = 0
 
-#: TLS HashAlgorithm and SignatureAlgorithm codes (RFC 5246 7.4.1.4.1).
+#: TLS 1.2's HashAlgorithm and SignatureAlgorithm registries (RFC 5246 7.4.1.4.1), which CT's
+#: digitally-signed structs use: code points, not the names of pkiviz.vocabulary.HASHES.
 HASH_NAMES = {0: "none", 1: "md5", 2: "sha1", 3: "sha224", 4: "sha256", 5: "sha384", 6: "sha512"}
 SIGNATURE_NAMES = {0: "anonymous", 1: "rsa", 2: "dsa", 3: "ecdsa"}
 

@@ -13,13 +13,13 @@ import html
 from collections.abc import Iterable
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from pkiviz import der
 from pkiviz.factory import Issued
 from pkiviz.keys import PrivateKey
+from pkiviz.vocabulary import HASHES, verify_signature
 
 #: RFC 5280 5.3.1 reason codes by the short names pkiviz uses.
 REASONS: dict[str, x509.ReasonFlags] = {
@@ -35,12 +35,17 @@ REASONS: dict[str, x509.ReasonFlags] = {
     "aa_compromise": x509.ReasonFlags.aa_compromise,
 }
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
+#: The hashes a CRL or OCSP response may be signed with here (a choice; the classes are in
+#: pkiviz.vocabulary.HASHES).
+_HASH_NAMES = ("sha1", "sha256", "sha384", "sha512")
+
+#: The key types whose CRL and OCSP signatures pkiviz checks.
+_SIGNER_KEYS = (
+    ec.EllipticCurvePublicKey,
+    rsa.RSAPublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
+)
 
 
 def reason_flag(name: str | None) -> x509.ReasonFlags | None:
@@ -78,9 +83,9 @@ def hash_named(name: str) -> hashes.HashAlgorithm:
     Raises:
         ValueError: for any other name.
     """
-    if name not in _HASHES:
-        raise ValueError(f"unknown hash {name!r}; use one of {', '.join(_HASHES)}")
-    return _HASHES[name]()
+    if name not in _HASH_NAMES:
+        raise ValueError(f"unknown hash {name!r}; use one of {', '.join(_HASH_NAMES)}")
+    return HASHES[name]()
 
 
 def default_hash(key: PrivateKey) -> hashes.HashAlgorithm | None:
@@ -129,18 +134,9 @@ def signature_ok(
     Returns:
         True if it verifies.
     """
-    try:
-        if isinstance(public_key, ec.EllipticCurvePublicKey) and algorithm is not None:
-            public_key.verify(signature, data, ec.ECDSA(algorithm))
-        elif isinstance(public_key, rsa.RSAPublicKey) and algorithm is not None:
-            public_key.verify(signature, data, padding.PKCS1v15(), algorithm)
-        elif isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-            public_key.verify(signature, data)
-        else:
-            return False
-    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+    if not isinstance(public_key, _SIGNER_KEYS):
         return False
-    return True
+    return verify_signature(public_key, signature, data, hash_algorithm=algorithm).ok
 
 
 def certificate_of(value: Issued | x509.Certificate) -> x509.Certificate:

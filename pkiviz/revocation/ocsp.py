@@ -37,6 +37,7 @@ from pkiviz.revocation._common import (
     when_text,
 )
 from pkiviz.revocation.ocsp_check import OcspResult, check_ocsp
+from pkiviz.vocabulary import OCSP_NOCHECK_OID
 from pkiviz.x509parse import serial_number
 
 CertStatusName = Literal["good", "revoked", "unknown"]
@@ -53,7 +54,7 @@ DEFAULT_THIS_UPDATE = clock.BOOK_CLOCK - _dt.timedelta(hours=1)
 
 #: id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): "do not check this responder
 #: certificate's own revocation status".
-OCSP_NOCHECK = ObjectIdentifier("1.3.6.1.5.5.7.48.1.5")
+OCSP_NOCHECK = ObjectIdentifier(OCSP_NOCHECK_OID)
 
 _STATUS = {
     "good": ocsp.OCSPCertStatus.GOOD,

@@ -28,10 +28,9 @@ import html
 from typing import Literal
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import mldsa
 
-from pkiviz import clock
+from pkiviz import clock, vocabulary
 from pkiviz.errors import PkivizError
 from pkiviz.tls import glassbox_schedule as ks
 from pkiviz.tls.glassbox_hello import SCHEMES, SUITE, SUITE_CODE, client_hello, server_hello_fields
@@ -55,6 +54,7 @@ from pkiviz.tls.messages import (
 from pkiviz.tls.signatures import CONTEXTS, tls13_signed_content, verify_signature
 from pkiviz.validation import Report, validate
 
+#: TLS SignatureScheme names (draft-ietf-tls-mldsa), not X.509 OIDs: their own registry.
 _MLDSA = {"mldsa44": mldsa.MLDSA44PublicKey, "mldsa65": mldsa.MLDSA65PublicKey}
 
 #: What the client may break on purpose, to watch the server refuse it.
@@ -160,9 +160,7 @@ def _verify_mldsa(key: object, scheme: str, signature: bytes, content: bytes) ->
         key, _MLDSA[scheme]
     ):
         return False, f"{scheme} signature but the certificate key is {type(key).__name__}"
-    try:
-        key.verify(signature, content)
-    except InvalidSignature:
+    if not vocabulary.verify_signature(key, signature, content):
         return False, f"the {scheme} signature does not verify over these bytes"
     return True, f"valid {scheme} signature by the certificate's {scheme} key"
 

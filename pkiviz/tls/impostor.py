@@ -36,7 +36,6 @@ import dataclasses
 import ssl
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from pkiviz.factory import Issued, use_private_key
@@ -44,16 +43,12 @@ from pkiviz.keys import PrivateKey
 from pkiviz.tls import names, signatures
 from pkiviz.tls.handshake import Handshake
 from pkiviz.tls.messages import CertificateVerify, Sender, ServerKeyExchange, parse_message
+from pkiviz.vocabulary import HASHES
 
 if TYPE_CHECKING:
     from pkiviz.tls.live import Session
 
 _SCHEME_CODES = {name: code for code, name in names.SIGNATURE_SCHEMES.items()}
-_HASHES: dict[str, hashes.HashAlgorithm] = {
-    "sha256": hashes.SHA256(),
-    "sha384": hashes.SHA384(),
-    "sha512": hashes.SHA512(),
-}
 _CURVE_SCHEMES = {"secp256r1": "ecdsa_secp256r1_sha256", "secp384r1": "ecdsa_secp384r1_sha384"}
 
 
@@ -150,7 +145,7 @@ def sign(key: PrivateKey, scheme: str, content: bytes) -> bytes:
     """
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key.sign(content)
-    algorithm = _HASHES[scheme.rsplit("_", 1)[1]]
+    algorithm = HASHES[scheme.rsplit("_", 1)[1]]()
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.sign(content, ec.ECDSA(algorithm))
     if isinstance(key, rsa.RSAPrivateKey):

@@ -18,14 +18,12 @@ import hashlib
 import hmac
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 from pkiviz.errors import InputError
 from pkiviz.tls.names import hash_name_of_suite
-
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
+from pkiviz.vocabulary import HASHES
 
 
 def parse_keylog(text: str) -> dict[tuple[str, bytes], bytes]:
@@ -71,7 +69,7 @@ def hkdf_expand_label(
     """
     full = b"tls13 " + label.encode("ascii")
     info = length.to_bytes(2, "big") + bytes([len(full)]) + full + bytes([len(context)]) + context
-    return HKDFExpand(_HASHES[hash_name](), length, info).derive(secret)
+    return HKDFExpand(HASHES[hash_name](), length, info).derive(secret)
 
 
 def _aead_params(suite: str) -> tuple[str, int, int]:

@@ -29,10 +29,9 @@ import html
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
+from pkiviz import vocabulary
 from pkiviz.tls.handshake import Handshake
 from pkiviz.tls.messages import (
     CertificateVerify,
@@ -44,18 +43,12 @@ from pkiviz.tls.messages import (
     parse_message,
 )
 from pkiviz.tls.names import hash_name_of_suite
+from pkiviz.vocabulary import HASHES
 
 PAD = b"\x20" * 64
 CONTEXTS: dict[Sender, bytes] = {
     "server": b"TLS 1.3, server CertificateVerify",
     "client": b"TLS 1.3, client CertificateVerify",
-}
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
 }
 _CURVES = {"secp256r1": "sha256", "secp384r1": "sha384", "secp521r1": "sha512"}
 _NOT_IN_TRANSCRIPT = {"NewSessionTicket", "KeyUpdate", "HelloRequest"}
@@ -358,7 +351,7 @@ def verify_signature(
             cls = ed25519.Ed25519PublicKey if scheme == "ed25519" else ed448.Ed448PublicKey
             if not isinstance(public_key, cls):
                 return False, f"{scheme} signature but the certificate key is {_kind(public_key)}"
-            public_key.verify(signature, content)
+            checked = vocabulary.verify_signature(public_key, signature, content)
         elif scheme.startswith("ecdsa_"):
             if not isinstance(public_key, ec.EllipticCurvePublicKey):
                 return False, f"{scheme} signature but the certificate key is {_kind(public_key)}"
@@ -369,27 +362,33 @@ def verify_signature(
                     False,
                     f"{scheme} needs a {curve} key, the certificate has {_kind(public_key)}",
                 )
-            public_key.verify(signature, content, ec.ECDSA(_HASHES[hash_name]()))
+            checked = vocabulary.verify_signature(
+                public_key, signature, content, hash_algorithm=HASHES[hash_name]()
+            )
         elif scheme.startswith(("rsa_pss_", "rsa_pkcs1_")):
             if not isinstance(public_key, rsa.RSAPublicKey):
                 return False, f"{scheme} signature but the certificate key is {_kind(public_key)}"
-            algorithm = _HASHES[scheme.rsplit("_", 1)[1]]()
+            algorithm = HASHES[scheme.rsplit("_", 1)[1]]()
             if scheme.startswith("rsa_pkcs1_"):
                 if tls13:
                     return False, f"{scheme} is not allowed in a TLS 1.3 CertificateVerify"
                 pad: padding.AsymmetricPadding = padding.PKCS1v15()
             else:
                 pad = padding.PSS(padding.MGF1(algorithm), algorithm.digest_size)
-            public_key.verify(signature, content, pad, algorithm)
+            checked = vocabulary.verify_signature(
+                public_key, signature, content, hash_algorithm=algorithm, padding=pad
+            )
         else:
             return False, f"pkiviz cannot verify signature scheme {scheme}"
-    except InvalidSignature:
+    except KeyError as exc:
+        return False, f"cannot verify {scheme}: {exc}"
+    if checked.outcome == "invalid":
         return False, (
             f"the signature does not verify with the {_kind(public_key)} key in the certificate "
             "over these bytes"
         )
-    except (UnsupportedAlgorithm, KeyError, ValueError) as exc:
-        return False, f"cannot verify {scheme}: {exc}"
+    if not checked:
+        return False, f"cannot verify {scheme}: {checked.detail}"
     return True, f"valid {scheme} signature by the certificate's {_kind(public_key)} key"
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
-from pkiviz import der
+from pkiviz import der, vocabulary
 from pkiviz.x509parse import quiet_serial_warning, serial_number
 
 E = TypeVar("E", bound=x509.ExtensionType)
@@ -293,15 +293,15 @@ def verify_signature(child: CertFacts, issuer: CertFacts) -> str | None:
         # ECDSA over the TBSCertificate, with the issuer's key already loaded.
         key = issuer.public_key
         if isinstance(key, ec.EllipticCurvePublicKey):
-            cert = child.cert
-            try:
-                key.verify(cert.signature, walked.tbs(child.der), ecdsa)
-            except InvalidSignature:
+            tbs = walked.tbs(child.der)
+            checked = vocabulary.verify_signature(
+                key, child.cert.signature, tbs, hash_algorithm=ecdsa.algorithm
+            )
+            if checked.outcome == "invalid":
                 return f"the signature does not verify with the public key of {issuer.label}"
-            except (ValueError, TypeError, UnsupportedAlgorithm):
-                pass  # let verify_directly_issued_by say why, in its own words
-            else:
+            if checked:
                 return None
+            # else let verify_directly_issued_by say why, in its own words
     try:
         child.cert.verify_directly_issued_by(issuer.cert)
     except InvalidSignature:

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, m
 from publicsuffixlist import PublicSuffixList
 
 from pkiviz.validation.facts import CertFacts, sha1_refusal
+from pkiviz.vocabulary import CURVE_NAMES, MLDSA_OIDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,7 +124,8 @@ PROFILES: dict[str, Profile] = {
     ),
 }
 
-#: Signature algorithms the BRs (7.1.3.2) allow, by dotted OID.
+#: Signature algorithms the BRs (7.1.3.2) allow, by dotted OID. A policy (a chosen subset, with
+#: the labels its refusals print), so it stays here; the names of OIDs are in pkiviz.vocabulary.
 WEBPKI_SIGNATURE_ALGORITHMS: dict[str, str] = {
     "1.2.840.113549.1.1.11": "RSA PKCS#1 v1.5 with SHA-256",
     "1.2.840.113549.1.1.12": "RSA PKCS#1 v1.5 with SHA-384",
@@ -135,17 +137,10 @@ WEBPKI_SIGNATURE_ALGORITHMS: dict[str, str] = {
 }
 
 #: Curves the BRs (7.1.3.1.2) allow.
-WEBPKI_CURVES: dict[str, str] = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+WEBPKI_CURVES: dict[str, str] = {c: CURVE_NAMES[c] for c in ("secp256r1", "secp384r1", "secp521r1")}
 
 #: Smallest RSA modulus the BRs allow (6.1.5).
 MIN_RSA_BITS = 2048
-
-#: ML-DSA (FIPS 204) in X.509, RFC 9881: one OID names both the key and the signature.
-MLDSA_OIDS: dict[str, str] = {
-    "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
-    "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
-    "2.16.840.1.101.3.4.3.19": "ML-DSA-87",
-}
 
 #: Why the Web PKI profile refuses ML-DSA, said once for keys and signatures.
 MLDSA_NOT_YET = (
@@ -182,7 +177,7 @@ def key_description(facts: CertFacts) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA-{key.key_size}"
     if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {WEBPKI_CURVES.get(key.curve.name, key.curve.name)}"
+        return f"EC {CURVE_NAMES.get(key.curve.name, key.curve.name)}"
     if isinstance(key, ed25519.Ed25519PublicKey):
         return "Ed25519"
     if isinstance(key, ed448.Ed448PublicKey):

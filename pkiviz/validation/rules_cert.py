@@ -18,6 +18,7 @@ from pkiviz.validation.context import Context
 from pkiviz.validation.facts import CertFacts, oid_label
 from pkiviz.validation.hostname import canonical_ip, dns_syntax_problem
 from pkiviz.validation.report import Check
+from pkiviz.vocabulary import MLDSA_OIDS
 
 #: Extensions pkiviz processes (or knows to be informational) when critical.
 PROCESSED = frozenset(
@@ -382,6 +383,6 @@ def algorithms(ctx: Context) -> Iterator[Check]:
                 what += f", signed with {cert.signature_algorithm_name}"
             # The rfc5280 profile accepts ML-DSA keys and signatures as RFC 9881 defines them.
             mldsa = what.startswith("ML-DSA") or (
-                not ctx.is_anchor(i) and cert.signature_algorithm_oid in policy.MLDSA_OIDS
+                not ctx.is_anchor(i) and cert.signature_algorithm_oid in MLDSA_OIDS
             )
             yield ctx.ok("algorithms", i, what, f"{rfc}; RFC 9881" if mldsa else rfc)

@@ -49,12 +49,11 @@ from pkiviz.der import read_tlv
 from pkiviz.errors import PkivizError
 from pkiviz.validation.context import Context
 from pkiviz.validation.report import Check
+from pkiviz.vocabulary import OCSP_SCT_OID
 
 NAME = "certificate-transparency"
 RFC = "RFC 6962 3.2, 3.3"
 
-#: The OCSP single-response extension carrying an SCT list (RFC 6962 3.3).
-OCSP_SCT_OID = "1.3.6.1.4.1.11129.2.4.5"
 
 #: Why the check is skipped unless a policy is asked for.
 OFF = (

@@ -23,21 +23,12 @@ from pkiviz.validation.hostname import (
     to_a_label,
 )
 from pkiviz.validation.report import Check
-
-_EKU_NAMES = {
-    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
-    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
-    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
-    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
-    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
-    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
-    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
-}
+from pkiviz.vocabulary import EKU_NAMES
 
 
 def eku_name(oid: x509.ObjectIdentifier) -> str:
     """A short name for an EKU OID (``serverAuth``), else its dotted form."""
-    return _EKU_NAMES.get(oid, oid.dotted_string)
+    return EKU_NAMES.get(oid, oid.dotted_string)
 
 
 def _when(moment: _dt.datetime) -> str:
