@@ -24,6 +24,7 @@ from cryptography import x509
 
 from pkiviz.factory import CA, Issued
 from pkiviz.keys import key_type_of
+from pkiviz.spec import HashName
 from pkiviz.table import Table
 
 HOSTNAME = "login.example.com"
@@ -144,7 +145,7 @@ running_example.cache_clear = _cached.cache_clear  # type: ignore[attr-defined]
 
 def _build(key: str, *, live: bool) -> RunningExample:
     root_key = key if key.startswith("rsa") else "ec-p384"
-    root_hash = "sha256" if key.startswith("rsa") else "sha384"
+    root_hash: HashName = "sha256" if key.startswith("rsa") else "sha384"
     suffix = "" if key == "ec-p256" else f" [{key}]"
     root = CA.root(
         "Example Trust Root CA",

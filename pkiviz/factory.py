@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import difflib
 import hashlib
 import ipaddress
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,13 +41,76 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from pkiviz import clock
 from pkiviz.keys import PrivateKey, derive_key, generate_key
-from pkiviz.spec import CertSpec, oid_of
+from pkiviz.spec import CertSpec, CustomExtension, HashName, oid_of
 from pkiviz.vocabulary import EKU_OIDS, HASHES, POLICY_OIDS
 from pkiviz.x509parse import parse_der_certificate
 
 if TYPE_CHECKING:  # only to name the type: the factory builds certificates and opens no socket
     import ssl
+if TYPE_CHECKING or sys.version_info >= (3, 11):
+    # Only in annotations, which ``from __future__ import annotations`` leaves unevaluated, so
+    # Python 3.10 (no typing.Unpack, and typing_extensions is no dependency) runs this module too.
+    from typing import Unpack
 
+
+class CertOptions(TypedDict, total=False):
+    """The keyword options of :meth:`CA.root`, :meth:`Issued.intermediate`,
+    :meth:`Issued.issue_server` and :meth:`Issued.issue_client`: any :class:`CertSpec` field.
+
+    Typed, so that mypy names a misspelt option (``dns_name=`` for ``dns_names=``); at run time
+    an unknown one is a :class:`TypeError` naming it. See :class:`CertSpec` for each field.
+    """
+
+    label: str
+    subject: str
+    ca: bool
+    path_length: int | None
+    key: str
+    key_seed: str | None
+    hash: HashName
+    not_before: _dt.datetime
+    not_after: _dt.datetime
+    serial: int | None
+    dns_names: tuple[str, ...]
+    ip_addresses: tuple[str, ...]
+    emails: tuple[str, ...]
+    key_usage: tuple[str, ...] | None
+    extended_key_usage: tuple[str, ...]
+    basic_constraints: bool
+    permitted_subtrees: tuple[str, ...]
+    excluded_subtrees: tuple[str, ...]
+    policies: tuple[str, ...]
+    ocsp_url: str | None
+    ca_issuers_url: str | None
+    crl_url: str | None
+    must_staple: bool
+    subject_key_identifier: bool
+    authority_key_identifier: bool
+    extra_extensions: tuple[CustomExtension, ...]
+
+
+#: The option names, which are exactly :class:`CertSpec`'s fields.
+OPTION_NAMES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(CertSpec))
+
+
+def check_options(where: str, options: Mapping[str, object]) -> None:
+    """Refuse a keyword option that is no :class:`CertSpec` field, naming it.
+
+    Args:
+        where: the method, as the message should name it (``"CA.root"``).
+        options: the keyword options it was given.
+
+    Raises:
+        TypeError: for the first unknown option, with the closest field name if one is close.
+    """
+    for name in options:
+        if name not in OPTION_NAMES:
+            close = difflib.get_close_matches(name, sorted(OPTION_NAMES), n=1, cutoff=0.8)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(
+                f"{where}() got an unknown option {name!r}{hint} "
+                "(its options are the fields of CertSpec)"
+            )
 
 
 _MLDSA_PRIVATE = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)
@@ -251,25 +316,34 @@ class Issued:
         """
         return build(spec, issuer=self, live=self.live)
 
-    def intermediate(self, common_name: str, **options: object) -> Issued:
-        """Issue an intermediate CA under this one. See :meth:`CA.root` for options."""
-        return self.issue(_ca_spec(common_name, **options))
+    def intermediate(self, common_name: str, **options: Unpack[CertOptions]) -> Issued:
+        """Issue an intermediate CA under this one. See :meth:`CA.root` for options.
 
-    def issue_server(self, *dns_names: str, **options: object) -> Issued:
+        Raises:
+            TypeError: for an option that is no :class:`CertSpec` field.
+        """
+        check_options("Issued.intermediate", options)
+        return self.issue(_ca_spec(common_name, options))
+
+    def issue_server(self, *names: str, **options: Unpack[CertOptions]) -> Issued:
         """Issue a TLS server certificate (EKU serverAuth) for the given names.
 
         Args:
-            *dns_names: SAN dNSNames; an entry that parses as an IP address
+            *names: SAN dNSNames; an entry that parses as an IP address
                 goes into the iPAddress SAN instead. The first is the CN.
             **options: further :class:`CertSpec` fields (``label`` defaults to
                 the first name).
 
         Returns:
             The leaf.
-        """
-        return self.issue(_leaf_spec(dns_names, ("server_auth",), options))
 
-    def issue_client(self, name: str, **options: object) -> Issued:
+        Raises:
+            TypeError: for an option that is no :class:`CertSpec` field.
+        """
+        check_options("Issued.issue_server", options)
+        return self.issue(_leaf_spec(names, ("server_auth",), options))
+
+    def issue_client(self, name: str, **options: Unpack[CertOptions]) -> Issued:
         """Issue a TLS client certificate (EKU clientAuth).
 
         Args:
@@ -278,13 +352,17 @@ class Issued:
 
         Returns:
             The leaf.
+
+        Raises:
+            TypeError: for an option that is no :class:`CertSpec` field.
         """
+        check_options("Issued.issue_client", options)
         defaults: dict[str, object] = {"emails": (name,)} if "@" in name else {}
         defaults.update(options)
         return self.issue(_leaf_spec((name,), ("client_auth",), defaults, dns=False))
 
 
-def _ca_spec(common_name: str, **options: object) -> CertSpec:
+def _ca_spec(common_name: str, options: Mapping[str, object]) -> CertSpec:
     fields: dict[str, object] = {
         "label": common_name,
         "subject": x509.Name(
@@ -301,7 +379,7 @@ def _ca_spec(common_name: str, **options: object) -> CertSpec:
 def _leaf_spec(
     names: tuple[str, ...],
     eku: tuple[str, ...],
-    options: dict[str, object],
+    options: Mapping[str, object],
     *,
     dns: bool = True,
 ) -> CertSpec:
@@ -335,7 +413,7 @@ class CA:
         raise TypeError("use CA.root(...) to make a root CA")
 
     @staticmethod
-    def root(common_name: str, *, live: bool = False, **options: object) -> Issued:
+    def root(common_name: str, *, live: bool = False, **options: Unpack[CertOptions]) -> Issued:
         """Build a self-signed root CA.
 
         Args:
@@ -346,8 +424,12 @@ class CA:
 
         Returns:
             The root, which can issue further certificates.
+
+        Raises:
+            TypeError: for an option that is no :class:`CertSpec` field.
         """
-        return build(_ca_spec(common_name, **options), live=live)
+        check_options("CA.root", options)
+        return build(_ca_spec(common_name, options), live=live)
 
 
 def _name(rfc4514: str) -> x509.Name:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import ssl
 import stat
 import subprocess
@@ -325,3 +326,56 @@ def test_sha1_under_small_rsa_issuer_and_ec_refused() -> None:
     assert leaf.certificate.signature_hash_algorithm.name == "sha1"
     with pytest.raises(ValueError, match="RSA issuers only"):
         CA.root("EC Root").issue_server("ec.example.com", hash="sha1")
+
+
+# --- typed keyword options (CertOptions) ------------------------------------------------
+
+
+def test_options_are_exactly_the_certspec_fields() -> None:
+    from pkiviz.factory import OPTION_NAMES, CertOptions
+
+    fields = {f.name for f in dataclasses.fields(CertSpec)}
+    assert set(CertOptions.__annotations__) == fields == OPTION_NAMES
+    assert CertOptions.__optional_keys__ == fields  # every option may be left out
+
+
+def test_unknown_option_is_a_type_error_naming_it() -> None:
+    root = CA.root("Options Root")
+    calls = {
+        "CA.root": lambda **o: CA.root("Options Root 2", **o),
+        "Issued.intermediate": lambda **o: root.intermediate("Options CA", **o),
+        "Issued.issue_server": lambda **o: root.issue_server("options.example", **o),
+        "Issued.issue_client": lambda **o: root.issue_client("alice@options.example", **o),
+    }
+    for where, call in calls.items():
+        with pytest.raises(
+            TypeError, match=rf"^{re.escape(where)}\(\) got an unknown option 'dns_name'; "
+        ):
+            call(dns_name=("x.example",))
+        with pytest.raises(TypeError, match="did you mean 'dns_names'"):
+            call(dns_name=("x.example",))
+        with pytest.raises(TypeError, match=r"unknown option 'colour' \(its options"):
+            call(colour="blue")  # nothing close: no guess
+        # control: the right spelling builds
+        issued = call(dns_names=("x.example",), label=f"options control {where}")
+        san = _ext(issued.certificate, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        assert isinstance(san, x509.SubjectAlternativeName)
+        assert san.get_values_for_type(x509.DNSName) == ["x.example"]
+
+
+def test_mypy_names_a_misspelt_option(tmp_path: Path) -> None:
+    """The options are typed: mypy refuses ``dns_name=`` (control: ``dns_names=`` passes)."""
+    api = pytest.importorskip("mypy.api")
+    good = "from pkiviz import CA\nCA.root('R').issue_server('a.example', dns_names=('b',))\n"
+    bad = good.replace("dns_names=", "dns_name=")
+    results = {}
+    for name, source in (("good", good), ("bad", bad)):
+        path = tmp_path / f"{name}.py"
+        path.write_text(source, encoding="utf-8")
+        out, _err, status = api.run(
+            ["--strict", "--no-incremental", "--follow-imports=silent", str(path)]
+        )
+        results[name] = (status, out)
+    assert results["good"][0] == 0, results["good"][1]
+    assert results["bad"][0] == 1
+    assert 'Unexpected keyword argument "dns_name"' in results["bad"][1]

@@ -25,17 +25,18 @@ import base64
 import binascii
 import dataclasses
 import datetime as _dt
+import sys
 import threading
 import urllib.parse
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import ocsp
 
 from pkiviz import _loopback, clock
-from pkiviz.factory import Issued
+from pkiviz.factory import CertOptions, Issued
 from pkiviz.revocation._common import cert_id_hashes, certificate_of
 from pkiviz.revocation.crl import BuiltCrl, RevokedEntry, build_crl
 from pkiviz.revocation.ocsp import (
@@ -47,6 +48,9 @@ from pkiviz.revocation.ocsp import (
 )
 from pkiviz.spec import CertSpec
 from pkiviz.x509parse import serial_number
+
+if TYPE_CHECKING or sys.version_info >= (3, 11):
+    from typing import Unpack  # annotations only: Python 3.10 never evaluates them
 
 Behaviour = Literal["ok", "slow", "junk", "http_error", "down"]
 
@@ -294,19 +298,25 @@ class Responder(_loopback.Service):
         """
         return dataclasses.replace(spec, crl_url=self.crl_url, ocsp_url=self.ocsp_url)
 
-    def issue_server(self, *dns_names: str, **options: object) -> Issued:
+    def issue_server(self, *names: str, **options: Unpack[CertOptions]) -> Issued:
         """Issue a server certificate from the CA with URLs pointing here; it counts as issued.
 
         Args:
-            *dns_names: as :meth:`pkiviz.factory.Issued.issue_server`.
+            *names: as :meth:`pkiviz.factory.Issued.issue_server`.
             **options: further spec fields (``label``, ``must_staple``...).
 
         Returns:
             The leaf.
+
+        Raises:
+            TypeError: for an option that is no spec field, or for ``crl_url``/``ocsp_url``,
+                which the responder sets itself.
         """
-        leaf = self.ca.issue_server(
-            *dns_names, crl_url=self.crl_url, ocsp_url=self.ocsp_url, **options
-        )
+        for url in ("crl_url", "ocsp_url"):
+            if url in options:
+                raise TypeError(f"issue_server() sets {url} itself; do not pass it")
+        merged: CertOptions = {**options, "crl_url": self.crl_url, "ocsp_url": self.ocsp_url}
+        leaf = self.ca.issue_server(*names, **merged)
         with self._lock:
             if self._issued is not None:
                 self._issued.add(serial_number(leaf.certificate))

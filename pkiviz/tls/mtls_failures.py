@@ -71,7 +71,7 @@ def failure_certificates(example: RunningExample) -> dict[str, Issued | None]:
     """
     alice = example.client
     live = alice.live
-    common: dict[str, object] = {"subject": alice.spec.subject, "key": alice.spec.key}
+    subject, key = alice.spec.subject, alice.spec.key
     stranger = CA.root(
         "Unknown Client Auth CA",
         live=live,
@@ -87,20 +87,22 @@ def failure_certificates(example: RunningExample) -> dict[str, Issued | None]:
         "valid": alice,
         "none": None,
         "untrusted-ca": stranger.issue_client(
-            "alice@example.com", label="alice@example.com (unknown CA)", **common
+            "alice@example.com", label="alice@example.com (unknown CA)", subject=subject, key=key
         ),
         "server-auth-only": example.client_root.issue_client(
             "alice@example.com",
             label="alice@example.com (serverAuth only)",
             extended_key_usage=("server_auth",),
-            **common,
+            subject=subject,
+            key=key,
         ),
         "expired": example.client_root.issue_client(
             "alice@example.com",
             label="alice@example.com (expired)",
             not_before=window[0],
             not_after=window[1],
-            **common,
+            subject=subject,
+            key=key,
         ),
     }
 

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 
 from pkiviz import clock
-from pkiviz.factory import CA, Issued, build
+from pkiviz.factory import CA, CertOptions, Issued, build
 from pkiviz.validation.chain import Chain
 
 UTC = _dt.timezone.utc
@@ -52,7 +52,7 @@ def _root(name: str = "Diff Root") -> Issued:
 @functools.lru_cache(maxsize=8)
 def _intermediate(variant: str = "plain") -> Issued:
     root = _root()
-    options: dict[str, object] = {"label": f"Diff CA {variant}", "key_seed": "Diff CA"}
+    options: CertOptions = {"label": f"Diff CA {variant}", "key_seed": "Diff CA"}
     if variant == "ca-false":
         options["ca"] = False
     elif variant == "pathlen0":
@@ -60,7 +60,7 @@ def _intermediate(variant: str = "plain") -> Issued:
     elif variant == "nc":
         options["permitted_subtrees"] = ("DNS:other.example",)
     elif variant == "rsa":
-        options.update(key="rsa-2048", key_seed="Diff CA rsa")
+        options["key"], options["key_seed"] = "rsa-2048", "Diff CA rsa"
     return root.intermediate("Diff CA", **options)
 
 
