@@ -16,7 +16,7 @@ import sys
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from pkiviz.bookrun import chapters, execute, saved_outputs
+from pkiviz.book.run import chapters, execute, saved_outputs
 
 
 def main() -> int:

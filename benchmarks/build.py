@@ -25,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pkiviz import example, keys
+from pkiviz.x509 import example, keys
 
 
 def _median(fn: Callable[[], object], runs: int) -> float:

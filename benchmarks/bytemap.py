@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 from pkiviz.cli import main as pkiviz
-from pkiviz.example import running_example
-from pkiviz.factory import build
-from pkiviz.spec import CustomExtension
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import build
+from pkiviz.x509.spec import CustomExtension
 
 SIZES = (1_250, 2_500, 5_000)
 

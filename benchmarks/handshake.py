@@ -3,7 +3,7 @@
 Both run in the same process against the same kind of server on 127.0.0.1,
 interleaved so machine noise hits both equally. "Without" is plain Python ssl
 (no message callback, no parsing, no verification); "with" is
-:func:`pkiviz.tls.live.run_handshake` plus :func:`pkiviz.tls.signatures.verify_all`
+:func:`pkiviz.net.live.run_handshake` plus :func:`pkiviz.tls.signatures.verify_all`
 on the client's capture. Prints per-handshake medians and the ratio (aim <= 2x).
 
 Run: ``python benchmarks/handshake.py [--rounds N] [--key ec-p256|rsa-2048|ed25519]``
@@ -18,9 +18,9 @@ import statistics
 import threading
 import time
 
-from pkiviz.example import running_example
+from pkiviz.net.live import HTTP_RESPONSE, client_context, run_handshake, server_context
 from pkiviz.tls import signatures
-from pkiviz.tls.live import HTTP_RESPONSE, client_context, run_handshake, server_context
+from pkiviz.x509.example import running_example
 
 
 def plain_handshake(server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext, name: str) -> None:

@@ -1,7 +1,7 @@
 """x509-limbo, pkiviz vs cryptography: per-namespace tables, time ratio, slowest cases.
 
 Run: ``.venv/bin/python benchmarks/limbo.py [--limbo PATH]``. Prints one table per
-profile from :mod:`pkiviz.limbo` (every profile on every case), the cases limbo's own
+profile from :mod:`pkiviz.crosscheck.limbo` (every profile on every case), the cases limbo's own
 expectations contradict, the default profile's full-suite time ratio (target: within 10x of
 cryptography, aim 3x) and the slowest pathological cases (each must stay
 under 1 s); exits 1 if either bound is broken.
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from pkiviz import limbo
+from pkiviz.crosscheck import limbo
 
 
 def main() -> int:

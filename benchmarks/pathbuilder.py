@@ -20,11 +20,11 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from pkiviz.example import running_example
-from pkiviz.factory import Issued
 from pkiviz.validation import Report, validate, validator
 from pkiviz.validation.path import PathBuilder
 from pkiviz.validation.pools import cross_mesh, irrelevant_intermediates
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import Issued
 
 
 class _Counting(PathBuilder):

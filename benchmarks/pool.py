@@ -30,9 +30,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification as xv
 
 from pkiviz.clock import BOOK_CLOCK
-from pkiviz.example import running_example
 from pkiviz.validation import validate
 from pkiviz.validation.pools import irrelevant_intermediates
+from pkiviz.x509.example import running_example
 
 Certs = tuple[x509.Certificate, Sequence[x509.Certificate], x509.Certificate]
 

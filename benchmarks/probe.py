@@ -1,7 +1,7 @@
 """Benchmark: ``pkiviz probe`` against ``openssl s_client`` on the same server, in the same run.
 
 Both are started as programs (a new interpreter for pkiviz, imports included),
-interleaved, against one server of :mod:`pkiviz.tls.detect_servers` on
+interleaved, against one server of :mod:`pkiviz.net.detect_servers` on
 127.0.0.1: plain HTTPS, mTLS required and mTLS optional (each asks nothing of
 the probe; s_client reads until the server's alert or its own end of input).
 Prints the median wall time of each and the probe / s_client ratio.
@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pkiviz.example import running_example
-from pkiviz.tls.detect_servers import detection_server
+from pkiviz.net.detect_servers import detection_server
+from pkiviz.x509.example import running_example
 
 
 def timed(argv: list[str]) -> float:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import nbformat
 
-from pkiviz.bookparts import reading_load
-from pkiviz.bookrun import chapters
+from pkiviz.book.parts import reading_load
+from pkiviz.book.run import chapters
 
 CHAPTER_AIM = 20.0
 AIM_PER_CHAPTER = 15.0

@@ -30,9 +30,9 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 
-from pkiviz import lab
-from pkiviz.catalogue import CATALOGUE
-from pkiviz.chaingraph import chain_graph
+from pkiviz.draw.chaingraph import chain_graph
+from pkiviz.lab import state as lab
+from pkiviz.lab.catalogue import CATALOGUE
 from pkiviz.validation import validate
 from pkiviz.widgets import LabPanel, _base
 

@@ -2,7 +2,7 @@
 
 Used by the applicant's web site of :mod:`pkiviz.ca.domain_control`, the CRL
 and OCSP :class:`~pkiviz.revocation.responder.Responder` and ``pkiviz serve``
-(:mod:`pkiviz.serve`)::
+(:mod:`pkiviz.lab.serve`)::
 
     with serve(Site((HOST, 0), Handler), name="pkiviz-site", join_timeout=6) as running:
         fetch(f"http://127.0.0.1:{running.port}/")
@@ -12,7 +12,8 @@ and OCSP :class:`~pkiviz.revocation.responder.Responder` and ``pkiviz serve``
   threads on close and keeps quiet about clients that hang up.
 * :class:`QuietHandler` - an HTTP/1.0 request handler that logs nothing.
 * :func:`serve` - serve a bound server from a daemon thread;
-  :func:`refuse` - reserve a port that refuses connections (a server "down").
+  :func:`refuse` - reserve a port that refuses connections (a server "down");
+  :func:`free_port` - a port that was free a moment ago, for a program pkiviz starts.
 * :class:`Service` - ``with`` for the classes built on them: ``start()``,
   then ``close()`` however the block ends.
 """
@@ -110,6 +111,14 @@ class Running:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for tests and examples)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def serve(server: socketserver.TCPServer, *, name: str, join_timeout: float) -> Running:

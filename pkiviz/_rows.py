@@ -1,7 +1,7 @@
 """Result records shown as a titled table of (label, value) rows, in text and HTML.
 
-The signature results (:mod:`pkiviz.signature`, :mod:`pkiviz.signature_schemes`,
-:mod:`pkiviz.tamper`) each describe themselves as a title and rows through
+The signature results (:mod:`pkiviz.x509.signature`, :mod:`pkiviz.x509.signature_schemes`,
+:mod:`pkiviz.x509.tamper`) each describe themselves as a title and rows through
 ``_table()``; :class:`Renders` turns that one description into ``__str__``,
 ``_repr_pretty_`` (the notebook's plain text, which nbval compares) and
 ``_repr_html_``. The helpers format the values those rows hold.

@@ -2,7 +2,7 @@
 the one place a signature is checked with a public key.
 
 One table per concept, each said once: OID names (:data:`OID_NAMES`, and the short names a
-:class:`~pkiviz.spec.CertSpec` uses for EKUs and policies), the signature algorithms' labels,
+:class:`~pkiviz.x509.spec.CertSpec` uses for EKUs and policies), the signature algorithms' labels,
 the digest OIDs of a DigestInfo, curve names, the ML-DSA OIDs and key classes, the CT extension
 OIDs, and hash names to cryptography's hash classes (:data:`HASHES`). :func:`verify_signature`
 checks a signature with a key of any type pkiviz meets (RSA PKCS#1 v1.5 and PSS, ECDSA,
@@ -109,7 +109,7 @@ OID_NAMES: dict[str, str] = {
 }
 
 
-#: The short names a :class:`~pkiviz.spec.CertSpec` uses for extended key usages.
+#: The short names a :class:`~pkiviz.x509.spec.CertSpec` uses for extended key usages.
 EKU_OIDS: dict[str, ObjectIdentifier] = {
     "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
     "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,

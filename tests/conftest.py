@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 
 if TYPE_CHECKING:
-    from pkiviz.bookrun import ChapterRun
+    from pkiviz.book.run import ChapterRun
 
 # Matplotlib must never try to open a window in tests or chapters.
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -31,7 +31,7 @@ def chapter_run() -> Callable[[Path], ChapterRun]:
     The determinism test and the tool inventory read the same run, so the book
     is executed once for both.
     """
-    from pkiviz.bookrun import execute
+    from pkiviz.book.run import execute
 
     runs: dict[Path, ChapterRun] = {}
 

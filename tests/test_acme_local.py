@@ -7,8 +7,8 @@ import pytest
 from pkiviz.ca import acme_local
 from pkiviz.ca.acme_local import Http01Site, order_certificate, pebble
 from pkiviz.errors import InputError
-from pkiviz.keys import derive_key
 from pkiviz.validation import validate
+from pkiviz.x509.keys import derive_key
 
 MISSING = acme_local.available()
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"needs pebble and acme: {MISSING}")

@@ -1,4 +1,4 @@
-"""pkiviz.anatomy: every field of a certificate, read back from what the factory built."""
+"""pkiviz.x509.anatomy: every field of a certificate, read back from what the factory built."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pkiviz.anatomy import Anatomy, anatomy, colon_hex
-from pkiviz.example import running_example
-from pkiviz.factory import Issued, build
-from pkiviz.load import load_certificates
-from pkiviz.spec import CertSpec, CustomExtension
+from pkiviz.x509.anatomy import Anatomy, anatomy, colon_hex
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import Issued, build
+from pkiviz.x509.load import load_certificates
+from pkiviz.x509.spec import CertSpec, CustomExtension
 
 EX = running_example()
 CERTIFI = load_certificates(certifi.where())

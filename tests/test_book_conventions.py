@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pkiviz.bookrun import chapters, sanitizers, saved_outputs, text_outputs
+from pkiviz.book.run import chapters, sanitizers, saved_outputs, text_outputs
 
 CHAPTERS = chapters()
 
@@ -125,12 +125,12 @@ def test_opacity_check_sees_a_transparent_figure() -> None:
     assert image.getpixel((0, 0))[3] == 0  # type: ignore[index]
 
 
-# --- teach first, prove quietly (pkiviz.bookparts, pkiviz.bookterms) ----------------------------
+# --- teach first, prove quietly (pkiviz.book.parts, pkiviz.book.terms) ----------------------------
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_teaching_cells_hold_no_asserts_and_proof_cells_say_what_they_check(path: Path) -> None:
-    from pkiviz.bookparts import asserts, is_proof, proof_label, reading_load
+    from pkiviz.book.parts import asserts, is_proof, proof_label, reading_load
 
     nb = nbformat.read(path, as_version=4)
     assert reading_load(path.name, nb).visible_asserts == 0, "move the asserts into proof cells"
@@ -145,14 +145,14 @@ def test_teaching_cells_hold_no_asserts_and_proof_cells_say_what_they_check(path
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_main_path_fits_a_sitting(path: Path) -> None:
-    from pkiviz.bookparts import reading_load
+    from pkiviz.book.parts import reading_load
 
     load = reading_load(path.name, nbformat.read(path, as_version=4))
     assert load.minutes <= 20, f"{load.minutes:.1f} min on the main path: fold depth into Deeper"
 
 
 def test_every_glossary_term_is_defined_or_linked_where_a_reader_first_meets_it() -> None:
-    from pkiviz.bookterms import undefined
+    from pkiviz.book.terms import undefined
 
     book = [(p.name, nbformat.read(p, as_version=4)) for p in CHAPTERS]
     assert undefined(book) == []

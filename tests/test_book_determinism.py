@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pkiviz.bookrun import ChapterRun, chapters, sanitize, sanitizers, text_outputs
+from pkiviz.book.run import ChapterRun, chapters, sanitize, sanitizers, text_outputs
 
 CHAPTERS = chapters()
 RULES = sanitizers()

@@ -2,7 +2,7 @@
 
 The inventory: every chapter cell that starts a program (found at run time by
 an audit hook in the kernel, however deep in pkiviz the program is started)
-follows the rule in :mod:`pkiviz.booktools`. Then the whole book is executed
+follows the rule in :mod:`pkiviz.book.tools`. Then the whole book is executed
 once more with another "build" of ``openssl`` and ``curl``: the same binaries,
 each printing one more line on standard error first, as another build may
 (a warning, a deprecation notice). Every compared output must stay identical.
@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pkiviz.bookrun import BOOK, ChapterRun, chapters, execute, sanitize, sanitizers, text_outputs
-from pkiviz.booktools import (
+from pkiviz.book.run import BOOK, ChapterRun, chapters, execute, sanitize, sanitizers, text_outputs
+from pkiviz.book.tools import (
     IGNORE_OUTPUT,
     LIVE_OUTPUT,
     TOOL_FACTS,

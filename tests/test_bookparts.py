@@ -1,4 +1,4 @@
-"""The main path, Deeper sections and proof cells (pkiviz.bookparts); how the site folds them."""
+"""The main path, Deeper sections and proof cells (pkiviz.book.parts); how the site folds them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import nbformat
 
-from pkiviz.bookparts import (
+from pkiviz.book.parts import (
     HEADING_COLLAPSED,
     apply_metadata,
     deeper_sections,
@@ -115,8 +115,8 @@ def test_site_folds_proofs_and_deeper_sections_into_closed_details(tmp_path: Pat
 
 def test_the_book_follows_the_conventions_metadata() -> None:
     # Every chapter's metadata is what the conventions imply (run apply_metadata after editing).
-    from pkiviz.bookrun import chapters
+    from pkiviz.book.run import chapters
 
     for path in chapters():
         nb = nbformat.read(path, as_version=4)
-        assert apply_metadata(nb) == 0, f"{path.name}: run pkiviz.bookparts.apply_metadata"
+        assert apply_metadata(nb) == 0, f"{path.name}: run pkiviz.book.parts.apply_metadata"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pkiviz.bookterms import first_uses, prose, undefined
-from pkiviz.glossary import Term
+from pkiviz.book.glossary import Term
+from pkiviz.book.terms import first_uses, prose, undefined
 
 TERMS = (
     Term("trust anchor", "A certificate trusted without proof, by configuration."),

@@ -1,4 +1,4 @@
-"""pkiviz.bytemap and pkiviz.der: every byte of a certificate named, and the names tile."""
+"""pkiviz.x509.bytemap and pkiviz.x509.der: every byte of a certificate named; the names tile."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from cryptography import x509
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pkiviz.bytemap import ByteMap, Region, byte_map
-from pkiviz.der import decode_oid, encode_length, read_single, read_tlv
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.factory import Issued, build
-from pkiviz.load import load_certificates
-from pkiviz.spec import EKU_OIDS, CertSpec
+from pkiviz.x509.bytemap import ByteMap, Region, byte_map
+from pkiviz.x509.der import decode_oid, encode_length, read_single, read_tlv
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import Issued, build
+from pkiviz.x509.load import load_certificates
+from pkiviz.x509.spec import EKU_OIDS, CertSpec
 
 UTC = dt.timezone.utc
 EX = running_example()

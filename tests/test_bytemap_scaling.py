@@ -21,10 +21,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pkiviz.bytemap import ByteMap, Region, byte_map
-from pkiviz.example import running_example
-from pkiviz.factory import build
-from pkiviz.spec import CustomExtension
+from pkiviz.x509.bytemap import ByteMap, Region, byte_map
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import build
+from pkiviz.x509.spec import CustomExtension
 
 EX = running_example()
 N = 60

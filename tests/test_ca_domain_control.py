@@ -14,7 +14,7 @@ from pkiviz.ca.domain_control import (
     jwk_thumbprint,
     new_challenge,
 )
-from pkiviz.keys import derive_key
+from pkiviz.x509.keys import derive_key
 
 ACCOUNT = derive_key("ec-p256", "ACME account of Example Login Inc.")
 

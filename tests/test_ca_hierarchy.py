@@ -20,8 +20,8 @@ from pkiviz.ca.hierarchy import (
     seal,
     separate_hierarchies,
 )
-from pkiviz.factory import CA
 from pkiviz.revocation.crl import build_crl
+from pkiviz.x509.factory import CA
 
 DAY_BEFORE = BOOK_CLOCK - dt.timedelta(days=1)
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")

@@ -11,8 +11,8 @@ import pytest
 from pkiviz import BOOK_CLOCK
 from pkiviz.ca.domain_control import ChallengeServer, check_http01, new_challenge
 from pkiviz.ca.hierarchy import compromised_intermediate
-from pkiviz.keys import derive_key
 from pkiviz.validation import validate
+from pkiviz.x509.keys import derive_key
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 

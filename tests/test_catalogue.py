@@ -18,12 +18,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiviz import clock
-from pkiviz.breakages import Scenario
-from pkiviz.catalogue import BY_ID, CATALOGUE, Breakage, get
-from pkiviz.example import running_example
-from pkiviz.limbo import DEFAULT_LIMBO, load_cases
-from pkiviz.validation import CHECK_NAMES
-from pkiviz.verdicts import (
+from pkiviz.crosscheck.limbo import DEFAULT_LIMBO, load_cases
+from pkiviz.lab.breakages import Scenario
+from pkiviz.lab.catalogue import BY_ID, CATALOGUE, Breakage, get
+from pkiviz.lab.verdicts import (
     AUTH_LEVEL,
     catalogue_table,
     cryptography_verdict,
@@ -31,6 +29,8 @@ from pkiviz.verdicts import (
     openssl_verdict,
     pkiviz_verdict,
 )
+from pkiviz.validation import CHECK_NAMES
+from pkiviz.x509.example import running_example
 
 REQUIRED = {
     "valid",
@@ -193,7 +193,7 @@ def test_openssl_argv_pins_time_purpose_level_and_crls() -> None:
 
 @pytest.mark.parametrize("name", ["sha1-signature", "rsa-1024"])
 def test_openssl_verify_needs_auth_level_for_weak_algorithms(name: str) -> None:
-    # The claim in pkiviz.verdicts: without -auth_level, openssl verify accepts these.
+    # The claim in pkiviz.lab.verdicts: without -auth_level, openssl verify accepts these.
     scenario = get(name).scenario()
     strict = openssl_verdict(scenario)
     assert strict.accepted is False
@@ -267,7 +267,7 @@ def test_renderings() -> None:
 
 def test_scenarios_are_byte_identical_in_a_fresh_process(tmp_path: Path) -> None:
     code = (
-        "import sys; from pkiviz.catalogue import CATALOGUE\n"
+        "import sys; from pkiviz.lab.catalogue import CATALOGUE\n"
         "for e in CATALOGUE: e.scenario().write_to(sys.argv[1] + '/' + e.id)\n"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=120)
@@ -277,7 +277,7 @@ def test_scenarios_are_byte_identical_in_a_fresh_process(tmp_path: Path) -> None
 
 
 def test_pkiviz_reason_keeps_its_whole_message() -> None:
-    from pkiviz.lab import LabState, evaluate
+    from pkiviz.lab.state import LabState, evaluate
 
     result = evaluate(LabState(breakage="revoked", crl=True))
     pkiviz_reason = next(v.reason for v in result.verdicts if v.tool == "pkiviz")

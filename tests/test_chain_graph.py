@@ -21,12 +21,12 @@ matplotlib.use("Agg")
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from pkiviz.chaingraph import ChainGraph, chain_graph
 from pkiviz.clock import BOOK_CLOCK
 from pkiviz.draw.chain import chain_alt_text, draw_chain
-from pkiviz.example import HOSTNAME, running_example
-from pkiviz.factory import CA, Issued, build
+from pkiviz.draw.chaingraph import ChainGraph, chain_graph
 from pkiviz.validation import validate
+from pkiviz.x509.example import HOSTNAME, running_example
+from pkiviz.x509.factory import CA, Issued, build
 
 UTC = dt.timezone.utc
 EX = running_example()
@@ -206,7 +206,7 @@ def test_the_graph_reads_the_report_and_never_validates(monkeypatch: pytest.Monk
     for module in ("pkiviz.validation", "pkiviz.validation.validator"):
         monkeypatch.setattr(f"{module}.validate", refuse)
         monkeypatch.setattr(f"{module}.validate_inputs", refuse)
-    monkeypatch.setattr("pkiviz.chaingraph.verify_signature", refuse)
+    monkeypatch.setattr("pkiviz.draw.chaingraph.verify_signature", refuse)
     # the report alone: its inputs give the certificates, its candidates their checks
     bare = chain_graph(report)
     assert bare == given
@@ -334,7 +334,7 @@ def test_alt_text_names_every_node_edge_and_candidate() -> None:
     assert "the chain is invalid, first failure chain-of-trust" in invalid
 
 
-@pytest.mark.parametrize("module", ["pkiviz.chaingraph", "pkiviz.draw.chain"])
+@pytest.mark.parametrize("module", ["pkiviz.draw.chaingraph", "pkiviz.draw.chain"])
 def test_import_keeps_matplotlib_and_networkx_out(module: str) -> None:
     code = (
         f"import sys, {module}\n"

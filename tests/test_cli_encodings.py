@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from pkiviz.cli import main
-from pkiviz.example import running_example
+from pkiviz.x509.example import running_example
 
 PKIVIZ = [sys.executable, "-m", "pkiviz"]
 AT = ["--at", "2026-03-01T12:00:00Z"]

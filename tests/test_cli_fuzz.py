@@ -33,11 +33,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pkiviz import _loopback
-from pkiviz.catalogue import BY_ID
 from pkiviz.cli import main
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.tls.probe import parse_target
+from pkiviz.lab.catalogue import BY_ID
+from pkiviz.net.probe import parse_target
+from pkiviz.x509.example import running_example
 
 EX = running_example()
 SCENARIOS = sorted(BY_ID)

@@ -15,8 +15,8 @@ import certifi
 import pytest
 
 from pkiviz.cli import main
-from pkiviz.example import running_example
-from pkiviz.factory import Issued
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import Issued
 
 EX = running_example()
 VENV_PKIVIZ = Path(sys.executable).parent / "pkiviz"

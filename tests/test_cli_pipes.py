@@ -9,8 +9,8 @@ from pathlib import Path
 import certifi
 import pytest
 
-from pkiviz.load import load_certificates
-from pkiviz.x509parse import serial_number
+from pkiviz.x509.load import load_certificates
+from pkiviz.x509.parse import serial_number
 
 PKIVIZ = [sys.executable, "-m", "pkiviz"]
 AT = ["--at", "2026-03-01T12:00:00Z"]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pkiviz.catalogue import CATALOGUE, CT_CATALOGUE, Breakage
 from pkiviz.cli import main
+from pkiviz.lab.catalogue import CATALOGUE, CT_CATALOGUE, Breakage
 
 EXPECTED = {
     "root.pem",

@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from pkiviz import cli
 from pkiviz.clock import BOOK_CLOCK
-from pkiviz.example import running_example
-from pkiviz.factory import CA
 from pkiviz.revocation import build_crl, build_ocsp_response
 from pkiviz.revocation.responder import Responder
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import CA
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,14 @@ import pytest
 from cryptography import x509
 
 from pkiviz import clock
-from pkiviz.catalogue import BY_ID, CATALOGUE, CT_CATALOGUE, Breakage, get
 from pkiviz.ct import LogClient, LogServer, embedded_scts, entry_for_certificate
 from pkiviz.ct.verify import STATUSES, verify_embedded_scts
-from pkiviz.ct_breakages import audit_inclusion
-from pkiviz.serve import ScenarioServer
-from pkiviz.tools import run_tool
+from pkiviz.lab.catalogue import BY_ID, CATALOGUE, CT_CATALOGUE, Breakage, get
+from pkiviz.lab.ct_breakages import audit_inclusion
+from pkiviz.lab.serve import ScenarioServer
+from pkiviz.lab.verdicts import cryptography_verdict, openssl_verdict, pkiviz_verdict
+from pkiviz.net.tools import run_tool
 from pkiviz.validation import CHECK_NAMES, validate
-from pkiviz.verdicts import cryptography_verdict, openssl_verdict, pkiviz_verdict
 
 ENTRIES = [pytest.param(entry, id=entry.id) for entry in CT_CATALOGUE]
 CT = "certificate-transparency"

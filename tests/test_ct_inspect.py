@@ -12,7 +12,7 @@ import pytest
 
 from pkiviz.cli import main
 from pkiviz.ct.issue import login_through_logs
-from pkiviz.example import running_example
+from pkiviz.x509.example import running_example
 
 REAL = Path(__file__).parent / "data" / "ct" / "cryptography-scts.pem"
 AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)

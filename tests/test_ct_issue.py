@@ -33,7 +33,7 @@ from pkiviz.ct.sct import (
 )
 from pkiviz.ct.verify import verify_delivered_scts, verify_embedded_scts, verify_sct
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
+from pkiviz.x509.example import running_example
 
 AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 LATER = AT + dt.timedelta(hours=1)

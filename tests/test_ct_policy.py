@@ -17,7 +17,7 @@ from pkiviz.ct.policy import (
     validity_of,
 )
 from pkiviz.ct.verify import SCTCheck, verify_delivered_scts, verify_embedded_scts
-from pkiviz.example import running_example
+from pkiviz.x509.example import running_example
 
 AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 CHECK_AT = AT + dt.timedelta(days=1)

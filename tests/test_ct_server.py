@@ -19,8 +19,8 @@ from pkiviz.ct.known_logs import KnownLogs, demo_logs
 from pkiviz.ct.log import Log
 from pkiviz.ct.server import LogServer, respond, ticking
 from pkiviz.ct.verify import verify_embedded_scts
-from pkiviz.example import running_example
-from pkiviz.factory import Issued
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import Issued
 
 AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 

@@ -1,4 +1,4 @@
-"""pkiviz.der: the DER reader and encoder agree, and the reader accepts DER only.
+"""pkiviz.x509.der: the DER reader and encoder agree, and the reader accepts DER only.
 
 Every rejection is paired with a passing control: the same value, encoded as
 DER requires, reads back.
@@ -13,8 +13,8 @@ from cryptography import x509
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pkiviz import der
 from pkiviz.errors import InputError
+from pkiviz.x509 import der
 
 # identifier octets with a low tag number (the high tag number form is 0x1F in the low bits)
 low_identifiers = st.integers(0, 0xFF).filter(lambda octet: octet & 0x1F != 0x1F)
@@ -258,7 +258,7 @@ _LEAF_DER = None
 def _leaf_der() -> bytes:
     global _LEAF_DER
     if _LEAF_DER is None:
-        from pkiviz.example import running_example
+        from pkiviz.x509.example import running_example
 
         _LEAF_DER = running_example().server.der
     return _LEAF_DER

@@ -8,16 +8,16 @@ import ssl
 
 import pytest
 
-from pkiviz.example import running_example
-from pkiviz.tls.detect import (
+from pkiviz.net.detect import (
     curl_lines,
     detect_all,
     detection_table,
     s_client_lines,
     verdict_table,
 )
-from pkiviz.tls.detect_servers import KINDS, NO_CERT_BODY, OpenSSLServer, detection_server
-from pkiviz.tls.live import client_context, connect
+from pkiviz.net.detect_servers import KINDS, NO_CERT_BODY, OpenSSLServer, detection_server
+from pkiviz.net.live import client_context, connect
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 CLIENT_ROOT = "C = US, O = Example Trust Co, CN = Example Trust Client Auth Root CA"

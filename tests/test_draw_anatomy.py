@@ -13,11 +13,11 @@ matplotlib.use("Agg")
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from pkiviz.anatomy import anatomy
 from pkiviz.draw import anatomy_alt_text, draw_anatomy
 from pkiviz.draw.anatomy import figure_rows
-from pkiviz.example import running_example
-from pkiviz.spec import CustomExtension
+from pkiviz.x509.anatomy import anatomy
+from pkiviz.x509.example import running_example
+from pkiviz.x509.spec import CustomExtension
 
 EX = running_example()
 

@@ -10,10 +10,10 @@ import sys
 import pytest
 
 from pkiviz.draw.sequence import draw_handshake, sequence_alt_text, sequence_steps
-from pkiviz.example import running_example
-from pkiviz.keys import generate_key
-from pkiviz.tls import impostor
-from pkiviz.tls.live import live_handshake
+from pkiviz.net import impostor
+from pkiviz.net.live import live_handshake
+from pkiviz.x509.example import running_example
+from pkiviz.x509.keys import generate_key
 
 EXAMPLE = running_example(live=True)
 
@@ -162,8 +162,8 @@ def test_details_are_the_stable_summaries(mtls):
 
 
 def test_tls_core_does_not_import_matplotlib():
-    code = ("import sys, pkiviz.tls.live, pkiviz.tls.signatures, pkiviz.tls.probe, "
-            "pkiviz.tls.impostor, pkiviz.tls.wire; "
+    code = ("import sys, pkiviz.net.live, pkiviz.tls.signatures, pkiviz.net.probe, "
+            "pkiviz.net.impostor, pkiviz.net.wire; "
             "bad = [m for m in ('matplotlib', 'networkx', 'IPython', 'ipywidgets') "
             "if m in sys.modules]; print(bad)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pkiviz import running_example
-from pkiviz.exercise import check_answer
+from pkiviz.book.exercise import check_answer
 
 
 def test_feedback_verdicts() -> None:

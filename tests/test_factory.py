@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pkiviz import CA, CertSpec, CustomExtension, build, running_example
-from pkiviz.factory import serial_from_label
+from pkiviz.x509.factory import serial_from_label
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -332,7 +332,7 @@ def test_sha1_under_small_rsa_issuer_and_ec_refused() -> None:
 
 
 def test_options_are_exactly_the_certspec_fields() -> None:
-    from pkiviz.factory import OPTION_NAMES, CertOptions
+    from pkiviz.x509.factory import OPTION_NAMES, CertOptions
 
     fields = {f.name for f in dataclasses.fields(CertSpec)}
     assert set(CertOptions.__annotations__) == fields == OPTION_NAMES

@@ -11,12 +11,12 @@ import dataclasses
 import pytest
 
 from pkiviz.clock import wall_clock
-from pkiviz.example import running_example
+from pkiviz.net.glassbox_run import BODY, OpenSSL4Server, connect, glassbox_session
 from pkiviz.tls import glassbox_schedule as ks
 from pkiviz.tls.glassbox import Client, ServerAlert, Unsupported, VerificationFailed
 from pkiviz.tls.glassbox_kex import client_share
 from pkiviz.tls.glassbox_records import RecordAuthError, nonce, open_record
-from pkiviz.tls.glassbox_run import BODY, OpenSSL4Server, connect, glassbox_session
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 CHAIN = (EXAMPLE.server.certificate, EXAMPLE.intermediate.certificate)

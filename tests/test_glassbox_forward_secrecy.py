@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.keys import generate_key
-from pkiviz.tls.forward_secrecy import decrypt_with_server_key, record
+from pkiviz.net.forward_secrecy import decrypt_with_server_key, record
+from pkiviz.net.wire import decrypt_flow
 from pkiviz.tls.keyschedule import parse_keylog
-from pkiviz.tls.wire import decrypt_flow
+from pkiviz.x509.example import running_example
+from pkiviz.x509.keys import generate_key
 
 # fresh RSA keys: deriving a 2048-bit RSA key from a label takes seconds
 EXAMPLE = running_example(key="rsa-2048", live=True)

@@ -6,16 +6,16 @@ import functools
 
 import pytest
 
-from pkiviz.example import HOSTNAME
-from pkiviz.factory import CA
+from pkiviz.net.glassbox_run import OpenSSL4Server, Session, connect
+from pkiviz.net.glassbox_sizes import size_table
 from pkiviz.tls.glassbox import VerificationFailed, check_certificate_verify
-from pkiviz.tls.glassbox_run import OpenSSL4Server, Session, connect
-from pkiviz.tls.glassbox_sizes import size_table
+from pkiviz.x509.example import HOSTNAME
+from pkiviz.x509.factory import CA
 
 
 @functools.lru_cache
 def chain(key_type):
-    """Root, intermediate and leaf with keys derived from labels (pkiviz.keys.derive_key)."""
+    """Root, intermediate and leaf with keys derived from labels (pkiviz.x509.keys.derive_key)."""
     root = CA.root(f"PQ Root [{key_type}]", key=key_type)
     inter = root.intermediate(f"PQ TLS CA [{key_type}]", key=key_type, path_length=0,
                               extended_key_usage=("server_auth",))  # fmt: skip

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from pkiviz.draw.keyschedule import draw_key_schedule, key_schedule_alt_text, schedule_boxes
+from pkiviz.net.glassbox_run import glassbox_session
 from pkiviz.tls import glassbox_schedule as ks
-from pkiviz.tls.glassbox_run import glassbox_session
 from pkiviz.widgets.keyschedule import KeyScheduleStepper
 
 
@@ -83,8 +83,8 @@ def test_stepper_shows_one_derivation_per_step(session):
 
 def test_glassbox_core_imports_no_drawing_or_widgets():
     code = (
-        "import sys, pkiviz.tls.glassbox_run, pkiviz.tls.forward_secrecy\n"
-        "import pkiviz.tls.glassbox_sizes\n"
+        "import sys, pkiviz.net.glassbox_run, pkiviz.net.forward_secrecy\n"
+        "import pkiviz.net.glassbox_sizes\n"
         "print([m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

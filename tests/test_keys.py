@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from pkiviz.keys import KEY_TYPES, derive_key, generate_key, key_type_of
+from pkiviz.x509.keys import KEY_TYPES, derive_key, generate_key, key_type_of
 
 
 def _spki(key: object) -> bytes:

@@ -9,11 +9,11 @@ import sys
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from pkiviz import lab
-from pkiviz.catalogue import CATALOGUE
-from pkiviz.example import running_example
-from pkiviz.lab import LabState, evaluate
-from pkiviz.verdicts import pkiviz_verdict
+from pkiviz.lab import state as lab
+from pkiviz.lab.catalogue import CATALOGUE
+from pkiviz.lab.state import LabState, evaluate
+from pkiviz.lab.verdicts import pkiviz_verdict
+from pkiviz.x509.example import running_example
 
 ENTRIES = [entry.id for entry in CATALOGUE]
 
@@ -232,7 +232,7 @@ def test_match_hostname_tries_both_certificates() -> None:
 
 def test_the_model_imports_no_widgets_or_drawing() -> None:
     code = (
-        "import sys, pkiviz.lab\n"
+        "import sys, pkiviz.lab.state\n"
         "print([m for m in ('ipywidgets', 'matplotlib', 'networkx', 'IPython')"
         " if m in sys.modules])\n"
     )

@@ -1,18 +1,23 @@
 """House rules that hold across every module of ``pkiviz/``, checked by reading the source.
 
-Each module is parsed with :mod:`ast` (nothing is imported), and two rules are checked:
+Each module is parsed with :mod:`ast` (nothing is imported), and four rules are checked:
 
 1. **Public names only.** pkiviz uses no private name (``_x``) of cryptography, pyOpenSSL or the
    standard library: no ``from ssl import _x``, no ``cryptography.x509.name._ASN1Type``, no
    ``oid._name``. An attribute's owner is hard to know without running the code, so beside the
    names reached from an imported module, the private attributes of those libraries pkiviz is
    known to have reached for are refused on any object but ``self``/``cls``. The one fenced
-   exception is CPython's ``SSLContext._msg_callback``, in :mod:`pkiviz.tls._msgcallback` alone.
+   exception is CPython's ``SSLContext._msg_callback``, in :mod:`pkiviz.net._msgcallback` alone.
    Within pkiviz the same rule holds across module boundaries: a private name (``_x``) defined in
    one module is not imported or read by another. A private *module* (``pkiviz/_html.py``) may be
    imported within pkiviz: the underscore says it is not part of the public API.
 2. **No import cycle.** The graph of module-level imports among pkiviz's modules has no cycle
    (imports inside a function, or under ``if TYPE_CHECKING:``, run later or never and do not count).
+3. **A core without I/O.** The pure core (PURE) imports no I/O module and no network module
+   (NETWORK), directly or through other modules, even inside a function.
+4. **Layers.** No module-level import goes from a lower layer into a higher one. The layer order
+   is written once, in ``pkiviz/__init__.py``'s docstring, and read from there; each package's
+   docstring names its layer.
 
 Every rule has a planted breach fed to the same checker, beside a clean control.
 """
@@ -20,6 +25,7 @@ Every rule has a planted breach fed to the same checker, beside a clean control.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -37,7 +43,7 @@ KNOWN_PRIVATE_ATTRIBUTES = frozenset(
 
 #: The fenced exceptions: (module, private name) pairs allowed, each with its reason.
 ALLOWED: Mapping[tuple[str, str], str] = {
-    ("pkiviz.tls._msgcallback", "_msg_callback"): (
+    ("pkiviz.net._msgcallback", "_msg_callback"): (
         "CPython's SSLContext._msg_callback is the only way to see TLS 1.3 handshake records "
         "from the ssl module; this one module holds it"
     ),
@@ -57,7 +63,7 @@ def is_library(module: str) -> bool:
 
 
 def module_name(path: Path, root: Path = PACKAGE) -> str:
-    """``pkiviz/tls/live.py`` -> ``pkiviz.tls.live``; a package's ``__init__`` is the package."""
+    """``pkiviz/net/live.py`` -> ``pkiviz.net.live``; a package's ``__init__`` is the package."""
     parts = list(path.relative_to(root.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -109,7 +115,7 @@ def private_names(
 
     Args:
         source: a module's source.
-        here: its dotted name (``pkiviz.tls.live``).
+        here: its dotted name (``pkiviz.net.live``).
         modules: the dotted names of every pkiviz module, to tell a private module (which may be
             imported) from a private name defined inside a module (which may not).
         is_package: ``source`` is a package's ``__init__``.
@@ -204,12 +210,12 @@ def test_planted_private_names_are_caught() -> None:
         "def f(oid):\n    return oid._name\n": "oid._name",
         "def f(ctx):\n    ctx._msg_callback = None\n": "ctx._msg_callback",
         "def f(s):\n    return getattr(s, '_sslobj')\n": "s._sslobj",
-        "from pkiviz.keys import _stream\n": "pkiviz.keys._stream",
-        "from pkiviz.tls import detect_servers\ndetect_servers._bound(1)\n": "_bound",
-        "from ..keys import _stream\n": "pkiviz.keys._stream",
+        "from pkiviz.x509.keys import _stream\n": "pkiviz.x509.keys._stream",
+        "from pkiviz.net import detect_servers\ndetect_servers._bound(1)\n": "_bound",
+        "from ..x509.keys import _stream\n": "pkiviz.x509.keys._stream",
     }
     for source, what in planted.items():
-        found = private_names(source, "pkiviz.tls.demo", modules=frozenset({"pkiviz.keys"}))
+        found = private_names(source, "pkiviz.tls.demo", modules=frozenset({"pkiviz.x509.keys"}))
         assert found and what in found[0][1], (source, found)
 
 
@@ -220,8 +226,8 @@ import ssl
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from pkiviz import _html
-from pkiviz.tls import _serving
-from pkiviz.tls._msgcallback import record_messages
+from pkiviz import _serving
+from pkiviz.net._msgcallback import record_messages
 
 class Thing:
     def __init__(self, name):
@@ -233,13 +239,13 @@ class Thing:
     def g(self):
         return _serving.serve, _html.escape, record_messages, x509.Name._repr_html_
 """
-    modules = frozenset({"pkiviz._html", "pkiviz.tls._serving", "pkiviz.tls._msgcallback"})
+    modules = frozenset({"pkiviz._html", "pkiviz._serving", "pkiviz.net._msgcallback"})
     assert private_names(clean, "pkiviz.demo", modules=modules) == []
     # a module may use its own private names, and the fence admits _msg_callback in one module
     assert private_names("def _f():\n    pass\n_f()\n", "pkiviz.demo") == []
     fenced = "def f(ctx):\n    ctx._msg_callback = None\n"
-    assert private_names(fenced, "pkiviz.tls._msgcallback") == []
-    assert private_names(fenced, "pkiviz.tls.live") != []
+    assert private_names(fenced, "pkiviz.net._msgcallback") == []
+    assert private_names(fenced, "pkiviz.net.live") != []
 
 
 def test_pkiviz_uses_no_private_name_of_a_library_or_of_another_module() -> None:
@@ -379,19 +385,22 @@ IO_ALLOWED: Mapping[str, str] = {
 PURE = frozenset(
     {
         # X.509 core
-        "pkiviz.der",
-        "pkiviz.load",
-        "pkiviz.keys",
-        "pkiviz.spec",
-        "pkiviz.factory",
-        "pkiviz.anatomy",
-        "pkiviz.bytemap",
-        "pkiviz.extensions",
-        "pkiviz.signature",
-        "pkiviz.signature_schemes",
-        "pkiviz.tamper",
-        "pkiviz.x509parse",
-        "pkiviz.example",
+        "pkiviz.x509.der",
+        "pkiviz.x509.load",
+        "pkiviz.x509.keys",
+        "pkiviz.x509.spec",
+        "pkiviz.x509.factory",
+        "pkiviz.x509.anatomy",
+        "pkiviz.x509.bytemap",
+        "pkiviz.x509.extensions",
+        "pkiviz.x509.signature",
+        "pkiviz.x509.signature_schemes",
+        "pkiviz.x509.tamper",
+        "pkiviz.x509.parse",
+        "pkiviz.x509.example",
+        "pkiviz.x509",
+        "pkiviz.x509.hexdump",
+        "pkiviz.x509._curves",
         "pkiviz.clock",
         "pkiviz.errors",
         # validation (compare runs `openssl verify`: the verifier adapters' side)
@@ -454,39 +463,39 @@ PURE = frozenset(
 #: The I/O side: every module that imports an I/O module itself, and the servers built on
 #: :mod:`pkiviz._loopback` (servers, clients, capture, external tools, the CLI's trust store, the
 #: classroom). A pure module imports none of them.
-#: Modules that only drive these (``tls.mtls``, ``tls.detect``, ``tls.pcap``...) are in neither
+#: Modules that only drive these (``net.mtls``, ``net.detect``, ``net.pcap``...) are in neither
 #: list: they are on the network side because they import it.
 NETWORK = frozenset(
     {
         "pkiviz._loopback",
-        "pkiviz.serve",
-        "pkiviz.tools",
-        "pkiviz.trust_store",  # ssl, for the platform's CA paths: opens no socket, but is I/O
+        "pkiviz.lab.serve",
+        "pkiviz.net.tools",
+        "pkiviz.net.trust_store",  # ssl, for the platform's CA paths: opens no socket, but is I/O
         "pkiviz.ca.acme_local",
         "pkiviz.classroom.hub",
         "pkiviz.classroom.load",
         "pkiviz.classroom.student",
-        "pkiviz.commands.validate",
+        "pkiviz.cli.validate",
         "pkiviz.site.widgets",
-        "pkiviz.validation.compare",
+        "pkiviz.crosscheck.compare",
         "pkiviz.revocation.fetch",
         "pkiviz.revocation.responder",
         "pkiviz.revocation.stapling",
         "pkiviz.ct.client",
         "pkiviz.ct.server",
-        "pkiviz.tls._msgcallback",
-        "pkiviz.tls._serving",
-        "pkiviz.tls.detect_servers",
-        "pkiviz.tls.forward_secrecy",
-        "pkiviz.tls.glassbox_run",
-        "pkiviz.tls.impostor",
-        "pkiviz.tls.listen",
-        "pkiviz.tls.live",
-        "pkiviz.tls.mtls_failures",
-        "pkiviz.tls.nginx",
-        "pkiviz.tls.probe",
-        "pkiviz.tls.s_server",
-        "pkiviz.tls.wire",
+        "pkiviz.net._msgcallback",
+        "pkiviz._serving",
+        "pkiviz.net.detect_servers",
+        "pkiviz.net.forward_secrecy",
+        "pkiviz.net.glassbox_run",
+        "pkiviz.net.impostor",
+        "pkiviz.net.listen",
+        "pkiviz.net.live",
+        "pkiviz.net.mtls_failures",
+        "pkiviz.net.nginx",
+        "pkiviz.net.probe",
+        "pkiviz.net.s_server",
+        "pkiviz.net.wire",
     }
 )
 
@@ -509,7 +518,7 @@ def io_edges(
 ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """What each module imports at run time: pkiviz modules, and I/O modules of the stdlib.
 
-    Importing ``pkiviz.tls.live`` also runs ``pkiviz/tls/__init__.py``, so a module's parent
+    Importing ``pkiviz.net.live`` also runs ``pkiviz/net/__init__.py``, so a module's parent
     packages count among its imports.
 
     Returns:
@@ -636,16 +645,137 @@ def test_the_core_opens_no_socket_and_starts_no_process() -> None:
     assert not unlisted, f"these import I/O modules; list them in NETWORK: {sorted(unlisted)}"
     assert set(io_breaches(sources, NETWORK, frozenset(), packages)) == NETWORK
     # and in the packages the core lives in, every module is pure or on the network side
-    core_packages = ("pkiviz.validation", "pkiviz.revocation", "pkiviz.ct", "pkiviz.tls")
+    core_packages = (
+        "pkiviz.x509",
+        "pkiviz.validation",
+        "pkiviz.revocation",
+        "pkiviz.ct",
+        "pkiviz.tls",
+    )
     in_core = {m for m in modules if m in core_packages or m.rpartition(".")[0] in core_packages}
     reaching_io = set(io_breaches(sources, frozenset(modules), NETWORK, packages))
     unclassified = in_core - PURE - NETWORK - reaching_io
     assert not unclassified, f"pure, but not listed in PURE: {sorted(unclassified)}"
 
 
-def test_the_tls_package_says_which_modules_open_sockets() -> None:
-    """``pkiviz/tls/__init__.py`` names every tls module of the network side."""
-    docstring = ast.get_docstring(ast.parse((PACKAGE / "tls" / "__init__.py").read_text())) or ""
-    named = {m for m in NETWORK if m.startswith("pkiviz.tls.") and f":mod:`{m}`" in docstring}
-    missing = {m for m in NETWORK if m.startswith("pkiviz.tls.")} - named
-    assert not missing, f"pkiviz/tls/__init__.py does not name {sorted(missing)}"
+def test_the_tls_package_is_pure_and_the_net_package_names_its_modules() -> None:
+    """Every module of ``pkiviz.tls`` is pure; ``pkiviz/net/__init__.py`` names its network side."""
+    modules = all_modules()
+    tls = {m for m in modules if m == "pkiviz.tls" or m.startswith("pkiviz.tls.")}
+    assert tls and tls <= PURE, sorted(tls - PURE)
+    docstring = ast.get_docstring(ast.parse((PACKAGE / "net" / "__init__.py").read_text())) or ""
+    network = {m for m in NETWORK if m.startswith("pkiviz.net.")}
+    assert network  # control: the list was read
+    missing = {m for m in network if f":mod:`{m}`" not in docstring}
+    assert not missing, f"pkiviz/net/__init__.py does not name {sorted(missing)}"
+
+
+# -- rule 4: layers -------------------------------------------------------------------------
+
+#: Above every layer: the public names (``pkiviz/__init__.py`` re-exports the X.509 core's) and
+#: ``python -m pkiviz`` (the command line). Nothing in pkiviz imports them at module level.
+FACADE = frozenset({"pkiviz", "pkiviz.__main__"})
+
+
+def layer_order(docstring: str) -> dict[str, int]:
+    """``{package: layer}`` from a numbered list: ``3. validation: ...``, ``2. revocation, ct:``.
+
+    ``base`` names the top-level modules (``pkiviz.errors``, ``pkiviz._html``...).
+    """
+    order: dict[str, int] = {}
+    for line in docstring.splitlines():
+        if match := re.match(r"(\d+)\. ([\w, ]+):", line):
+            for name in match[2].split(","):
+                order[name.strip()] = int(match[1])
+    return order
+
+
+def package_of(module: str, packages: frozenset[str]) -> str:
+    """``pkiviz.net.live`` -> ``net``; a top-level module (``pkiviz.errors``) -> ``base``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and ".".join(parts[:2]) in packages else "base"
+
+
+def upward_imports(
+    sources: Mapping[str, str], layers: Mapping[str, int], packages: frozenset[str]
+) -> list[str]:
+    """Each module-level import from a lower layer into a higher one (or into the facade)."""
+    top = max(layers.values()) + 1
+
+    def layer(module: str) -> int:
+        return top if module in FACADE else layers[package_of(module, packages)]
+
+    found = []
+    for here, targets in import_graph(sources, packages).items():
+        if here in FACADE:
+            continue
+        for target in sorted(targets):
+            if layer(target) > layer(here):
+                found.append(
+                    f"{here} (layer {layer(here)}) imports {target} (layer {layer(target)})"
+                )
+    return sorted(found)
+
+
+PLANTED_LAYERS = {"base": 0, "x509": 1, "net": 2}
+
+
+def test_planted_upward_import_is_caught() -> None:
+    sources = {
+        "pkiviz": "from pkiviz.x509.a import thing\n",
+        "pkiviz.errors": "",
+        "pkiviz.x509": "",
+        "pkiviz.x509.a": "from pkiviz.errors import E\nfrom pkiviz.net import b\n",
+        "pkiviz.x509.c": "from ..net.b import serve\n",
+        "pkiviz.net": "",
+        "pkiviz.net.b": "",
+        "pkiviz.table": "import pkiviz.x509.a\n",
+        "pkiviz.net.d": "import pkiviz\n",
+    }
+    packages = frozenset({"pkiviz", "pkiviz.x509", "pkiviz.net"})
+    assert upward_imports(sources, PLANTED_LAYERS, packages) == [
+        "pkiviz.net.d (layer 2) imports pkiviz (layer 3)",
+        "pkiviz.table (layer 0) imports pkiviz.x509.a (layer 1)",
+        "pkiviz.x509.a (layer 1) imports pkiviz.net.b (layer 2)",
+        "pkiviz.x509.c (layer 1) imports pkiviz.net.b (layer 2)",
+    ]
+
+
+def test_downward_and_deferred_imports_pass() -> None:
+    sources = {
+        "pkiviz": "from pkiviz.x509.a import thing\n",  # the facade may import any layer
+        "pkiviz.errors": "",
+        "pkiviz.x509": "",
+        "pkiviz.x509.a": (
+            "from typing import TYPE_CHECKING\nfrom pkiviz.errors import E\n"
+            "from pkiviz.x509 import c\nif TYPE_CHECKING:\n    from pkiviz.net import b\n"
+            "def f():\n    from pkiviz.net import b\n"
+        ),
+        "pkiviz.x509.c": "",
+        "pkiviz.net": "",
+        "pkiviz.net.b": "from pkiviz.x509.a import thing\nfrom pkiviz import errors\n",
+    }
+    packages = frozenset({"pkiviz", "pkiviz.x509", "pkiviz.net"})
+    assert upward_imports(sources, PLANTED_LAYERS, packages) == []
+
+
+def test_no_import_goes_up_a_layer() -> None:
+    modules = all_modules()
+    sources = {name: path.read_text() for name, path in modules.items()}
+    packages = frozenset(n for n, p in modules.items() if p.name == "__init__.py")
+    layers = layer_order(ast.get_docstring(ast.parse(sources["pkiviz"])) or "")
+    # control: the list was read, and names every package of pkiviz and nothing else
+    named = {package_of(m, packages) for m in modules if m not in FACADE}
+    assert set(layers) == named, (sorted(set(layers) - named), sorted(named - set(layers)))
+    found = upward_imports(sources, layers, packages)
+    assert not found, "imports into a higher layer:\n" + "\n".join(found)
+
+
+def test_each_package_names_its_layer() -> None:
+    modules = all_modules()
+    layers = layer_order(ast.get_docstring(ast.parse(modules["pkiviz"].read_text())) or "")
+    for package, layer in layers.items():
+        if package == "base":
+            continue
+        docstring = ast.get_docstring(ast.parse(modules[f"pkiviz.{package}"].read_text())) or ""
+        assert f"Layer {layer} (see :mod:`pkiviz`)" in docstring, package

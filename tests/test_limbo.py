@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pkiviz import limbo
+from pkiviz.crosscheck import limbo
 
 pytestmark = pytest.mark.slow
 
@@ -179,9 +179,9 @@ def test_load_cases_rejects_junk(tmp_path: Path) -> None:
 
 
 def test_default_suite_path_is_relative_to_the_repository(tmp_path: Path) -> None:
-    repo = Path(limbo.__file__).resolve().parent.parent
+    repo = Path(limbo.__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if k != "PKIVIZ_LIMBO"}
-    code = "from pkiviz import limbo; print(limbo.DEFAULT_LIMBO)"
+    code = "from pkiviz.crosscheck import limbo; print(limbo.DEFAULT_LIMBO)"
     shown = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -194,8 +194,8 @@ def test_default_suite_path_is_relative_to_the_repository(tmp_path: Path) -> Non
     ).stdout.strip()
     assert Path(shown) == elsewhere
     failed = subprocess.run(
-        [sys.executable, "-m", "pkiviz.limbo"], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "pkiviz.crosscheck.limbo"], env=env, capture_output=True, text=True
     )
     assert failed.returncode == 2
-    assert "pkiviz.limbo: error:" in failed.stderr and "PKIVIZ_LIMBO" in failed.stderr
+    assert "pkiviz.crosscheck.limbo: error:" in failed.stderr and "PKIVIZ_LIMBO" in failed.stderr
     assert "Traceback" not in failed.stderr

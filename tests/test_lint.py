@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pkiviz import lint
+from pkiviz.ca import lint
 from pkiviz.ca.validation_levels import issue_at_level
-from pkiviz.catalogue import get
 from pkiviz.errors import InputError
+from pkiviz.lab.catalogue import get
 
 pytestmark = pytest.mark.skipif(lint.available() is not None, reason=str(lint.available()))
 
@@ -75,8 +75,8 @@ def test_a_validator_built_once_per_type_finds_what_a_fresh_one_finds() -> None:
     from pkilint.cabf import serverauth
     from pkilint.pkix import certificate as pkix_certificate
 
-    from pkiviz.catalogue import CATALOGUE
-    from pkiviz.lint import _der, lint
+    from pkiviz.ca.lint import _der, lint
+    from pkiviz.lab.catalogue import CATALOGUE
 
     seen = {}
     for entry in CATALOGUE:

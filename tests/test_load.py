@@ -1,4 +1,4 @@
-"""pkiviz.load: real certificates in, one-line InputErrors for everything else.
+"""pkiviz.x509.load: real certificates in, one-line InputErrors for everything else.
 
 Every malformed input in the table is paired with a well-formed control of
 the same family, loaded by the same call.
@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from pkiviz import load as pkiviz_load
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.load import (
+from pkiviz.x509 import load as pkiviz_load
+from pkiviz.x509.example import running_example
+from pkiviz.x509.load import (
     MAX_BYTES,
     as_certificate,
     load_certificate,

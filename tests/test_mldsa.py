@@ -16,12 +16,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import mldsa
 
 from pkiviz import CA
-from pkiviz.anatomy import anatomy
 from pkiviz.cli import main
-from pkiviz.factory import RANDOMIZED_SIGNERS, Issued, use_private_key
-from pkiviz.keys import KEY_TYPES, derive_key, generate_key, key_type_of
-from pkiviz.signature import signature_one
 from pkiviz.validation import validate
+from pkiviz.x509.anatomy import anatomy
+from pkiviz.x509.factory import RANDOMIZED_SIGNERS, Issued, use_private_key
+from pkiviz.x509.keys import KEY_TYPES, derive_key, generate_key, key_type_of
+from pkiviz.x509.signature import signature_one
 
 MLDSA = ("ml-dsa-44", "ml-dsa-65", "ml-dsa-87")
 MLDSA_KEYS = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)

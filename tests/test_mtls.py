@@ -6,10 +6,10 @@ import datetime as _dt
 
 import pytest
 
-from pkiviz.example import running_example
-from pkiviz.tls.live import live_handshake
-from pkiviz.tls.mtls import check_mutual, mtls_handshake, spki_sha256, symmetric_picture
+from pkiviz.net.live import live_handshake
+from pkiviz.net.mtls import check_mutual, mtls_handshake, spki_sha256, symmetric_picture
 from pkiviz.tls.signatures import flip_byte, verify_certificate_verify
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 
@@ -126,7 +126,7 @@ def test_a_one_way_handshake_is_not_mutual():
 
 
 def test_message_table_marks_the_three_mtls_messages(mutual):
-    from pkiviz.tls.mtls import message_table
+    from pkiviz.net.mtls import message_table
 
     table = message_table(mutual.handshake)
     marked = [

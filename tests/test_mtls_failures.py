@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pkiviz.example import running_example
-from pkiviz.tls.live import now
-from pkiviz.tls.mtls_failures import (
+from pkiviz.net.live import now
+from pkiviz.net.mtls_failures import (
     SCENARIOS,
     capture_failures,
     failure_certificates,
     failure_table,
 )
 from pkiviz.validation import validate
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 VERIFY = "certificate verify failed: "

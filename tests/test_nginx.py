@@ -1,4 +1,4 @@
-"""pkiviz.tls.nginx: the real nginx on 127.0.0.1 in each ssl_verify_client mode, always stopped."""
+"""pkiviz.net.nginx: the real nginx on 127.0.0.1 in each ssl_verify_client mode, always stopped."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import stat
 import pytest
 
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.tls import nginx as nginx_module
-from pkiviz.tls.detect import run_curl, run_s_client
-from pkiviz.tls.mtls_failures import failure_certificates
-from pkiviz.tls.nginx import nginx_config, nginx_server, nginx_version
-from pkiviz.tls.nginx_modes import NGINX_CONFIGS, answer, nginx_table, try_nginx_configs
+from pkiviz.net import nginx as nginx_module
+from pkiviz.net.detect import run_curl, run_s_client
+from pkiviz.net.mtls_failures import failure_certificates
+from pkiviz.net.nginx import nginx_config, nginx_server, nginx_version
+from pkiviz.net.nginx_modes import NGINX_CONFIGS, answer, nginx_table, try_nginx_configs
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 needs_nginx = pytest.mark.skipif(

@@ -26,15 +26,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from pkiviz import der
 from pkiviz.clock import BOOK_CLOCK
-from pkiviz.example import running_example
-from pkiviz.factory import CA, Issued, build
 from pkiviz.validation import Limits, Report, path, validate, validator
 from pkiviz.validation.facts import CertFacts, facts_of
 from pkiviz.validation.inputs import CertLike
 from pkiviz.validation.path import LIMITS, PathBuilder
 from pkiviz.validation.pools import cross_mesh, irrelevant_intermediates
+from pkiviz.x509 import der
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import CA, Issued, build
 
 EX = running_example()
 

@@ -1,6 +1,6 @@
 """pcapng from a loopback capture: tshark decrypts it to pkiviz's own plaintext.
 
-A real TLS connection on 127.0.0.1 is relayed through :class:`~pkiviz.tls.wire.Tap`,
+A real TLS connection on 127.0.0.1 is relayed through :class:`~pkiviz.net.wire.Tap`,
 written as pcapng with its key log in a Decryption Secrets Block, and read back
 by Wireshark's tshark. The controls: without the key log tshark sees neither the
 HTTP request nor the encrypted handshake messages.
@@ -18,10 +18,10 @@ import pytest
 
 from pkiviz import clock
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.tls import wire
-from pkiviz.tls.live import Server, client_context, connect, server_context
-from pkiviz.tls.pcap import MSS, Pcapng, flow_to_pcapng, write_file
+from pkiviz.net import wire
+from pkiviz.net.live import Server, client_context, connect, server_context
+from pkiviz.net.pcap import MSS, Pcapng, flow_to_pcapng, write_file
+from pkiviz.x509.example import running_example
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(

@@ -13,10 +13,10 @@ from openssl_server import needs_openssl, s_server
 from pkiviz import _loopback
 from pkiviz.cli import main
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
+from pkiviz.net.live import Server, server_context
+from pkiviz.net.probe import checked_servername, host_port, parse_target, probe
 from pkiviz.tls import signatures
-from pkiviz.tls.live import Server, server_context
-from pkiviz.tls.probe import checked_servername, host_port, parse_target, probe
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example(live=True)
 RSA = running_example(live=True, key="rsa-2048")

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from pkiviz.cli import main
-from pkiviz.example import running_example
+from pkiviz.net.live import Server, server_context
+from pkiviz.net.probe import probe
 from pkiviz.tls import keyschedule
-from pkiviz.tls.live import Server, server_context
-from pkiviz.tls.probe import probe
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example(live=True)
 HOST = EXAMPLE.hostname

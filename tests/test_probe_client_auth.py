@@ -1,6 +1,6 @@
 """``pkiviz probe``: is a client certificate required? Decided from what the server does.
 
-The servers of :mod:`pkiviz.tls.detect_servers` (required, optional, not asked), on
+The servers of :mod:`pkiviz.net.detect_servers` (required, optional, not asked), on
 loopback and behind :class:`delay_proxy.DelayProxy`, which adds 0.2 s each way: a
 fixed short wait after the handshake would miss the TLS 1.3 refusal there.
 """
@@ -15,13 +15,13 @@ from delay_proxy import DelayProxy
 
 from pkiviz import _loopback
 from pkiviz.cli import main
-from pkiviz.example import running_example
+from pkiviz.net.client_auth import decide
+from pkiviz.net.detect_servers import detection_server
+from pkiviz.net.listen import Listening
+from pkiviz.net.live import Server, server_context
+from pkiviz.net.probe import probe
 from pkiviz.tls import names
-from pkiviz.tls.client_auth import decide
-from pkiviz.tls.detect_servers import detection_server
-from pkiviz.tls.listen import Listening
-from pkiviz.tls.live import Server, server_context
-from pkiviz.tls.probe import probe
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 HOST = EXAMPLE.hostname

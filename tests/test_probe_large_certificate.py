@@ -3,7 +3,7 @@
 CPython copies an SSL session through a DER buffer capped at 65,280 bytes when
 ``SSLSocket.session`` is read, and the session holds the server's certificate.
 The probe never needs the session, so it no longer reads it; only
-:func:`pkiviz.tls.live.resumed_handshake` does, and says why there is none.
+:func:`pkiviz.net.live.resumed_handshake` does, and says why there is none.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import pytest
 
 from pkiviz.cli import main
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.factory import Issued, build
-from pkiviz.spec import CustomExtension
-from pkiviz.tls.live import Server, client_context, resumed_handshake, server_context
+from pkiviz.net.live import Server, client_context, resumed_handshake, server_context
+from pkiviz.x509.example import running_example
+from pkiviz.x509.factory import Issued, build
+from pkiviz.x509.spec import CustomExtension
 
 EXAMPLE = running_example(live=True)
 HOST = EXAMPLE.hostname

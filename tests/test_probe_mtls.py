@@ -9,10 +9,10 @@ from openssl_server import needs_openssl, s_server
 
 from pkiviz.cli import main
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.tls.detect_servers import detection_server
-from pkiviz.tls.mtls_failures import failure_certificates
-from pkiviz.tls.probe import probe
+from pkiviz.net.detect_servers import detection_server
+from pkiviz.net.mtls_failures import failure_certificates
+from pkiviz.net.probe import probe
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 HOST = EXAMPLE.hostname

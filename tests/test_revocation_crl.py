@@ -9,10 +9,10 @@ import pytest
 from cryptography import x509
 
 from pkiviz import BOOK_CLOCK, running_example
-from pkiviz.anatomy import anatomy, serial_hex
-from pkiviz.factory import CA
 from pkiviz.revocation.crl import BuiltCrl, RevokedEntry, build_crl, entries_of
 from pkiviz.revocation.ocsp import build_ocsp_request, build_ocsp_response
+from pkiviz.x509.anatomy import anatomy, serial_hex
+from pkiviz.x509.factory import CA
 
 DAY = dt.timedelta(days=1)
 

@@ -26,10 +26,10 @@ from openssl_server import free_port_on_every_address
 
 from pkiviz import running_example
 from pkiviz.clock import wall_clock
-from pkiviz.factory import CA, Issued
 from pkiviz.revocation.crl import RevokedEntry, build_crl, entries_of
 from pkiviz.revocation.fetch import fetch_ocsp
 from pkiviz.revocation.ocsp import build_ocsp_response, check_ocsp, issue_ocsp_responder
+from pkiviz.x509.factory import CA, Issued
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 

@@ -8,7 +8,6 @@ import pytest
 from cryptography.x509 import ocsp
 
 from pkiviz import BOOK_CLOCK, running_example
-from pkiviz.factory import CA, Issued
 from pkiviz.revocation.ocsp import (
     build_ocsp_error,
     build_ocsp_request,
@@ -16,6 +15,7 @@ from pkiviz.revocation.ocsp import (
     check_ocsp,
     issue_ocsp_responder,
 )
+from pkiviz.x509.factory import CA, Issued
 
 DAY = dt.timedelta(days=1)
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from pkiviz import BOOK_CLOCK, running_example
-from pkiviz.factory import CA, Issued
 from pkiviz.revocation.ocsp import build_ocsp_response, check_ocsp
 from pkiviz.revocation.stapling import has_must_staple, staple_handshake
+from pkiviz.x509.factory import CA, Issued
 
 pytest.importorskip("OpenSSL")
 

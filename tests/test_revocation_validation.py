@@ -6,10 +6,10 @@ import datetime as dt
 
 from pkiviz import BOOK_CLOCK, running_example
 from pkiviz.ca.hierarchy import compromised_intermediate
-from pkiviz.factory import Issued
 from pkiviz.revocation.crl import RevokedEntry, build_crl
 from pkiviz.validation import validate
 from pkiviz.validation.report import Report
+from pkiviz.x509.factory import Issued
 
 DAY = dt.timedelta(days=1)
 

@@ -13,11 +13,11 @@ import threading
 
 from pkiviz import BOOK_CLOCK, running_example
 from pkiviz.ca.domain_control import ChallengeServer, check_http01, new_challenge
-from pkiviz.keys import derive_key
 from pkiviz.revocation.fetch import fetch_crl, fetch_ocsp
 from pkiviz.revocation.ocsp import build_ocsp_response
 from pkiviz.revocation.responder import Responder
 from pkiviz.revocation.stapling import staple_handshake
+from pkiviz.x509.keys import derive_key
 
 
 def _snapshot() -> tuple[set[str], int, int]:

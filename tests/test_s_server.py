@@ -1,4 +1,4 @@
-"""pkiviz.tls.s_server: the real openssl s_server, for one connection, always killed."""
+"""pkiviz.net.s_server: the real openssl s_server, for one connection, always killed."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from openssl_server import needs_openssl
 
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.tls.detect import s_client_lines
-from pkiviz.tls.s_server import s_server
-from pkiviz.tools import run_tool
+from pkiviz.net.detect import s_client_lines
+from pkiviz.net.s_server import s_server
+from pkiviz.net.tools import run_tool
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example()
 
@@ -75,8 +75,8 @@ def test_a_server_that_cannot_start_is_an_input_error(files):
 def test_a_port_taken_before_s_server_binds_it_is_retried(files, monkeypatch):
     # free_port() only says a port was free a moment ago; another program can bind it
     # first. Here it does, for the first port handed out: s_server must use another.
-    from pkiviz.serve import free_port
-    from pkiviz.tls import s_server as module
+    from pkiviz._loopback import free_port
+    from pkiviz.net import s_server as module
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

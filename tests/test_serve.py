@@ -28,11 +28,12 @@ import pytest
 from cryptography import x509
 from openssl_server import needs_openssl
 
-from pkiviz.catalogue import CATALOGUE, Breakage, get
+from pkiviz._loopback import free_port
 from pkiviz.cli import main
 from pkiviz.errors import InputError
-from pkiviz.serve import ScenarioServer, free_port
-from pkiviz.tools import ToolRun, run_tool
+from pkiviz.lab.catalogue import CATALOGUE, Breakage, get
+from pkiviz.lab.serve import ScenarioServer
+from pkiviz.net.tools import ToolRun, run_tool
 
 ENTRIES = [pytest.param(entry, id=entry.id) for entry in CATALOGUE]
 REPO = Path(__file__).resolve().parents[1]
@@ -322,7 +323,7 @@ def _read_until(proc: subprocess.Popen[bytes], marker: str) -> str:
 
 #: Runs ``pkiviz serve`` with SIGHUP left to its default action (the bug), for the control.
 _WITHOUT_SIGHUP = (
-    "import signal, sys; import pkiviz.commands.serve as s; "
+    "import signal, sys; import pkiviz.cli.serve as s; "
     "s._STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM); "
     "from pkiviz.cli import main; sys.exit(main(sys.argv[1:]))"
 )

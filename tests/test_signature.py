@@ -16,14 +16,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 
-from pkiviz import CA, der, running_example
-from pkiviz._curves import CURVES
-from pkiviz.example import RunningExample
-from pkiviz.factory import Issued
-from pkiviz.hexdump import hexdump
-from pkiviz.keys import derive_key
-from pkiviz.signature import certificate_parts, signature_one
-from pkiviz.signature_schemes import (
+from pkiviz import CA, running_example
+from pkiviz.x509 import der
+from pkiviz.x509._curves import CURVES
+from pkiviz.x509.example import RunningExample
+from pkiviz.x509.factory import Issued
+from pkiviz.x509.hexdump import hexdump
+from pkiviz.x509.keys import derive_key
+from pkiviz.x509.signature import certificate_parts, signature_one
+from pkiviz.x509.signature_schemes import (
     EcdsaCheck,
     Ed25519Check,
     PssRecovery,
@@ -31,7 +32,7 @@ from pkiviz.signature_schemes import (
     digest_info,
     emsa_pkcs1_v15_encode,
 )
-from pkiviz.tamper import (
+from pkiviz.x509.tamper import (
     TAMPER_FIELDS,
     malleate_ecdsa,
     resign_pss,
@@ -302,7 +303,7 @@ def test_ecdsa_is_verified_not_decrypted(ec_example, which: str, curve: str) -> 
 
 @pytest.mark.parametrize("key_type", ["ec-p256", "ec-p384"])
 def test_plain_int_curve_matches_cryptography(key_type: str) -> None:
-    from pkiviz._curves import CURVES
+    from pkiviz.x509._curves import CURVES
 
     key = derive_key(key_type, "curve check")
     assert isinstance(key, ec.EllipticCurvePrivateKey)
@@ -326,7 +327,7 @@ def test_ed25519_is_verified_not_decrypted(ed_example) -> None:  # type: ignore[
 
 
 def test_ed25519_plain_int_base_point_matches_cryptography() -> None:
-    from pkiviz._curves import ED_B, ed_encode, ed_mul
+    from pkiviz.x509._curves import ED_B, ed_encode, ed_mul
 
     key = derive_key("ed25519", "edwards check")
     assert isinstance(key, ed25519.Ed25519PrivateKey)
@@ -573,7 +574,8 @@ def test_certificate_parts_rejects_non_certificates() -> None:
 
 def test_core_imports_no_drawing_or_notebook_modules() -> None:
     code = (
-        "import sys, pkiviz.signature, pkiviz.signature_schemes, pkiviz.tamper, pkiviz.hexdump; "
+        "import sys, pkiviz.x509.signature, pkiviz.x509.signature_schemes, "
+        "pkiviz.x509.tamper, pkiviz.x509.hexdump; "
         "print(sorted(m for m in ('matplotlib', 'IPython', 'ipywidgets', 'networkx') "
         "if m in sys.modules))"
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from pkiviz.glossary import TERMS, Term
+from pkiviz.book.glossary import TERMS, Term
 from pkiviz.site import BuildReport, SiteError, build_site, find_chapters
 from pkiviz.site.__main__ import main
 from pkiviz.site.links import Linker

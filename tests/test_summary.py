@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from pkiviz.example import running_example
-from pkiviz.summary import (
+from pkiviz.book.summary import (
     ROWS,
     USE_CASES,
     added_messages,
@@ -17,15 +16,16 @@ from pkiviz.summary import (
     glossary_table,
     summary_table,
 )
-from pkiviz.table import Table
-from pkiviz.tls.live import (
+from pkiviz.net.live import (
     Session,
     client_context,
     live_handshake,
     run_handshake,
     server_context,
 )
+from pkiviz.table import Table
 from pkiviz.tls.signatures import flip_byte
+from pkiviz.x509.example import running_example
 
 EX = running_example()
 MTLS_ONLY = (
@@ -193,7 +193,7 @@ def test_glossary_table_is_alphabetical_ignoring_case() -> None:
 
 
 def test_the_books_glossary_has_the_terms_the_summary_uses() -> None:
-    from pkiviz.glossary import TERMS
+    from pkiviz.book.glossary import TERMS
 
     table = glossary_table(TERMS)
     assert len(table.rows) == len(TERMS)

@@ -7,8 +7,7 @@ import subprocess
 
 import pytest
 
-from pkiviz.example import running_example
-from pkiviz.tls.live import (
+from pkiviz.net.live import (
     Server,
     client_context,
     connect,
@@ -18,6 +17,7 @@ from pkiviz.tls.live import (
     server_context,
 )
 from pkiviz.tls.messages import Alert
+from pkiviz.x509.example import running_example
 
 EXAMPLES = {key: running_example(live=True, key=key) for key in ("ec-p256", "rsa-2048", "ed25519")}
 
@@ -127,7 +127,7 @@ def test_key_log_and_wire_tap_give_the_same_messages(options):
 
 def test_wire_path_fails_cleanly_with_the_wrong_key_log():
     from pkiviz.errors import InputError
-    from pkiviz.tls import wire
+    from pkiviz.net import wire
 
     with Server(server_context(EXAMPLES["ec-p256"].server)) as srv, wire.Tap(srv.address) as tap:
         ctx = client_context(EXAMPLES["ec-p256"].root)

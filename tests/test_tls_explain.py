@@ -13,13 +13,13 @@ import sys
 
 import pytest
 
-from pkiviz.example import running_example
-from pkiviz.keys import generate_key
+from pkiviz.net.impostor import mismatched_pair_refusals
+from pkiviz.net.live import live_handshake
 from pkiviz.tls import explain
-from pkiviz.tls.impostor import mismatched_pair_refusals
-from pkiviz.tls.live import live_handshake
 from pkiviz.tls.signatures import verify_all, verify_server_signature
 from pkiviz.validation import validate
+from pkiviz.x509.example import running_example
+from pkiviz.x509.keys import generate_key
 
 EXAMPLE = running_example(live=True)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pkiviz.example import running_example
-from pkiviz.keys import generate_key
-from pkiviz.tls import impostor, signatures
-from pkiviz.tls.live import live_handshake
+from pkiviz.net import impostor
+from pkiviz.net.live import live_handshake
+from pkiviz.tls import signatures
+from pkiviz.x509.example import running_example
+from pkiviz.x509.keys import generate_key
 
 EXAMPLES = {key: running_example(live=True, key=key) for key in ("ec-p256", "rsa-2048", "ed25519")}
 

@@ -10,14 +10,14 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pkiviz import der
-from pkiviz.example import running_example
+from pkiviz.net.live import live_handshake
 from pkiviz.tls import HandshakeParseError, parse_message
 from pkiviz.tls._der import parse_name
 from pkiviz.tls.handshake import handshake_from_records
-from pkiviz.tls.live import live_handshake
 from pkiviz.tls.messages import Alert, CertificateRequest, ClientHello, ServerHello
-from pkiviz.x509parse import serial_number
+from pkiviz.x509 import der
+from pkiviz.x509.example import running_example
+from pkiviz.x509.parse import serial_number
 
 EXAMPLE = running_example(live=True)
 

@@ -7,9 +7,9 @@ import hashlib
 
 import pytest
 
-from pkiviz.example import running_example
+from pkiviz.net.live import live_handshake
 from pkiviz.tls import signatures
-from pkiviz.tls.live import live_handshake
+from pkiviz.x509.example import running_example
 
 EXAMPLES = {key: running_example(live=True, key=key) for key in ("ec-p256", "rsa-2048", "ed25519")}
 SCHEMES = {"ec-p256": "ecdsa_secp256r1_sha256", "rsa-2048": "rsa_pss_rsae_sha256",

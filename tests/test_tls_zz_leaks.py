@@ -17,10 +17,10 @@ import threading
 import pytest
 
 from pkiviz.errors import InputError
-from pkiviz.example import running_example
-from pkiviz.tls import impostor
-from pkiviz.tls.live import Server, live_handshake, server_context
-from pkiviz.tls.probe import probe
+from pkiviz.net import impostor
+from pkiviz.net.live import Server, live_handshake, server_context
+from pkiviz.net.probe import probe
+from pkiviz.x509.example import running_example
 
 EXAMPLE = running_example(live=True)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pkiviz.errors import InputError
+from pkiviz.net.tools import run_tool
 from pkiviz.table import Table
-from pkiviz.tools import run_tool
 
 
 def test_run_tool_captures_success_and_failure() -> None:

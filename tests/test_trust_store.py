@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pkiviz.commands.validate import default_trust_store
-from pkiviz.tls.probe import _system_trust
-from pkiviz.trust_store import system_trust_store
+from pkiviz.cli.validate import default_trust_store
+from pkiviz.net.probe import _system_trust
+from pkiviz.net.trust_store import system_trust_store
 
 
 def test_validate_and_probe_load_the_same_store() -> None:
@@ -23,7 +23,7 @@ def test_validate_and_probe_load_the_same_store() -> None:
 def test_the_store_is_what_python_ssl_reads(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pkiviz.example import running_example
+    from pkiviz.x509.example import running_example
 
     ex = running_example()
     bundle = tmp_path / "bundle.pem"

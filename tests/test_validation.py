@@ -18,11 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.utils import CryptographyDeprecationWarning
 
-from pkiviz import der, limbo
 from pkiviz.clock import BOOK_CLOCK
-from pkiviz.example import HOSTNAME, running_example
-from pkiviz.factory import CA, Issued, build
-from pkiviz.spec import CustomExtension
+from pkiviz.crosscheck import limbo
 from pkiviz.validation import (
     CHECK_NAMES,
     Check,
@@ -33,6 +30,10 @@ from pkiviz.validation import (
     validate,
 )
 from pkiviz.validation.facts import _der_fields
+from pkiviz.x509 import der
+from pkiviz.x509.example import HOSTNAME, running_example
+from pkiviz.x509.factory import CA, Issued, build
+from pkiviz.x509.spec import CustomExtension
 
 UTC = dt.timezone.utc
 EX = running_example()
@@ -676,7 +677,7 @@ def test_malformed_from_limbo(case_id: str, check: str) -> None:
 
 
 def test_algorithm_fields_of_a_corrupted_certificate() -> None:
-    # facts reads the two AlgorithmIdentifiers with pkiviz.der; corrupted bytes give
+    # facts reads the two AlgorithmIdentifiers with pkiviz.x509.der; corrupted bytes give
     # (b"", b"", False), never a loose reading or an exception.
     good = EX.server.der
     outer, inner, explicit = _der_fields(good)

@@ -18,10 +18,10 @@ from pkiviz.ct import KnownLogs, Log, demo_logs, login_through_logs
 from pkiviz.ct.entries import POISON_OID, SCT_LIST_OID
 from pkiviz.ct.issue import CTIssuance, _resign
 from pkiviz.ct.sct import SCT, encode_sct_list
-from pkiviz.der import octet_string
-from pkiviz.example import HOSTNAME, running_example
 from pkiviz.validation import Report, validate
 from pkiviz.validation.checks import BY_NAME
+from pkiviz.x509.der import octet_string
+from pkiviz.x509.example import HOSTNAME, running_example
 
 CT = "certificate-transparency"
 
@@ -165,7 +165,7 @@ def test_future_sct_does_not_count() -> None:
 
 @pytest.fixture(scope="module")
 def ct_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pkiviz.catalogue import get
+    from pkiviz.lab.catalogue import get
 
     directory = tmp_path_factory.mktemp("ct")
     get("ct-valid").scenario().write_to(directory / "valid")

@@ -14,9 +14,9 @@ import json
 import pytest
 
 from pkiviz.clock import BOOK_CLOCK
-from pkiviz.example import HOSTNAME, running_example
-from pkiviz.factory import CA, Issued, build
 from pkiviz.validation import PROFILES, Inputs, PeerName, validate, validate_inputs
+from pkiviz.x509.example import HOSTNAME, running_example
+from pkiviz.x509.factory import CA, Issued, build
 
 UTC = dt.timezone.utc
 EX = running_example()

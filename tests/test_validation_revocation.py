@@ -25,7 +25,6 @@ import pytest
 from openssl_server import free_port_on_every_address
 
 from pkiviz import BOOK_CLOCK, cli, clock, running_example
-from pkiviz.factory import CA, Issued
 from pkiviz.revocation import (
     RevokedEntry,
     build_crl,
@@ -37,6 +36,7 @@ from pkiviz.revocation.fetch import fetch
 from pkiviz.revocation.fetcher import Fetched
 from pkiviz.revocation.responder import Responder
 from pkiviz.validation import Check, Report, validate
+from pkiviz.x509.factory import CA, Issued
 
 EX = running_example()
 DAY = dt.timedelta(days=1)

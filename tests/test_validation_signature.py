@@ -16,10 +16,10 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
-from pkiviz import limbo
-from pkiviz.example import running_example
-from pkiviz.tamper import malleate_ecdsa
+from pkiviz.crosscheck import limbo
 from pkiviz.validation.facts import CertFacts, verify_signature
+from pkiviz.x509.example import running_example
+from pkiviz.x509.tamper import malleate_ecdsa
 
 
 def _cryptography_says(child: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
 
-from pkiviz import limbo
+from pkiviz.crosscheck import limbo
 from pkiviz.validation import facts
 
 

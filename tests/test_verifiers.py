@@ -1,7 +1,7 @@
 """The verifier adapters give what the direct drivers they replace gave.
 
-``_old_*`` below are the drivers as they were written in ``pkiviz.verdicts``,
-``pkiviz.validation.compare`` and ``pkiviz.limbo`` before the adapters: each
+``_old_*`` below are the drivers as they were written in ``pkiviz.lab.verdicts``,
+``pkiviz.crosscheck.compare`` and ``pkiviz.crosscheck.limbo`` before the adapters: each
 test runs both on the same question and wants the same answer, on every
 catalogue entry, every differential chain and a slice of x509-limbo. Each has
 a control that shows the question can tell verdicts apart.
@@ -23,16 +23,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification as xv
 
-from pkiviz import limbo, verdicts
-from pkiviz.catalogue import CATALOGUE, CT_CATALOGUE, Breakage, Scenario, get
 from pkiviz.clock import BOOK_CLOCK
-from pkiviz.example import running_example
-from pkiviz.tools import run_tool
-from pkiviz.validation import Inputs, validate
-from pkiviz.validation import compare as differential
-from pkiviz.validation import scenarios as chains
-from pkiviz.validation.chain import Chain
-from pkiviz.verifiers import (
+from pkiviz.crosscheck import compare as differential
+from pkiviz.crosscheck import limbo
+from pkiviz.crosscheck.verifiers import (
     OPENSSL_STRICT,
     OPENSSL_TLS,
     VerifierVerdict,
@@ -40,6 +34,13 @@ from pkiviz.verifiers import (
     pkiviz_verifier,
     verdict_of,
 )
+from pkiviz.lab import verdicts
+from pkiviz.lab.catalogue import CATALOGUE, CT_CATALOGUE, Breakage, Scenario, get
+from pkiviz.net.tools import run_tool
+from pkiviz.validation import Inputs, validate
+from pkiviz.validation import scenarios as chains
+from pkiviz.validation.chain import Chain
+from pkiviz.x509.example import running_example
 
 EX = running_example()
 NEEDS_OPENSSL = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")

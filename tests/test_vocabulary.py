@@ -41,7 +41,7 @@ from pkiviz.vocabulary import (
 
 # --- the tables as they were, copied from the modules that held them -----------------
 
-# pkiviz/der.py
+# pkiviz/x509/der.py
 OLD_DER_OID_NAMES: dict[str, str] = {
     # extensions
     "2.5.29.14": "subjectKeyIdentifier",
@@ -115,7 +115,7 @@ OLD_DER_OID_NAMES: dict[str, str] = {
 }
 
 
-# pkiviz/signature.py
+# pkiviz/x509/signature.py
 OLD_SIGNATURE_EXTENSION_NAMES = {
     "2.5.29.14": "subjectKeyIdentifier",
     "2.5.29.15": "keyUsage",
@@ -149,7 +149,7 @@ OLD_SIGNATURE_ALGORITHMS = {
 }
 
 
-# pkiviz/spec.py
+# pkiviz/x509/spec.py
 OLD_EKU_OIDS = {
     "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
     "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
@@ -178,7 +178,7 @@ OLD_EKU_NAMES = {
     ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
 }
 
-# pkiviz/signature_schemes.py
+# pkiviz/x509/signature_schemes.py
 OLD_DIGEST_OIDS = {
     "sha1": "1.3.14.3.2.26",
     "sha224": "2.16.840.1.101.3.4.2.4",
@@ -187,7 +187,7 @@ OLD_DIGEST_OIDS = {
     "sha512": "2.16.840.1.101.3.4.2.3",
 }
 
-# pkiviz/validation/policy.py (MLDSA_OIDS, WEBPKI_CURVES) and pkiviz/anatomy.py (_CURVE_NAMES)
+# pkiviz/validation/policy.py (MLDSA_OIDS, WEBPKI_CURVES) and pkiviz/x509/anatomy.py (_CURVE_NAMES)
 OLD_MLDSA_OIDS = {
     "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
     "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
@@ -297,16 +297,16 @@ def test_the_old_tables_are_gone_from_their_modules() -> None:
         return names
 
     gone = {
-        "pkiviz.der": {"OID_NAMES"},
-        "pkiviz.spec": {"EKU_OIDS", "POLICY_OIDS"},
-        "pkiviz.signature": {"_EXTENSION_NAMES", "SIGNATURE_ALGORITHMS", "_MLDSA_KEYS"},
-        "pkiviz.signature_schemes": {"DIGEST_OIDS"},
-        "pkiviz.anatomy": {"_CURVE_NAMES"},
-        "pkiviz.factory": {"_HASHES"},
+        "pkiviz.x509.der": {"OID_NAMES"},
+        "pkiviz.x509.spec": {"EKU_OIDS", "POLICY_OIDS"},
+        "pkiviz.x509.signature": {"_EXTENSION_NAMES", "SIGNATURE_ALGORITHMS", "_MLDSA_KEYS"},
+        "pkiviz.x509.signature_schemes": {"DIGEST_OIDS"},
+        "pkiviz.x509.anatomy": {"_CURVE_NAMES"},
+        "pkiviz.x509.factory": {"_HASHES"},
         "pkiviz.revocation._common": {"_HASHES"},
         "pkiviz.tls.signatures": {"_HASHES"},
         "pkiviz.tls.keyschedule": {"_HASHES"},
-        "pkiviz.tls.impostor": {"_HASHES"},
+        "pkiviz.net.impostor": {"_HASHES"},
         "pkiviz.validation.rules_path": {"_EKU_NAMES"},
         "pkiviz.validation.policy": {"MLDSA_OIDS"},
         "pkiviz.validation.rules_ct": {"OCSP_SCT_OID"},
@@ -335,7 +335,7 @@ def test_vocabulary_is_base_layer() -> None:
 
     allowed = {"cryptography", *sys.stdlib_module_names}
     assert imported(_source("pkiviz.vocabulary")) <= allowed
-    assert not imported(_source("pkiviz.der")) <= allowed
+    assert not imported(_source("pkiviz.x509.der")) <= allowed
 
 
 # --- one signature check for every key type ------------------------------------------

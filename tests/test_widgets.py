@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from pkiviz import lab
-from pkiviz.catalogue import CATALOGUE, Breakage
-from pkiviz.example import running_example
-from pkiviz.lab import LabState, evaluate
+from pkiviz.lab import state as lab
+from pkiviz.lab.catalogue import CATALOGUE, Breakage
+from pkiviz.lab.state import LabState, evaluate
 from pkiviz.widgets import ExpiryClock, HostnameBox, LabPanel, RevokeSwitch, _base, panel
+from pkiviz.x509.example import running_example
 
 WIDGETS = Path(panel.__file__).parent
 PAST_NOT_AFTER = (
@@ -27,7 +27,7 @@ def _shown(lab_panel: LabPanel) -> str:
 
 
 def test_import_pkiviz_does_not_import_ipywidgets() -> None:
-    code = "import sys, pkiviz, pkiviz.lab\nprint('ipywidgets' in sys.modules)\n"
+    code = "import sys, pkiviz, pkiviz.lab.state\nprint('ipywidgets' in sys.modules)\n"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout

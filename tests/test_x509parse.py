@@ -1,4 +1,4 @@
-"""pkiviz.x509parse: cryptography's parser without the serial warning, one error type."""
+"""pkiviz.x509.parse: cryptography's parser without the serial warning, one error type."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import warnings
 import pytest
 from cryptography import x509
 
-from pkiviz import der
-from pkiviz.example import running_example
-from pkiviz.x509parse import parse_der_certificate, serial_number
+from pkiviz.x509 import der
+from pkiviz.x509.example import running_example
+from pkiviz.x509.parse import parse_der_certificate, serial_number
 
 
 def _with_serial_first_byte(cert_der: bytes, value: int) -> bytes:

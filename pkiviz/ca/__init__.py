@@ -6,6 +6,9 @@
   real on 127.0.0.1 before issuing.
 * :mod:`~pkiviz.ca.hierarchy` - a root used only at key ceremonies, a revoked
   intermediate, and separate server- and client-auth hierarchies.
+
+Layer 9 (see :mod:`pkiviz`): imports only base, x509, revocation, ct, validation, tls, net,
+crosscheck, draw, lab and ca itself.
 """
 
 from __future__ import annotations

@@ -45,9 +45,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from pkiviz import _loopback
+from pkiviz._loopback import free_port
 from pkiviz.errors import InputError
-from pkiviz.keys import PrivateKey
-from pkiviz.serve import free_port
+from pkiviz.x509.keys import PrivateKey
 
 WELL_KNOWN = "/.well-known/acme-challenge/"
 

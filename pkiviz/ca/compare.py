@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from pkiviz.anatomy import Anatomy, anatomy
 from pkiviz.ca.validation_levels import (
     BUSINESS_CATEGORY,
     JURISDICTION_COUNTRY,
@@ -28,6 +27,7 @@ from pkiviz.table import Table
 from pkiviz.validation import CHECKS, Report
 from pkiviz.validation.inputs import CertLike, as_certificate
 from pkiviz.validation.report import SYMBOLS
+from pkiviz.x509.anatomy import Anatomy, anatomy
 
 ABSENT = "-"
 
@@ -214,7 +214,7 @@ def by_common_name(
     """Certificates whose subject CN contains a string, keyed by CN, sorted by CN.
 
     Args:
-        certs: e.g. a trust store loaded with :func:`pkiviz.load.load_certificates`.
+        certs: e.g. a trust store loaded with :func:`pkiviz.x509.load.load_certificates`.
         contains: a substring of the CN (case-sensitive), e.g. ``"DigiCert"``.
 
     Returns:

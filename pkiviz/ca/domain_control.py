@@ -27,11 +27,11 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from pkiviz import _loopback
-from pkiviz.factory import Issued
-from pkiviz.keys import PrivateKey, PublicKey
 from pkiviz.revocation._common import html_table
 from pkiviz.revocation.fetch import fetch
-from pkiviz.spec import CertSpec
+from pkiviz.x509.factory import Issued
+from pkiviz.x509.keys import PrivateKey, PublicKey
+from pkiviz.x509.spec import CertSpec
 
 WELL_KNOWN = "/.well-known/acme-challenge/"
 

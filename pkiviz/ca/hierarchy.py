@@ -31,12 +31,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from pkiviz import clock
 from pkiviz.errors import PkivizError
-from pkiviz.example import ORG
-from pkiviz.factory import CA, Issued, build
-from pkiviz.keys import PrivateKey
 from pkiviz.revocation._common import html_table, when_text
 from pkiviz.revocation.crl import BuiltCrl, RevokedEntry, build_crl
-from pkiviz.spec import CertSpec
+from pkiviz.x509.example import ORG
+from pkiviz.x509.factory import CA, Issued, build
+from pkiviz.x509.keys import PrivateKey
+from pkiviz.x509.spec import CertSpec
 
 #: A root CRL's lifetime: the Baseline Requirements (4.9.7) allow up to 12 months
 #: for CRLs about CA certificates, because the root key is brought out so rarely.

@@ -22,11 +22,11 @@ from typing import Literal
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from pkiviz.example import HOSTNAME, ORG, running_example
-from pkiviz.factory import Issued
-from pkiviz.spec import CertSpec
 from pkiviz.table import Table
 from pkiviz.vocabulary import POLICY_OIDS
+from pkiviz.x509.example import HOSTNAME, ORG, running_example
+from pkiviz.x509.factory import Issued
+from pkiviz.x509.spec import CertSpec
 
 LevelName = Literal["dv", "ov", "ev"]
 

@@ -11,4 +11,7 @@
 
 This package needs tornado and nbformat (installed with JupyterLab) and, to start a hub,
 JupyterHub and configurable-http-proxy (``make hub``); ``import pkiviz`` does not import it.
+
+Layer 11 (see :mod:`pkiviz`): imports only base, x509, revocation, ct, validation, tls, net,
+crosscheck, draw, lab, ca, widgets and classroom itself.
 """

@@ -3,7 +3,7 @@
 Each student logs in through the Hub's API, starts their server, executes the chapters one
 after another (each in a fresh kernel, as a reader opening them in turn) and stops the server;
 all students do so at once. A chapter passes when its sanitized text outputs
-(:func:`pkiviz.bookrun.text_outputs`, ``book/sanitize.cfg``) equal the saved ones and a probe
+(:func:`pkiviz.book.run.text_outputs`, ``book/sanitize.cfg``) equal the saved ones and a probe
 run in the same kernel afterwards shows it ran as that student, in that student's home and
 temporary directory. A student passes when, after their server stopped, none of their
 processes is left and their temporary directory is empty (no key file, no temporary
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pkiviz.bookrun import chapters, sanitizers, text_outputs
+from pkiviz.book.run import chapters, sanitizers, text_outputs
 from pkiviz.classroom.hub import LocalHub, environ_of, home_of, other_pids, pss_bytes
 from pkiviz.classroom.student import ClassroomError, Student
 

@@ -25,6 +25,8 @@
   which reads SCTs and log lists, imports no socket module.
 
 No wall clock anywhere in the core: time is passed in as ``at=`` (the server takes a clock).
+
+Layer 2 (see :mod:`pkiviz`): imports only base, x509 and ct itself.
 """
 
 from __future__ import annotations

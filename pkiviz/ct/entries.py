@@ -30,9 +30,9 @@ from typing import Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pkiviz.der import children, decode_oid, encode_tlv, read_single
 from pkiviz.errors import InputError
 from pkiviz.vocabulary import POISON_OID, SCT_LIST_OID
+from pkiviz.x509.der import children, decode_oid, encode_tlv, read_single
 
 EntryType = Literal["x509_entry", "precert_entry"]
 _ENTRY_CODES: dict[str, int] = {"x509_entry": 0, "precert_entry": 1}

@@ -8,8 +8,8 @@
     ct.scts             # one SCT per log, each over the precert_entry
     ct.certificate      # the same TBS with the SCT list in place of the poison
 
-The CA first builds the certificate from its :class:`~pkiviz.spec.CertSpec`
-with :func:`pkiviz.factory.build`, then re-signs it twice with the same
+The CA first builds the certificate from its :class:`~pkiviz.x509.spec.CertSpec`
+with :func:`pkiviz.x509.factory.build`, then re-signs it twice with the same
 issuer key: once with the poison extension appended (the precertificate,
 which no client may accept), once with the SCT list extension appended in
 its place (the final certificate). So the final TBS without the SCT list is
@@ -35,8 +35,8 @@ from pkiviz.ct.entries import POISON_OID, SCT_LIST_OID, entry_for_precertificate
 from pkiviz.ct.known_logs import DEMO_USABLE_SINCE, KnownLogs, demo_logs
 from pkiviz.ct.log import Log
 from pkiviz.ct.sct import SCT, sct_list_extension
-from pkiviz.factory import Issued, build
-from pkiviz.spec import CertSpec
+from pkiviz.x509.factory import Issued, build
+from pkiviz.x509.spec import CertSpec
 
 #: Validity of the running example's CT certificate: 90 days from the book's clock.
 LOGIN_NOT_BEFORE = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
@@ -215,7 +215,7 @@ def login_spec() -> CertSpec:
     Same key as the running example's ``login.example.com``; a new label, so a
     new serial number (a CA never reuses one for a different certificate).
     """
-    from pkiviz.example import running_example
+    from pkiviz.x509.example import running_example
 
     spec = running_example().server.spec
     return dataclasses.replace(
@@ -239,7 +239,7 @@ def login_through_logs(
     Returns:
         The :class:`CTIssuance`; the same arguments give the same bytes.
     """
-    from pkiviz.example import running_example
+    from pkiviz.x509.example import running_example
 
     intermediate = running_example().intermediate
     chosen = tuple(demo_logs()[:3]) if logs is None else tuple(logs)

@@ -3,7 +3,7 @@
 A :class:`Log` keeps its entries and their leaf hashes, issues SCTs for
 submitted certificates and precertificates (RFC 6962 3.1-3.3, 4.1, 4.2) and
 signs tree heads, with an ECDSA P-256 key (or, with ``key="rsa-2048"``, RSA)
-derived from a label (:func:`pkiviz.keys.derive_key`), so the same label gives
+derived from a label (:func:`pkiviz.x509.keys.derive_key`), so the same label gives
 the same key, log ID and signatures on every run: ECDSA here is deterministic
 (RFC 6979), as everywhere in pkiviz. Its log ID is the SHA-256 of its DER
 SubjectPublicKeyInfo (RFC 6962 3.2).
@@ -45,7 +45,7 @@ from pkiviz.ct.entries import LogEntry, entry_for_certificate, entry_for_precert
 from pkiviz.ct.entries import is_precertificate as _is_precertificate
 from pkiviz.ct.sct import SCT, merkle_tree_leaf, signature_input
 from pkiviz.errors import InputError
-from pkiviz.keys import derive_key
+from pkiviz.x509.keys import derive_key
 
 #: ``Version v1`` and ``SignatureType tree_hash`` of RFC 6962 3.5 / 3.2.
 VERSION_V1 = 0

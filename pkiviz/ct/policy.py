@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from pkiviz import _html, clock
 from pkiviz.ct.known_logs import KnownLog, KnownLogs
 from pkiviz.ct.verify import SCTCheck
-from pkiviz.load import as_certificate
+from pkiviz.x509.load import as_certificate
 
 CHROME_POLICY_URL = "https://googlechrome.github.io/CertificateTransparency/ct_policy.html"
 APPLE_POLICY_URL = "https://support.apple.com/en-us/103214"

@@ -43,10 +43,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiviz import _html
-from pkiviz.bytemap import ByteMap, Region
 from pkiviz.ct.entries import POISON_OID, SCT_LIST_OID, LogEntry
-from pkiviz.der import children, decode_oid, octet_string, read_single, read_tlv
 from pkiviz.errors import InputError
+from pkiviz.x509.bytemap import ByteMap, Region
+from pkiviz.x509.der import children, decode_oid, octet_string, read_single, read_tlv
 
 VERSION_V1 = 0
 SIGNATURE_TYPE_CERTIFICATE_TIMESTAMP = 0
@@ -388,7 +388,7 @@ def signature_input_map(
         version: the SCT's version byte.
 
     Returns:
-        A :class:`~pkiviz.bytemap.ByteMap` whose bytes are exactly those signed;
+        A :class:`~pkiviz.x509.bytemap.ByteMap` whose bytes are exactly those signed;
         one depth-0 region and one depth-1 region per field.
     """
     fields = _fields("signature_type", version, timestamp, entry, extensions)

@@ -28,14 +28,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pkiviz import _html, clock
-from pkiviz.bytemap import ByteMap
 from pkiviz.ct import _signing
 from pkiviz.ct.entries import LogEntry, entry_for_certificate
 from pkiviz.ct.known_logs import KnownLog, KnownLogs, bundled_logs
 from pkiviz.ct.log import timestamp_ms
 from pkiviz.ct.sct import SCT, VERSION_V1, embedded_scts, signature_input_map
 from pkiviz.errors import InputError
-from pkiviz.load import as_certificate
+from pkiviz.x509.bytemap import ByteMap
+from pkiviz.x509.load import as_certificate
 
 #: Every status an :class:`SCTCheck` can have.
 STATUSES = (
@@ -206,7 +206,8 @@ def verify_embedded_scts(
     """Check every SCT embedded in a certificate.
 
     Args:
-        cert: the final certificate (cryptography object, :class:`~pkiviz.factory.Issued`, bytes).
+        cert: the final certificate (cryptography object,
+            :class:`~pkiviz.x509.factory.Issued`, bytes).
         issuer: the certificate of the CA that issued it (its key hash is signed).
         logs: the client's log list (default: the bundled list).
         at: the time of the check.

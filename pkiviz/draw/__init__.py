@@ -2,6 +2,9 @@
 
 Each renderer takes ``ax=None`` and returns the matplotlib figure; matplotlib
 is imported inside the functions, so ``import pkiviz.draw`` stays light.
+
+Layer 7 (see :mod:`pkiviz`): imports only base, x509, revocation, ct, validation, tls, net,
+crosscheck and draw itself.
 """
 
 from __future__ import annotations

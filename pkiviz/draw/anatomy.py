@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from pkiviz.anatomy import Anatomy, anatomy, iso_utc
 from pkiviz.draw._notebook import enable_display
+from pkiviz.x509.anatomy import Anatomy, anatomy, iso_utc
 
 RowKind = Literal["field", "key", "extension", "signature"]
 
@@ -141,8 +141,8 @@ def draw_anatomy(cert: object, ax: Any = None) -> Any:
     """Draw Figure 1, the anatomy of a certificate, with matplotlib.
 
     Args:
-        cert: an :class:`~pkiviz.anatomy.Anatomy`, or anything
-            :func:`~pkiviz.anatomy.anatomy` accepts (a certificate, an
+        cert: an :class:`~pkiviz.x509.anatomy.Anatomy`, or anything
+            :func:`~pkiviz.x509.anatomy.anatomy` accepts (a certificate, an
             ``Issued``, PEM or DER bytes).
         ax: axes to draw into; ``None`` makes a new figure (without pyplot,
             so nothing is shown twice in a notebook).

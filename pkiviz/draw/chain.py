@@ -1,6 +1,6 @@
 """The chain graph drawn: certificates as boxes, issued-by links as arrows, every one judged.
 
-:func:`pkiviz.chaingraph.chain_graph` builds the data; :func:`draw_chain`
+:func:`pkiviz.draw.chaingraph.chain_graph` builds the data; :func:`draw_chain`
 renders it with networkx (the structure) and matplotlib (the drawing), both
 imported inside the function; :func:`chain_alt_text` says the same in words.
 
@@ -25,8 +25,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from pkiviz.chaingraph import ROLE_TEXT, ChainGraph, ChainNode, chain_graph
 from pkiviz.draw._notebook import enable_display
+from pkiviz.draw.chaingraph import ROLE_TEXT, ChainGraph, ChainNode, chain_graph
 from pkiviz.validation import Report
 from pkiviz.validation.inputs import CertLike
 
@@ -83,8 +83,8 @@ def chain_alt_text(
 
     Args:
         source: a validation report, or a graph already built from one.
-        intermediates: as for :func:`~pkiviz.chaingraph.chain_graph`.
-        trust_anchors: as for :func:`~pkiviz.chaingraph.chain_graph`.
+        intermediates: as for :func:`~pkiviz.draw.chaingraph.chain_graph`.
+        trust_anchors: as for :func:`~pkiviz.draw.chaingraph.chain_graph`.
 
     Returns:
         Sentences naming every certificate, link and candidate path with its verdict.
@@ -125,7 +125,7 @@ def draw_chain(
         ax: axes to draw into; ``None`` makes a new figure (without pyplot,
             so nothing is shown twice in a notebook).
         intermediates: more untrusted certificates (the report keeps those
-            given to ``validate``; see :func:`~pkiviz.chaingraph.chain_graph`).
+            given to ``validate``; see :func:`~pkiviz.draw.chaingraph.chain_graph`).
         trust_anchors: more trust anchors, as ``intermediates``.
 
     Returns:

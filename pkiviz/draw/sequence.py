@@ -1,7 +1,7 @@
 """Figure 2: the TLS handshake as a sequence diagram, drawn from a captured handshake.
 
 Nothing here is hand-listed: :func:`sequence_steps` turns a
-:class:`~pkiviz.tls.handshake.Handshake` (what :mod:`pkiviz.tls.live` or
+:class:`~pkiviz.tls.handshake.Handshake` (what :mod:`pkiviz.net.live` or
 ``pkiviz probe`` captured) into :class:`Step` records - one arrow per message -
 and :func:`draw_handshake` renders them with matplotlib (imported lazily).
 :func:`sequence_alt_text` describes the same steps in words.

@@ -9,6 +9,8 @@
 
 Only :mod:`crl` and :mod:`ocsp` are imported here; the socket modules load
 when used.
+
+Layer 2 (see :mod:`pkiviz`): imports only base, x509 and revocation itself.
 """
 
 from __future__ import annotations

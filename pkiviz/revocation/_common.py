@@ -16,10 +16,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from pkiviz import der
-from pkiviz.factory import Issued
-from pkiviz.keys import PrivateKey
 from pkiviz.vocabulary import HASHES, verify_signature
+from pkiviz.x509 import der
+from pkiviz.x509.factory import Issued
+from pkiviz.x509.keys import PrivateKey
 
 #: RFC 5280 5.3.1 reason codes by the short names pkiviz uses.
 REASONS: dict[str, x509.ReasonFlags] = {

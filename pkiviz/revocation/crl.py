@@ -2,7 +2,7 @@
 
 A CRL is the CA's signed list of serial numbers it has taken back before they
 expired, each with the time and (optionally) the reason. :func:`build_crl` makes
-one from an :class:`~pkiviz.factory.Issued` CA; the same inputs give the same
+one from an :class:`~pkiviz.x509.factory.Issued` CA; the same inputs give the same
 DER on every run (ECDSA signatures use RFC 6979).
 
 Checking a certificate against a CRL during path validation belongs to
@@ -20,8 +20,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from pkiviz import clock
-from pkiviz.anatomy import serial_hex
-from pkiviz.factory import Blob, Issued
 from pkiviz.revocation._common import (
     REASONS,
     certificate_of,
@@ -32,7 +30,9 @@ from pkiviz.revocation._common import (
     reason_name,
     when_text,
 )
-from pkiviz.x509parse import serial_number
+from pkiviz.x509.anatomy import serial_hex
+from pkiviz.x509.factory import Blob, Issued
+from pkiviz.x509.parse import serial_number
 
 #: Default CRL lifetime (nextUpdate - thisUpdate). The CA/B Forum Baseline
 #: Requirements (4.9.7) allow at most 10 days for subscriber CRLs.

@@ -35,7 +35,6 @@ from typing import Literal
 
 from cryptography import x509
 
-from pkiviz.factory import Issued
 from pkiviz.revocation.fetcher import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -46,6 +45,7 @@ from pkiviz.revocation.fetcher import (
     ocsp_from,
     ocsp_url_of,
 )
+from pkiviz.x509.factory import Issued
 
 
 def _loopback(host: str) -> bool:

@@ -37,9 +37,9 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
-from pkiviz.factory import Issued
 from pkiviz.revocation._common import certificate_of, html_table
 from pkiviz.revocation.ocsp import build_ocsp_request
+from pkiviz.x509.factory import Issued
 
 Outcome = Literal[
     "fetched", "refused", "unreachable", "timed_out", "too_large", "http_error", "junk"

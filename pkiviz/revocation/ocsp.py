@@ -23,9 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ObjectIdentifier
 
-from pkiviz import clock, der
-from pkiviz.anatomy import serial_hex
-from pkiviz.factory import Issued
+from pkiviz import clock
 from pkiviz.revocation._common import (
     cert_id_hashes,
     certificate_of,
@@ -38,7 +36,10 @@ from pkiviz.revocation._common import (
 )
 from pkiviz.revocation.ocsp_check import OcspResult, check_ocsp
 from pkiviz.vocabulary import OCSP_NOCHECK_OID
-from pkiviz.x509parse import serial_number
+from pkiviz.x509 import der
+from pkiviz.x509.anatomy import serial_hex
+from pkiviz.x509.factory import Issued
+from pkiviz.x509.parse import serial_number
 
 CertStatusName = Literal["good", "revoked", "unknown"]
 ResponderErrorName = Literal[
@@ -199,12 +200,12 @@ def issue_ocsp_responder(issuer: Issued, common_name: str, **options: object) ->
         issuer: the CA that delegates; it must be the CA that issued the
             certificates the responder answers for.
         common_name: the responder's CN (and label unless given).
-        **options: further :class:`~pkiviz.spec.CertSpec` fields.
+        **options: further :class:`~pkiviz.x509.spec.CertSpec` fields.
 
     Returns:
         The responder certificate and key.
     """
-    from pkiviz.spec import CertSpec, CustomExtension
+    from pkiviz.x509.spec import CertSpec, CustomExtension
 
     fields: dict[str, object] = {
         "label": common_name,

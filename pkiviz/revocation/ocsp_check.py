@@ -31,8 +31,6 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkiviz import clock
-from pkiviz.anatomy import serial_hex
-from pkiviz.factory import Issued
 from pkiviz.revocation._common import (
     cert_id_hashes,
     certificate_of,
@@ -42,7 +40,9 @@ from pkiviz.revocation._common import (
     signature_ok,
     when_text,
 )
-from pkiviz.x509parse import serial_number
+from pkiviz.x509.anatomy import serial_hex
+from pkiviz.x509.factory import Issued
+from pkiviz.x509.parse import serial_number
 
 StatusName = Literal["good", "revoked", "unknown", "error"]
 Problem = Literal[

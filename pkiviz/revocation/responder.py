@@ -36,7 +36,6 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import ocsp
 
 from pkiviz import _loopback, clock
-from pkiviz.factory import CertOptions, Issued
 from pkiviz.revocation._common import cert_id_hashes, certificate_of
 from pkiviz.revocation.crl import BuiltCrl, RevokedEntry, build_crl
 from pkiviz.revocation.ocsp import (
@@ -46,8 +45,9 @@ from pkiviz.revocation.ocsp import (
     build_ocsp_error,
     build_ocsp_response,
 )
-from pkiviz.spec import CertSpec
-from pkiviz.x509parse import serial_number
+from pkiviz.x509.factory import CertOptions, Issued
+from pkiviz.x509.parse import serial_number
+from pkiviz.x509.spec import CertSpec
 
 if TYPE_CHECKING or sys.version_info >= (3, 11):
     from typing import Unpack  # annotations only: Python 3.10 never evaluates them
@@ -302,7 +302,7 @@ class Responder(_loopback.Service):
         """Issue a server certificate from the CA with URLs pointing here; it counts as issued.
 
         Args:
-            *names: as :meth:`pkiviz.factory.Issued.issue_server`.
+            *names: as :meth:`pkiviz.x509.factory.Issued.issue_server`.
             **options: further spec fields (``label``, ``must_staple``...).
 
         Returns:

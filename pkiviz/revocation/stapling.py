@@ -53,11 +53,10 @@ from typing import Literal, NamedTuple, TypeVar
 
 from cryptography import x509
 
-from pkiviz import clock
-from pkiviz.factory import Issued, use_private_key
+from pkiviz import _serving, clock
 from pkiviz.revocation._common import html_table
 from pkiviz.revocation.ocsp_check import OcspResult, check_ocsp
-from pkiviz.tls import _serving
+from pkiviz.x509.factory import Issued, use_private_key
 
 Verdict = Literal[
     "ok", "no_staple", "must_staple_violated", "bad_staple", "revoked", "handshake_failed"

@@ -7,6 +7,9 @@ Every script, stylesheet, image and font a page loads is a file under OUTDIR (se
 chapters saved with widget state, npm; ``import pkiviz`` never imports it.
 
 Figures need alt text; :mod:`pkiviz.site.alt` says where the build finds it.
+
+Layer 11 (see :mod:`pkiviz`): imports only base, x509, revocation, ct, validation, tls, net,
+crosscheck, draw, lab, ca, widgets and site itself.
 """
 
 from __future__ import annotations

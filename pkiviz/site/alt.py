@@ -15,7 +15,7 @@ exists (the convention the chapters follow, in order of precedence):
        print(chain_alt_text(report, ...))       # its description, shown below it
 
    Proof cells between the two are skipped, and so is the heading of a Deeper section that
-   holds the description (``### Deeper: the figure in words``), see :mod:`pkiviz.bookparts`;
+   holds the description (``### Deeper: the figure in words``), see :mod:`pkiviz.book.parts`;
 
 5. the figure's ``text/plain`` representation, unless it is matplotlib's placeholder
    ``<Figure size ... with N Axes>``.
@@ -30,7 +30,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pkiviz.bookparts import DEEPER_PREFIX, heading, is_proof
+from pkiviz.book.parts import DEEPER_PREFIX, heading, is_proof
 
 _PLACEHOLDER = re.compile(r"^<(?:Figure|matplotlib\.\w+)[^>]*>$")
 _ALT_CALL = re.compile(r"\w*alt_text\s*\(")

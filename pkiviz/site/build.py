@@ -20,8 +20,8 @@ import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 
-from pkiviz.bookparts import deeper_sections, heading, is_proof, proof_label
-from pkiviz.glossary import TERMS, Term
+from pkiviz.book.glossary import TERMS, Term
+from pkiviz.book.parts import deeper_sections, heading, is_proof, proof_label
 from pkiviz.site import offline
 from pkiviz.site.alt import figure_alt
 from pkiviz.site.links import Linker

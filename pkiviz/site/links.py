@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 
-from pkiviz.glossary import Term
+from pkiviz.book.glossary import Term
 
 _NO_LINK = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"})
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "source"})

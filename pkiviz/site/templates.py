@@ -91,7 +91,7 @@ CHAPTER = (
 </div>
 {%- endblock data_widget_view -%}
 
-{#- Proof cells and Deeper sections (pkiviz.bookparts) fold into closed <details>; build.py
+{#- Proof cells and Deeper sections (pkiviz.book.parts) fold into closed <details>; build.py
     marks the cells in metadata["pkiviz-parts"]. -#}
 {% block any_cell scoped %}
 {%- set parts = cell.metadata.get('pkiviz-parts', {}) -%}

@@ -4,7 +4,7 @@ TLS CertificateRequest messages carry bare distinguished names
 (``certificate_authorities``, RFC 8446 4.2.4 / RFC 5246 7.4.4) and
 cryptography has no public loader for a lone Name, so this module walks the
 few DER shapes a Name uses - SEQUENCE OF SET OF SEQUENCE { OID, string } -
-with :mod:`pkiviz.der` (each fault a :class:`HandshakeParseError` that says
+with :mod:`pkiviz.x509.der` (each fault a :class:`HandshakeParseError` that says
 where), then hands cryptography the Name inside the smallest structure it
 does load publicly: a CRL whose issuer is that Name (its signature is never
 checked). That keeps each value's string type, so the parsed Name re-encodes
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from cryptography import x509
 
-from pkiviz import der
 from pkiviz.tls._wire import HandshakeParseError
+from pkiviz.x509 import der
 
 _WHAT = "distinguished name"
 
@@ -82,7 +82,7 @@ def parse_name(data: bytes) -> x509.Name:
             rdns.append(x509.RelativeDistinguishedName(attrs))
     except HandshakeParseError:
         raise
-    except ValueError as exc:  # pkiviz.der's InputError, UnicodeDecodeError, x509 checks
+    except ValueError as exc:  # pkiviz.x509.der's InputError, UnicodeDecodeError, x509 checks
         text = str(exc)
         raise HandshakeParseError(text if text.startswith(_WHAT) else f"{_WHAT}: {text}") from None
     return _with_string_types(data) or x509.Name(rdns)

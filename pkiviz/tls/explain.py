@@ -59,7 +59,7 @@ from pkiviz.tls.signatures import (
 )
 
 if TYPE_CHECKING:
-    from pkiviz.tls.impostor import Refusal
+    from pkiviz.net.impostor import Refusal
     from pkiviz.validation import Report
 
 #: Where :func:`tamper_each` flips a byte in the two hellos: inside their random.
@@ -466,7 +466,7 @@ def refusal_table(refusals: Sequence[Refusal]) -> Table:
     """What each TLS front end did with a certificate and someone else's key.
 
     Args:
-        refusals: from :func:`pkiviz.tls.impostor.mismatched_pair_refusals`.
+        refusals: from :func:`pkiviz.net.impostor.mismatched_pair_refusals`.
 
     Returns:
         One row per attempt.

@@ -10,7 +10,7 @@ protected record's nonce, additional data and tag
 (:mod:`~pkiviz.tls.glassbox_records`), the decrypted EncryptedExtensions,
 Certificate, CertificateVerify and Finished, the Finished MACs it checked and
 sent, the chain's validation report, and one HTTP request and response.
-:mod:`pkiviz.tls.glassbox_run` drives it over a socket.
+:mod:`pkiviz.net.glassbox_run` drives it over a socket.
 
 It is a teaching client, not a general one. It offers one cipher suite
 (TLS_AES_128_GCM_SHA256), one key share (``x25519`` or ``X25519MLKEM768``) and
@@ -263,7 +263,7 @@ class GlassBox:
 class Client:
     """The glass-box client's state machine (no I/O: bytes in, bytes out).
 
-    Use it through :func:`pkiviz.tls.glassbox_run.connect`, or by hand::
+    Use it through :func:`pkiviz.net.glassbox_run.connect`, or by hand::
 
         client = Client("login.example.com")
         sock.sendall(client.start())

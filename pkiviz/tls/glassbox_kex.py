@@ -13,7 +13,7 @@ Two TLS 1.3 named groups, both from cryptography's public API:
   comes first in all three.
 
 The client's private keys are derived from a seed label, as every key in
-pkiviz is (:mod:`pkiviz.keys`): the same seed gives the same ClientHello key
+pkiviz is (:mod:`pkiviz.x509.keys`): the same seed gives the same ClientHello key
 share on every run. The server's share is live: a real server draws it fresh.
 """
 
@@ -26,7 +26,7 @@ from typing import Literal, get_args
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 from pkiviz.errors import InputError
-from pkiviz.keys import seed_stream
+from pkiviz.x509.keys import seed_stream
 
 Group = Literal["x25519", "X25519MLKEM768"]
 GROUPS: tuple[str, ...] = get_args(Group)
@@ -40,7 +40,10 @@ X25519_SHARE = 32
 
 
 def seed_bytes(seed: str, purpose: str, n: int) -> bytes:
-    """``n`` bytes derived from ``seed`` for ``purpose`` (see :func:`pkiviz.keys.seed_stream`)."""
+    """``n`` bytes derived from ``seed`` for ``purpose``.
+
+    See :func:`pkiviz.x509.keys.seed_stream`.
+    """
     blocks = seed_stream(seed, purpose)
     out = b""
     while len(out) < n:

@@ -21,7 +21,7 @@ from cryptography import x509
 from pkiviz.tls import names
 from pkiviz.tls._der import parse_name
 from pkiviz.tls._wire import HandshakeParseError, Reader
-from pkiviz.x509parse import parse_der_certificate
+from pkiviz.x509.parse import parse_der_certificate
 
 Sender = Literal["client", "server"]
 

@@ -13,6 +13,8 @@ constraints), :mod:`.policy` (profiles, algorithms), :mod:`.revocation`
 :mod:`.facts` (the one place cryptography's exceptions are caught),
 :mod:`.inputs` (:class:`Inputs`, what a validation is given, kept by the
 report), :mod:`.validator` (``validate``, ``validate_inputs``).
+
+Layer 3 (see :mod:`pkiviz`): imports only base, x509, revocation, ct and validation itself.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
-from pkiviz import der, vocabulary
-from pkiviz.x509parse import quiet_serial_warning, serial_number
+from pkiviz import vocabulary
+from pkiviz.x509 import der
+from pkiviz.x509.parse import quiet_serial_warning, serial_number
 
 E = TypeVar("E", bound=x509.ExtensionType)
 _V = TypeVar("_V")
@@ -177,7 +178,7 @@ class CertFacts:
     @property
     def signature_algorithm_name(self) -> str:
         """Name of the signature algorithm (``"ecdsa-with-SHA256"``), dotted if not in
-        :data:`pkiviz.der.OID_NAMES`."""
+        :data:`pkiviz.x509.der.OID_NAMES`."""
         return der.oid_name(self.signature_algorithm_oid)
 
     @property
@@ -436,8 +437,8 @@ def _der_fields(data: bytes) -> tuple[bytes, bytes, bool]:
 
 
 def _walk(data: bytes) -> _Walked:
-    """Walk a certificate's DER once with :func:`pkiviz.der.spans` (the checks of
-    :func:`pkiviz.der.read_tlv`) for the fields read here rather than through cryptography.
+    """Walk a certificate's DER once with :func:`pkiviz.x509.der.spans` (the checks of
+    :func:`pkiviz.x509.der.read_tlv`) for the fields read here rather than through cryptography.
 
     Not cached: it runs once per :class:`CertFacts`, and takes a few microseconds.
     """

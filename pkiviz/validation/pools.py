@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from pkiviz.factory import CA, Issued, build
+from pkiviz.x509.factory import CA, Issued, build
 
 
 @dataclasses.dataclass(frozen=True)

@@ -45,11 +45,11 @@ from pkiviz.ct.known_logs import bundled_logs
 from pkiviz.ct.policy import APPLE_POLICY_URL, CHROME_POLICY_URL, apple_policy, chrome_policy
 from pkiviz.ct.sct import SCT, embedded_scts, parse_sct_list
 from pkiviz.ct.verify import SCTCheck, verify_delivered_scts, verify_embedded_scts
-from pkiviz.der import read_tlv
 from pkiviz.errors import PkivizError
 from pkiviz.validation.context import Context
 from pkiviz.validation.report import Check
 from pkiviz.vocabulary import OCSP_SCT_OID
+from pkiviz.x509.der import read_tlv
 
 NAME = "certificate-transparency"
 RFC = "RFC 6962 3.2, 3.3"

@@ -13,8 +13,8 @@ import functools
 from collections.abc import Callable
 
 from pkiviz import clock
-from pkiviz.factory import CA, CertOptions, Issued, build
 from pkiviz.validation.chain import Chain
+from pkiviz.x509.factory import CA, CertOptions, Issued, build
 
 UTC = _dt.timezone.utc
 HOST = "www.diff.example"

@@ -1,7 +1,7 @@
-"""The book's widgets: controls over :mod:`pkiviz.lab`, and nothing else.
+"""The book's widgets: controls over :mod:`pkiviz.lab.state`, and nothing else.
 
 Each widget holds no PKI logic. Its observers build a state from the
-controls, call a pure function of :mod:`pkiviz.lab`, keep what it returned as
+controls, call a pure function of :mod:`pkiviz.lab.state`, keep what it returned as
 ``.result`` and write that result's HTML into an ``HTML`` widget's ``.value``.
 None of them calls ``display()``: ``.widget`` is the ipywidgets container, to be
 a cell's last expression (the object itself displays as that container too).
@@ -16,6 +16,9 @@ kernel, which is how ``tests/test_widgets.py`` tests them.
 * :class:`RevokeSwitch` - revoke the running example's leaf on a CRL (chapter 7).
 
 This is the only part of pkiviz that imports ipywidgets.
+
+Layer 10 (see :mod:`pkiviz`): imports only base, x509, revocation, ct, validation, tls, net,
+crosscheck, draw, lab, ca and widgets itself.
 """
 
 from __future__ import annotations

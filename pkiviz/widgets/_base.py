@@ -10,7 +10,7 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pkiviz.chaingraph import ChainGraph
+from pkiviz.draw.chaingraph import ChainGraph
 
 #: How matplotlib writes the graph: text as SVG text (the browser sets it, three times faster
 #: than rasterising it to PNG, and sharp at any zoom), stable element ids, no date.

@@ -4,7 +4,7 @@
 :class:`~pkiviz.tls.glassbox_schedule.KeySchedule` (its function, inputs,
 label and output bytes, as :class:`~pkiviz.tls.glassbox_schedule.Derivation`
 renders itself) with the names of the steps before it. It computes nothing:
-the connection did (:func:`pkiviz.tls.glassbox_run.glassbox_session`).
+the connection did (:func:`pkiviz.net.glassbox_run.glassbox_session`).
 Set ``.step.value`` and ``.result`` changes, with or without a kernel.
 """
 

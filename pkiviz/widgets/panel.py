@@ -1,4 +1,4 @@
-"""The Break-it lab's panel: five controls over :func:`pkiviz.lab.evaluate`.
+"""The Break-it lab's panel: five controls over :func:`pkiviz.lab.state.evaluate`.
 
 ::
 
@@ -23,8 +23,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from pkiviz.catalogue import CATALOGUE
-from pkiviz.lab import LAB_DAYS, LAB_KEY_TYPES, LabResult, LabState, evaluate
+from pkiviz.lab.catalogue import CATALOGUE
+from pkiviz.lab.state import LAB_DAYS, LAB_KEY_TYPES, LabResult, LabState, evaluate
 from pkiviz.widgets._base import BookWidget, graph_html
 
 _WIDE = {"description_width": "8em"}
@@ -37,7 +37,7 @@ class LabPanel(BookWidget):
         state: the controls' starting values (default: the control, nothing broken).
 
     Attributes:
-        clock: days from the book clock (``IntSlider``, :data:`~pkiviz.lab.LAB_DAYS`).
+        clock: days from the book clock (``IntSlider``, :data:`~pkiviz.lab.state.LAB_DAYS`).
         hostname: the name the client asks for (``Text``; applied on Enter).
         key: the running example's key type (``Dropdown``).
         breakage: the catalogue entry switched on (``Dropdown`` of ids).
@@ -48,7 +48,7 @@ class LabPanel(BookWidget):
         graph_view: the chain graph as an image with alt text (``HTML``).
         report_view: pkiviz's report, every check (``HTML``).
         widget: all of the above in one ``VBox``.
-        result: the :class:`~pkiviz.lab.LabResult` now shown.
+        result: the :class:`~pkiviz.lab.state.LabResult` now shown.
     """
 
     def __init__(self, state: LabState | None = None) -> None:
@@ -104,7 +104,7 @@ class LabPanel(BookWidget):
 
     @property
     def state(self) -> LabState:
-        """The controls' values as a :class:`~pkiviz.lab.LabState`."""
+        """The controls' values as a :class:`~pkiviz.lab.state.LabState`."""
         return LabState(
             days=int(self.clock.value),
             hostname=str(self.hostname.value),

@@ -8,7 +8,7 @@
   example's leaf on its CA's CRL -> the ``revocation`` check.
 
 Each is ``.widget`` to display, ``.result`` for what it shows, and its control
-as an attribute; the logic is :mod:`pkiviz.lab`'s.
+as an attribute; the logic is :mod:`pkiviz.lab.state`'s.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from pkiviz.example import HOSTNAME, running_example
-from pkiviz.factory import Issued
-from pkiviz.lab import (
+from pkiviz.lab.state import (
     HostnameResult,
     LabResult,
     at_day,
@@ -33,6 +31,8 @@ from pkiviz.lab import (
 )
 from pkiviz.validation import Report
 from pkiviz.widgets._base import BookWidget
+from pkiviz.x509.example import HOSTNAME, running_example
+from pkiviz.x509.factory import Issued
 
 _STYLE = {"description_width": "8em"}
 
@@ -99,7 +99,7 @@ class HostnameBox(BookWidget):
         hostname: the name the client asks for (``Text``; updates as you type).
         view: one row per certificate (``HTML``).
         widget: the box over the view (``VBox``).
-        result: the :class:`~pkiviz.lab.HostnameResult` now shown.
+        result: the :class:`~pkiviz.lab.state.HostnameResult` now shown.
     """
 
     def __init__(self, hostname: str = HOSTNAME) -> None:
@@ -124,7 +124,7 @@ class RevokeSwitch(BookWidget):
     """Revoke the running example's leaf on its CA's CRL; shows the ``revocation`` check.
 
     Both positions hand the verifiers the same CRL from Example Trust TLS CA
-    2026 (see :func:`pkiviz.lab.revocation_state`): off, the leaf is not on it;
+    2026 (see :func:`pkiviz.lab.state.revocation_state`): off, the leaf is not on it;
     on, the leaf presented is the copy the CRL lists.
 
     Args:
@@ -134,7 +134,7 @@ class RevokeSwitch(BookWidget):
         revoked: the switch (``Checkbox``).
         view: the revocation rows and the three verifiers (``HTML``).
         widget: the switch over the view (``VBox``).
-        result: the :class:`~pkiviz.lab.LabResult` now shown.
+        result: the :class:`~pkiviz.lab.state.LabResult` now shown.
     """
 
     def __init__(self, revoked: bool = False) -> None:

@@ -1,6 +1,6 @@
 """Proof cells and Deeper sections are folded away, in JupyterLab and on the static site.
 
-A chapter (pkiviz.bookparts) hides a proof cell's source (JupyterLab shows its first line,
+A chapter (pkiviz.book.parts) hides a proof cell's source (JupyterLab shows its first line,
 ``# Proof: ...``) and collapses a Deeper heading with everything under it; the site shows both
 as closed ``<details>``. Each test looks at a real page in Chromium, folded and then opened, and
 saves a screenshot of both states under test-artifacts/browser/.
@@ -16,8 +16,8 @@ import nbformat
 import pytest
 from labdriver import JupyterLabServer, Lab
 
-from pkiviz.bookparts import apply_metadata, deeper_sections, is_proof
-from pkiviz.bookrun import chapters
+from pkiviz.book.parts import apply_metadata, deeper_sections, is_proof
+from pkiviz.book.run import chapters
 from pkiviz.site import build_site
 
 pytestmark = pytest.mark.browser

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from labdriver import Lab, Notebook
 
-from pkiviz import lab as model
-from pkiviz.catalogue import CATALOGUE, Breakage
-from pkiviz.example import running_example
+from pkiviz.lab import state as model
+from pkiviz.lab.catalogue import CATALOGUE, Breakage
+from pkiviz.x509.example import running_example
 
 pytestmark = pytest.mark.browser
 
