@@ -241,3 +241,7 @@ def test_sct_list_parsing_refuses_garbage(ct: CTIssuance) -> None:
     bad = len(raw).to_bytes(2, "big") + bytes(raw)
     with pytest.raises(InputError, match="year 9999"):
         parse_sct_list(len(bad).to_bytes(2, "big") + bad)
+    # RFC 6962 3.3: sct_list<1..2^16-1>, so an empty list is malformed, not "no SCTs"
+    with pytest.raises(InputError, match=r"empty; RFC 6962 3\.3 requires at least one SCT"):
+        parse_sct_list(b"\x00\x00")
+    assert len(parse_sct_list(encode_sct_list(ct.scts[:1]))) == 1  # control: one SCT is enough

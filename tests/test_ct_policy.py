@@ -110,6 +110,28 @@ def test_chrome_retired_log_counts_only_for_scts_before_retirement() -> None:
     nb, na = validity_of(ct.certificate)
     verdict = chrome_policy(_checks(ct, both_retired), not_before=nb, not_after=na, at=CHECK_AT)
     assert not verdict and "Qualified, Usable or ReadOnly" in verdict.reason
+    # an SCT that did not verify cannot backdate the others: Chrome takes the earliest
+    # *verified* SCT, so a junk SCT dated 1970 (bad signature, or from an unknown log)
+    # leaves Birch's SCT after its retirement, as in the control
+    checks = _checks(ct, retired_before)
+    junk = (
+        dataclasses.replace(
+            checks[0], status="bad-signature", sct=dataclasses.replace(checks[0].sct, timestamp=0)
+        ),
+        dataclasses.replace(
+            checks[0],
+            status="unknown-log",
+            log=None,
+            sct=dataclasses.replace(checks[0].sct, log_id=bytes(32), timestamp=0),
+        ),
+    )
+    for extra in junk:
+        with_junk = chrome_policy(
+            (*checks, extra), not_before=nb, not_after=na, at=CHECK_AT, logs=retired_before
+        )
+        assert not with_junk and "1 distinct log" in with_junk.reason
+    control = chrome_policy(checks, not_before=nb, not_after=na, at=CHECK_AT, logs=retired_before)
+    assert not control and control.reason == with_junk.reason
 
 
 def test_chrome_tls_delivered_scts() -> None:

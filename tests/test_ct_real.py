@@ -6,16 +6,27 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
-from pkiviz.ct.entries import SCT_LIST_OID, entry_for_certificate, strip_extensions
+from pkiviz.ct.entries import (
+    SCT_LIST_OID,
+    entry_for_certificate,
+    issuer_key_hash,
+    spki_der,
+    strip_extensions,
+)
 from pkiviz.ct.known_logs import KnownLogs, bundled_logs
 from pkiviz.ct.sct import embedded_scts
 from pkiviz.ct.verify import verify_embedded_scts, verify_sct
 from pkiviz.errors import InputError
+from pkiviz.x509 import der
+from pkiviz.x509.example import running_example
 
 DATA = Path(__file__).parent / "data" / "ct"
 AT = dt.datetime(2018, 10, 1, tzinfo=dt.timezone.utc)
@@ -50,6 +61,88 @@ def test_a_log_list_whose_id_is_not_the_key_hash_is_refused() -> None:
     with pytest.raises(InputError, match="not SHA-256 of its key"):
         KnownLogs.from_log_list(broken)
     KnownLogs.from_log_list(text)  # control
+
+
+def _edited(path: str, value: object) -> str:
+    """The real log list with one field of the first log (``"logs"`` etc. for others) replaced."""
+    doc = json.loads((DATA / "log_list.json").read_text())
+    *parents, last = path.split(".")
+    target = doc
+    for key in parents:
+        target = target[int(key)] if key.isdigit() else target[key]
+    target[last] = value
+    return json.dumps(doc)
+
+
+_LOG = "operators.0.logs.0"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (_edited(f"{_LOG}.state", {"usable": {"timestamp": 5}}), "is not a timestamp string: 5"),
+        (_edited(f"{_LOG}.state", {"usable": {"timestamp": None}}), "not a timestamp string"),
+        (_edited(f"{_LOG}.state", {"usable": {"timestamp": "2025-01-01T00:00:00"}}), "time zone"),
+        (_edited(f"{_LOG}.state", {"usable": {"timestamp": "yesterday"}}), "isoformat"),
+        (_edited(f"{_LOG}.state", {"bogus": {}}), "unknown state 'bogus'"),
+        (_edited(f"{_LOG}.state", ["usable"]), "is not a JSON object"),
+        (_edited(f"{_LOG}.temporal_interval", []), "is not a JSON object"),
+        (
+            _edited(f"{_LOG}.temporal_interval", {"start_inclusive": 1, "end_exclusive": 2}),
+            "is not a timestamp string: 1",
+        ),
+        (_edited(f"{_LOG}.description", {"a": 1}), "'description' of a log of operator"),
+        (_edited(f"{_LOG}.url", 5), "'url' of log"),
+        (_edited("operators.0.logs", None), "'logs' of operator 'Google' is not a list"),
+        (_edited("operators", {"a": 1}), "'operators' of the document is not a list"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_malformed_log_list_is_an_input_error_not_a_traceback(text: str, words: str) -> None:
+    with pytest.raises(InputError, match=r"not a v3 log_list.json") as info:
+        KnownLogs.from_log_list(text)
+    assert words in str(info.value)
+
+
+def test_log_list_times_need_a_zone_and_are_aware() -> None:
+    # Controls for the refusals above: Z and an explicit offset both read, and compare.
+    for stamp in ("2017-03-06T19:35:01Z", "2017-03-06T20:35:01+01:00"):
+        text = _edited(f"{_LOG}.state", {"retired": {"timestamp": stamp}})
+        icarus = KnownLogs.from_log_list(text).logs[0]
+        assert icarus.state_since == dt.datetime(2017, 3, 6, 19, 35, 1, tzinfo=dt.timezone.utc)
+        assert icarus.state_at(AT) == "retired"
+    window = {"start_inclusive": "2026-01-01T00:00:00Z", "end_exclusive": "2027-01-01T00:00:00Z"}
+    sharded = KnownLogs.from_log_list(_edited(f"{_LOG}.temporal_interval", window)).logs[0]
+    assert sharded.interval is not None and sharded.interval[0].year == 2026
+
+
+def _reencoded_spki(cert: x509.Certificate) -> bytes:
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def test_issuer_key_hash_is_over_the_issuers_own_spki_bytes(issuer: x509.Certificate) -> None:
+    # RFC 6962 3.2 hashes the issuer certificate's SubjectPublicKeyInfo. The same issuer with
+    # the RSA AlgorithmIdentifier's NULL left out: cryptography reads the key and re-encodes it
+    # *with* the NULL, so a hash of the re-encoding is not a hash of the certificate's bytes.
+    data = issuer.public_bytes(serialization.Encoding.DER)
+    tbs, algorithm, signature = der.children(data, der.read_single(data))
+    fields = der.children(data, tbs)
+    spki = fields[6]
+    algorithm_id, bits = der.children(data, spki)
+    oid, _null = der.children(data, algorithm_id)
+    bare = der.sequence(der.sequence(oid.encoded(data)), bits.encoded(data))
+    new_tbs = der.sequence(*(bare if f is spki else f.encoded(data) for f in fields))
+    odd = x509.load_der_x509_certificate(
+        der.sequence(new_tbs, algorithm.encoded(data), signature.encoded(data))
+    )
+    assert spki_der(odd) == bare != _reencoded_spki(odd)
+    assert issuer_key_hash(odd) == hashlib.sha256(bare).digest()
+    # Controls: for a normally encoded issuer the two agree, so nothing else changes.
+    for cert in (issuer, running_example().intermediate.certificate):
+        assert spki_der(cert) == _reencoded_spki(cert)
+        assert issuer_key_hash(cert) == hashlib.sha256(_reencoded_spki(cert)).digest()
 
 
 def test_hand_made_tbs_matches_cryptography_and_the_vector(cert: x509.Certificate) -> None:

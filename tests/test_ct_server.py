@@ -85,6 +85,34 @@ def test_a_log_that_signed_but_never_included_fails_the_inclusion_check() -> Non
         assert client.check_inclusion(check.sct, entry)
 
 
+def test_check_inclusion_reads_only_a_404_as_not_included() -> None:
+    log = demo_logs()[2]
+    intermediate = running_example().intermediate
+    with LogServer(log, clock=AT) as server:
+        client, final = _submit_precert(server, log)
+        (check,) = verify_embedded_scts(final, intermediate, logs=KnownLogs.of(log), at=AT)
+        entry = entry_for_certificate(final.certificate, intermediate.certificate)
+        assert client.check_inclusion(check.sct, entry)  # control: included
+        # Another entry under the same SCT: the log answers 404, so "not included".
+        other = entry_for_certificate(
+            running_example().server.certificate, intermediate.certificate
+        )
+        verdict = client.check_inclusion(check.sct, other)
+        assert not verdict and "no such leaf" in verdict.reason and "HTTP 404" in verdict.reason
+        # A log that fails otherwise (HTTP 500) says nothing about inclusion: the error surfaces.
+        honest = server.handle
+
+        def broken(method: str, target: str, body: bytes) -> tuple[int, dict[str, object]]:
+            if "get-proof-by-hash" in target:
+                return 500, {"error_message": "disk on fire", "success": False}
+            return honest(method, target, body)
+
+        server.handle = broken  # type: ignore[method-assign]
+        with pytest.raises(CTLogError, match="HTTP 500: disk on fire") as info:
+            client.check_inclusion(check.sct, entry)
+        assert info.value.status == 500
+
+
 def test_the_domain_owner_monitors_the_log() -> None:
     log = Log("pkiviz monitored log", name="Monitored")
     example = running_example()
@@ -122,6 +150,11 @@ BAD_REQUESTS = [
     ("get-proof-by-hash?hash=AAAA&tree_size=1", None, 400, "32-byte"),
     ("get-proof-by-hash?tree_size=1", None, 400, "'hash'"),
     ("get-entries?start=a&end=1", None, 400, "non-negative integer"),
+    ("get-entries?start=%C2%B2&end=1", None, 400, "ASCII digits"),  # "²".isdigit() is true
+    ("get-entries?start=%D9%A1&end=1", None, 400, "ASCII digits"),  # Arabic-Indic 1
+    ("get-entries?start=" + "9" * 5000 + "&end=1", None, 400, "at most 20"),
+    ("get-entries?start=0&end=" + "9" * 21, None, 400, "at most 20"),
+    ("add-chain", b"[" * 100_000 + b"]" * 100_000, 400, "nested too deeply"),
     ("get-entries?start=5&end=1", None, 400, "after end"),
     ("get-entries?start=9&end=10", None, 400, "beyond the log"),
     ("get-sth-consistency?first=0&second=1", None, 400, "1 <= first"),
@@ -145,9 +178,40 @@ def test_malformed_requests_get_400_json() -> None:
         assert code == 404
         code, doc = _raw(f"{server.base_url}/ct/v1/get-sth")  # control
         assert code == 200 and doc["tree_size"] == 1
-        assert server.requests == len(BAD_REQUESTS) + 2
+        code, doc = _raw(f"{server.base_url}/ct/v1/get-entries?start=0&end={'9' * 20}")  # control
+        assert code == 200 and len(doc["entries"]) == 1
+        assert server.requests == len(BAD_REQUESTS) + 3
     with LogServer(log, clock=AT) as server, pytest.raises(CTLogError, match="HTTP 400"):
         LogClient(server.base_url).add_chain([running_example().server.certificate])
+
+
+def _post_raw(port: int, content_length: bytes, body: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(
+            b"POST /ct/v1/add-chain HTTP/1.0\r\nContent-Length: " + content_length + b"\r\n\r\n"
+        )
+        conn.sendall(body)
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    return answer
+
+
+def test_content_length_must_be_ascii_digits() -> None:
+    example = running_example()
+    chain = [example.server.der, example.intermediate.der]
+    body = json.dumps({"chain": [base64.b64encode(d).decode() for d in chain]}).encode()
+    with LogServer(Log("pkiviz length log"), clock=AT) as server:
+        for length in (b"\xc2\xb2", b"\xb2", b"\xd9\xa1", b"1" * 21, b"-1", b""):
+            answer = _post_raw(server.port, length, body)
+            head, _, payload = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.0 400 "), (length, answer)
+            assert b"Content-Type: application/json" in head
+            assert json.loads(payload)["error_message"].startswith("a POST needs a Content-Length")
+        # Control: the same body with its true length is accepted.
+        answer = _post_raw(server.port, str(len(body)).encode(), body)
+        assert answer.startswith(b"HTTP/1.0 200 "), answer
+        assert "timestamp" in json.loads(answer.partition(b"\r\n\r\n")[2])
 
 
 def test_respond_is_pure_and_deterministic() -> None:

@@ -95,14 +95,103 @@ def test_scts_delivered_via_tls_from_two_operators(as_bytes: bool) -> None:
     assert not report.valid, row
 
 
-def test_malformed_tls_list_is_a_failed_check_not_an_exception() -> None:
+def test_malformed_tls_list_is_ignored_not_an_exception() -> None:
     good = encode_sct_list(_tls_scts(*demo_logs()[:2]))
     for bad in (good[:-1], b"\x00\x05abc", good + b"\x00"):
         report, row = check(running_example().server, ct_policy="chrome", scts=bad)
-        assert report.status_of(CT) == "fail"
-        assert "the SCT list delivered via TLS is malformed" in row
+        assert report.status_of(CT) == "fail"  # ignored, so no SCT at all
+        assert "the SCT list delivered via TLS is malformed: " in row and "; ignored" in row
     # Control: the intact list.
     assert check(running_example().server, ct_policy="chrome", scts=good)[0].valid
+
+
+@pytest.mark.parametrize("policy", ["chrome", "apple"])
+def test_malformed_tls_list_does_not_spoil_embedded_scts(policy: str) -> None:
+    """As Chromium does: an unreadable TLS list is ignored and the embedded SCTs judged."""
+    report, row = check(issued().certificate, ct_policy=policy, scts=b"\x00\x05junk")
+    assert report.valid, row
+    assert row.startswith(f"pass: {policy.title()} CT policy met")
+    assert "the SCT list delivered via TLS is malformed: " in row and row.endswith("; ignored")
+    # Control: no TLS list, the same verdict without the note.
+    report, row = check(issued().certificate, ct_policy=policy)
+    assert report.valid and "malformed" not in row
+
+
+def _staple(sct_list: bytes | None) -> bytes:
+    """A good OCSP response for the server, its single response carrying ``sct_list``.
+
+    cryptography's OCSPResponseBuilder cannot add single extensions, so the
+    extension is put into the DER by hand and the response re-signed.
+    """
+    from pkiviz.revocation._common import default_hash
+    from pkiviz.revocation.ocsp import _restamp, build_ocsp_response
+    from pkiviz.vocabulary import OCSP_SCT_OID
+    from pkiviz.x509 import der
+
+    ex = running_example()
+    data = build_ocsp_response(issuer=ex.intermediate, cert=ex.server, status="good").der
+    if sct_list is None:
+        return data
+    status, wrapped = der.children(data, der.read_single(data))
+    (response_bytes,) = der.children(data, wrapped)
+    response_type, octets = der.children(data, response_bytes)
+    basic_der = octets.content(data)
+    basic = der.children(basic_der, der.read_single(basic_der))
+    tbs = der.children(basic_der, basic[0])
+    # tbsResponseData: [version,] responderID, producedAt, responses, [extensions]
+    at = next(i for i, part in enumerate(tbs) if part.identifier == der.GENERALIZED_TIME) + 1
+    (single,) = der.children(basic_der, tbs[at])
+    extension = der.sequence(der.object_identifier(OCSP_SCT_OID), der.octet_string(sct_list))
+    single_der = der.sequence(
+        single.content(basic_der), der.encode_tlv(0xA1, der.sequence(extension))
+    )
+    new_tbs = der.sequence(
+        *(part.encoded(basic_der) for part in tbs[:at]),
+        der.sequence(single_der),
+        *(part.encoded(basic_der) for part in tbs[at + 1 :]),
+    )
+    new_basic = der.sequence(new_tbs, *(part.encoded(basic_der) for part in basic[1:]))
+    new_bytes = der.sequence(response_type.encoded(data), der.octet_string(new_basic))
+    unsigned = der.sequence(status.encoded(data), der.encode_tlv(wrapped.identifier, new_bytes))
+    algorithm = default_hash(ex.intermediate.private_key)
+    return _restamp(unsigned, produced_at=BOOK_CLOCK, signer=ex.intermediate, algorithm=algorithm)
+
+
+def _ocsp_sct_list() -> bytes:
+    """The SCT list extension's extnValue: an OCTET STRING holding the TLS list."""
+    return octet_string(encode_sct_list(_tls_scts(*demo_logs()[:2])))  # Alder (A), Birch (B)
+
+
+def test_stapled_ocsp_scts_count_for_apple_not_chrome() -> None:
+    staple = _staple(_ocsp_sct_list())
+    report, row = check(running_example().server, ct_policy="apple", ocsp_staple=staple)
+    assert report.valid, row
+    assert "2 SCTs from approved logs, one delivered via TLS or OCSP" in row
+    assert "ocsp SCT from Example 'Alder2026' log at 2026-03-01 12:00:00 UTC: verified;" in row
+    assert report.status_of("revocation") == "pass"  # the re-signed staple is a good answer
+    report, row = check(running_example().server, ct_policy="chrome", ocsp_staple=staple)
+    assert not report.valid and report.status_of(CT) == "fail"
+    assert row.count("(not counted: Chrome 148 and later ignore SCTs in OCSP responses)") == 2
+    # Controls: a staple without SCTs, and no staple, give neither policy an SCT.
+    for control in (_staple(None), None):
+        for policy in ("apple", "chrome"):
+            report, row = check(running_example().server, ct_policy=policy, ocsp_staple=control)
+            assert not report.valid and "none (no SCT embedded" in row and "ocsp SCT" not in row
+
+
+def test_malformed_stapled_sct_list_is_ignored() -> None:
+    truncated = _staple(_ocsp_sct_list()[:-3])
+    report, row = check(issued().certificate, ct_policy="apple", ocsp_staple=truncated)
+    assert report.status_of(CT) == "pass", row  # the embedded SCTs still meet the policy
+    assert "the SCT list in the stapled OCSP response is malformed: " in row
+    assert row.endswith("; ignored") and "ocsp SCT" not in row
+    report, row = check(running_example().server, ct_policy="apple", ocsp_staple=truncated)
+    assert report.status_of(CT) == "fail" and "; ignored" in row  # nothing else to count
+    # Control: the intact list in the same staple counts.
+    report, row = check(
+        running_example().server, ct_policy="apple", ocsp_staple=_staple(_ocsp_sct_list())
+    )
+    assert report.status_of(CT) == "pass" and "malformed" not in row
 
 
 def test_malformed_embedded_list_is_a_failed_check() -> None:
@@ -146,6 +235,29 @@ def test_embedded_scts_need_the_issuer() -> None:
 def test_an_unknown_ct_policy_is_a_programmer_error() -> None:
     with pytest.raises(ValueError, match="ct_policy must be"):
         check(issued().certificate, ct_policy="firefox")
+
+
+def test_an_sct_of_another_version_is_described_without_v1_fields() -> None:
+    import dataclasses
+
+    alder, birch, _, _ = demo_logs()
+    v2 = dataclasses.replace(_tls_scts(birch)[0], version=1, timestamp=0)
+    report, row = check(running_example().server, ct_policy="chrome", scts=(*_tls_scts(alder), v2))
+    assert not report.valid and "tls SCT of unsupported version 1: unsupported-version (" in row
+    assert "1970" not in row and "Birch" not in row
+    # Control: the v1 SCT beside it is described in full.
+    assert "tls SCT from Example 'Alder2026' log at 2026-03-01 12:00:00 UTC: verified" in row
+
+
+def test_ct_logs_must_be_a_known_logs() -> None:
+    from pkiviz.validation import Inputs
+
+    logs = demo_logs()
+    for wrong in (list(logs), logs[0], "log_list.json"):
+        with pytest.raises(TypeError, match=r"ct_logs must be a pkiviz\.ct\.KnownLogs"):
+            Inputs(running_example().server, ct_policy="chrome", ct_logs=wrong)  # type: ignore[arg-type]
+    # Control: the same logs as a KnownLogs.
+    Inputs(running_example().server, ct_policy="chrome", ct_logs=KnownLogs.of(*logs))
 
 
 def test_future_sct_does_not_count() -> None:
@@ -215,8 +327,15 @@ def test_cli_ct_log_list(ct_files: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert status == 1 and line.count(": unknown-log (") == 3  # the real list has no demo logs
     bad = ct_files / "bad.json"
     bad.write_text('{"operators": 5}')
+    deep = ct_files / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    naive = ct_files / "naive.json"
+    naive.write_text(real.read_text().replace("T19:35:01Z", "T19:35:01"))
+    assert naive.read_text() != real.read_text()
     for path, words in (
         (bad, "not a v3 log_list.json"),
+        (deep, "nested too deeply"),
+        (naive, "has no time zone"),
         (ct_files / "missing.json", "cannot read"),
     ):
         status, _, err = run(

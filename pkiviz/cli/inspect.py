@@ -5,8 +5,9 @@ or DER; ``-`` reads standard input. Text output prints each certificate's
 :class:`~pkiviz.x509.anatomy.Anatomy`, then its embedded SCTs (log, log ID, time,
 signature algorithm; the log named from :func:`pkiviz.ct.known_logs.bundled_logs`);
 ``--json`` prints a JSON list with one object per certificate (SCTs under
-``"scts"``), in file order - always a list, even for a single certificate, so
-scripts never need to check the shape.
+``"scts"``, always a list; when the SCT list cannot be read it is empty and
+``"scts_error"`` says why), in file order - always a list, even for a single
+certificate, so scripts never need to check the shape.
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         out = []
         for cert in certs:
             data = anatomy(cert).to_json_dict()
-            data["scts"] = _scts(cert)
+            data["scts"], error = _scts(cert)
+            if error is not None:
+                data["scts_error"] = error
             if args.map:
                 data["byte_map"] = [
                     {"name": r.name, "start": r.start, "end": r.end, "depth": r.depth}
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     blocks = []
     for index, cert in enumerate(certs, start=1):
-        text = anatomy(cert).text() + _scts_text(_scts(cert))
+        text = anatomy(cert).text() + _scts_text(*_scts(cert))
         if len(certs) > 1:
             text = f"# {what}: certificate {index} of {len(certs)}\n{text}"
         if args.map:
@@ -79,38 +82,58 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scts(cert: object) -> list[dict[str, str]] | str:
-    """The embedded SCTs as JSON-ready dicts (not verified: inspect has no issuer), or why not."""
+def _scts(cert: object) -> tuple[list[dict[str, str]], str | None]:
+    """The embedded SCTs as JSON-ready dicts (not verified: inspect has no issuer).
+
+    Returns:
+        ``(scts, error)``: the SCTs, and why the list could not be read
+        (``None`` if it could; the list is then empty). An SCT of a version
+        other than v1 gives only ``version`` and ``unsupported``: its other
+        fields are not v1's, so no log id or time is shown.
+    """
     import base64
 
     from pkiviz.ct.known_logs import log_name
-    from pkiviz.ct.sct import embedded_scts
+    from pkiviz.ct.sct import VERSION_V1, embedded_scts
     from pkiviz.errors import InputError
     from pkiviz.x509.anatomy import iso_utc
 
     try:
         scts = embedded_scts(cert)  # type: ignore[arg-type]
     except InputError as exc:
-        return f"unreadable: {exc}"
-    return [
-        {
-            "log_id": base64.b64encode(sct.log_id).decode(),
-            "log_name": log_name(sct.log_id) or "(unknown log)",
-            "timestamp": iso_utc(sct.time)[:-1] + f".{sct.timestamp % 1000:03d}Z",
-            "signature_algorithm": sct.algorithm,
-            "version": f"v{sct.version + 1}",
-        }
-        for sct in scts
-    ]
+        return [], f"unreadable: {exc}"
+    out = []
+    for sct in scts:
+        if sct.version != VERSION_V1:
+            out.append(
+                {
+                    "version": f"v{sct.version + 1}",
+                    "unsupported": f"unsupported version {sct.version} (RFC 6962 defines v1 = 0)",
+                }
+            )
+            continue
+        out.append(
+            {
+                "log_id": base64.b64encode(sct.log_id).decode(),
+                "log_name": log_name(sct.log_id) or "(unknown log)",
+                "timestamp": iso_utc(sct.time)[:-1] + f".{sct.timestamp % 1000:03d}Z",
+                "signature_algorithm": sct.algorithm,
+                "version": f"v{sct.version + 1}",
+            }
+        )
+    return out, None
 
 
-def _scts_text(scts: list[dict[str, str]] | str) -> str:
-    if isinstance(scts, str):
-        return f"\n  Embedded SCTs: {scts}"
+def _scts_text(scts: list[dict[str, str]], error: str | None) -> str:
+    if error is not None:
+        return f"\n  Embedded SCTs: {error}"
     if not scts:
         return ""
     lines = [f"\n  Embedded SCTs ({len(scts)}, not verified: that needs the issuer)"]
     for i, sct in enumerate(scts, start=1):
+        if "unsupported" in sct:
+            lines.append(f"    {i}. {sct['unsupported']}: log id and time not shown")
+            continue
         lines.append(f"    {i}. {sct['log_name']}")
         lines.append(f"       log id     {sct['log_id']}")
         lines.append(f"       timestamp  {sct['timestamp']}")

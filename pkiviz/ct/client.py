@@ -40,7 +40,16 @@ from pkiviz.errors import InputError, PkivizError
 
 
 class CTLogError(PkivizError):
-    """A CT log refused a request or answered something that is not RFC 6962 JSON."""
+    """A CT log refused a request or answered something that is not RFC 6962 JSON.
+
+    Attributes:
+        status: the HTTP status of the log's refusal (``None`` when the log
+            could not be reached or its answer could not be read).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,7 @@ class LogClient:
             detail = exc.read().decode("utf-8", "replace")
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 detail = json.loads(detail)["error_message"]
-            raise CTLogError(f"{endpoint}: HTTP {exc.code}: {detail}") from None
+            raise CTLogError(f"{endpoint}: HTTP {exc.code}: {detail}", status=exc.code) from None
         except (urllib.error.URLError, OSError) as exc:
             raise CTLogError(f"{endpoint}: cannot reach {self.base_url} ({exc})") from None
         try:
@@ -251,6 +260,11 @@ class LogClient:
         Returns:
             A :class:`~pkiviz.ct.merkle.ProofCheck`: falsy, with the reason, if the
             log has no such leaf (a log that signed but never included).
+
+        Raises:
+            CTLogError: if the log cannot be reached or refuses the request for
+                another reason than "no such leaf" (HTTP 404): that says nothing
+                about inclusion.
         """
         leaf = merkle.leaf_hash(merkle_tree_leaf(entry, sct.timestamp, sct.extensions))
         sth = self.get_sth()
@@ -260,6 +274,8 @@ class LogClient:
         try:
             proof = self.get_proof_by_hash(leaf, sth.tree_size)
         except CTLogError as exc:
+            if exc.status != 404:
+                raise
             return merkle.ProofCheck(False, f"the log has no such leaf: {exc}", section)
         if not 0 <= proof.index < sth.tree_size:
             return merkle.ProofCheck(False, "the log gave an index outside its tree", section)

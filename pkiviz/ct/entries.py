@@ -88,14 +88,32 @@ class LogEntry:
 
 
 def spki_der(cert: x509.Certificate) -> bytes:
-    """The DER SubjectPublicKeyInfo of a certificate's key."""
-    return cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    """The certificate's own SubjectPublicKeyInfo TLV, byte for byte as its TBSCertificate has it.
+
+    Not ``public_key().public_bytes(...)``: that re-encodes the key, and a
+    certificate whose SPKI is encoded differently (explicit curve parameters,
+    an RSA ``NULL`` left out) would hash differently from what the CA and the
+    log hashed.
+
+    Raises:
+        InputError: if the TBSCertificate has too few fields to hold one.
+    """
+    der = cert.public_bytes(serialization.Encoding.DER)
+    (tbs, *_) = children(der, read_single(der, what="certificate"), what="certificate")
+    fields = children(der, tbs, what="TBSCertificate")
+    # [0] version (optional), serialNumber, signature, issuer, validity, subject, SPKI
+    index = 6 if fields and fields[0].is_context(0) else 5
+    if len(fields) <= index or not fields[index].is_universal(16):
+        raise InputError("TBSCertificate: no subjectPublicKeyInfo where RFC 5280 4.1 puts it")
+    return fields[index].encoded(der)
 
 
 def issuer_key_hash(issuer: x509.Certificate) -> bytes:
-    """SHA-256 of the issuer's DER SubjectPublicKeyInfo (RFC 6962 3.2 ``issuer_key_hash``)."""
+    """SHA-256 of the issuer certificate's SubjectPublicKeyInfo (RFC 6962 3.2 ``issuer_key_hash``).
+
+    The hash is over the SPKI bytes in the issuer's certificate (:func:`spki_der`), as RFC 6962
+    says, not over a re-encoding of its key.
+    """
     return hashlib.sha256(spki_der(issuer)).digest()
 
 

@@ -25,6 +25,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cryptography.hazmat.primitives import serialization
 
@@ -35,6 +36,8 @@ from pkiviz.errors import InputError
 #: The states of Chrome's log lifecycle
 #: (googlechrome.github.io/CertificateTransparency/log_states.html).
 STATES = ("pending", "qualified", "usable", "readonly", "retired", "rejected")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,25 @@ class KnownLogs:
     def from_log_list(cls, data: bytes | str) -> KnownLogs:
         """Read a v3 ``log_list.json`` (Chrome's schema).
 
+        Timestamps must carry a time zone (``Z`` or an offset), as Chrome's
+        list writes them: one without is refused rather than guessed.
+
         Raises:
-            InputError: if it is not JSON of that shape, or a ``log_id`` is not
-                the SHA-256 of its ``key``.
+            InputError: if it is not JSON of that shape (wrong types, nesting
+                too deep to read, a timestamp without a time zone), or a
+                ``log_id`` is not the SHA-256 of its ``key``.
         """
         try:
             doc = json.loads(data)
-            out = [
-                _log_from_json(op["name"], entry) for op in doc["operators"] for entry in op["logs"]
-            ]
-        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+            operators = _field(doc, "operators", list, "the document")
+            out = []
+            for op in operators:
+                name = _field(op, "name", str, "an operator")
+                for entry in _field(op, "logs", list, f"operator {name!r}"):
+                    out.append(_log_from_json(name, entry))
+        except RecursionError:
+            raise InputError("log list: not a v3 log_list.json (nested too deeply)") from None
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
             raise InputError(f"log list: not a v3 log_list.json ({exc})") from None
         return cls(tuple(out))
 
@@ -146,34 +158,69 @@ class KnownLogs:
         return _html.table(rows, header=("log", "operator", "log id (base64)", "state"))
 
 
-def _time(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _object(value: object, where: str) -> dict[str, object]:
+    """``value``, checked to be a JSON object (``TypeError`` naming the place if not)."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{where} is not a JSON object")
+    return value
 
 
-def _log_from_json(operator: str, entry: dict[str, object]) -> KnownLog:
-    key = base64.b64decode(str(entry["key"]), validate=True)
-    log_id = base64.b64decode(str(entry["log_id"]), validate=True)
+def _field(value: object, key: str, kind: type[T], where: str) -> T:
+    """``value[key]``, checked to be a ``kind`` (``TypeError``/``KeyError`` naming the place)."""
+    obj = _object(value, where)
+    if key not in obj:
+        raise KeyError(f"{where} has no {key!r}")
+    value = obj[key]
+    if not isinstance(value, kind):
+        raise TypeError(f"{key!r} of {where} is not a {_JSON_NAMES[kind]}")
+    return value
+
+
+_JSON_NAMES: dict[type, str] = {str: "string", list: "list", dict: "JSON object"}
+
+
+def _time(value: object, what: str) -> dt.datetime:
+    """An RFC 3339 timestamp of the log list, as an aware datetime.
+
+    Raises:
+        TypeError: not a string.
+        ValueError: not ISO 8601, or without a time zone (refused, not read as UTC).
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is not a timestamp string: {value!r}")
+    when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"{what} ({value!r}) has no time zone: write Z or an offset")
+    return when
+
+
+def _log_from_json(operator: str, value: object) -> KnownLog:
+    entry = _object(value, f"a log of operator {operator!r}")
+    description = _field(entry, "description", str, f"a log of operator {operator!r}")
+    where = f"log {description!r}"
+    key = base64.b64decode(_field(entry, "key", str, where), validate=True)
+    log_id = base64.b64decode(_field(entry, "log_id", str, where), validate=True)
     if hashlib.sha256(key).digest() != log_id:
-        raise ValueError(f"log_id of {entry.get('description')} is not SHA-256 of its key")
+        raise ValueError(f"log_id of {description} is not SHA-256 of its key")
+    url = entry.get("url", "")
+    if not isinstance(url, str):
+        raise TypeError(f"'url' of {where} is not a string")
     state, since = "pending", None
-    states = entry.get("state")
-    if isinstance(states, dict) and states:
+    states = {} if entry.get("state") is None else _object(entry["state"], f"'state' of {where}")
+    if states:
         state, detail = next(iter(states.items()))
-        since = _time(detail["timestamp"]) if isinstance(detail, dict) else None
+        if state not in STATES:
+            raise ValueError(f"{where} has the unknown state {state!r}")
+        stamp = _field(detail, "timestamp", object, f"state {state!r} of {where}")
+        since = _time(stamp, f"the {state} timestamp of {where}")
     interval = None
     window = entry.get("temporal_interval")
-    if isinstance(window, dict):
-        interval = (_time(window["start_inclusive"]), _time(window["end_exclusive"]))
-    return KnownLog(
-        log_id,
-        str(entry["description"]),
-        operator,
-        key,
-        str(entry.get("url", "")),
-        state,
-        since,
-        interval,
-    )
+    if window is not None:
+        span = f"'temporal_interval' of {where}"
+        start = _time(_field(window, "start_inclusive", object, span), f"the start of {span}")
+        end = _time(_field(window, "end_exclusive", object, span), f"the end of {span}")
+        interval = (start, end)
+    return KnownLog(log_id, description, operator, key, url, state, since, interval)
 
 
 # --- the book's demo logs and the bundled list ---------------------------------------------------
@@ -225,7 +272,9 @@ def bundled_logs() -> KnownLogs:
     for name, operator, key_b64, url, since in _REAL_LOGS:
         key = base64.b64decode(key_b64)
         real.append(
-            KnownLog(hashlib.sha256(key).digest(), name, operator, key, url, "usable", _time(since))
+            KnownLog(
+                hashlib.sha256(key).digest(), name, operator, key, url, "usable", _time(since, name)
+            )
         )
     return KnownLogs(tuple(demo + real))
 

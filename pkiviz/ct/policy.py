@@ -21,8 +21,9 @@ CT compliant if one of these holds:
   responses under the same rule (``ocsp_counts=True`` here).
 
 An SCT from a ``Retired`` log counts only if issued before the log's
-retirement; Chrome compares the *earliest* of all presented SCTs with that
-timestamp. Operators are the ``operators`` entries of the log list (a log's
+retirement; Chrome compares the *earliest* of the SCTs that verified (known
+log, good signature) with that timestamp, so an unverifiable SCT cannot
+backdate the others. Operators are the ``operators`` entries of the log list (a log's
 ``previous_operators`` are not modelled here).
 
 **Apple** (Apple's Certificate Transparency policy,
@@ -185,7 +186,7 @@ def chrome_policy(
     lifetime = chrome_lifetime_days(not_before, not_after)
     required = 2 if lifetime <= 180 else 3
     valid = [c for c in all_checks if c.ok]
-    earliest = min((c.sct.timestamp for c in all_checks), default=0)
+    earliest = min((c.sct.timestamp for c in valid), default=0)
     pairs = [(c, _log_of(c, logs)) for c in valid]
     known = [(c, log) for c, log in pairs if log is not None]
 
@@ -287,7 +288,7 @@ def apple_policy(
     days = apple_lifetime_days(not_before, not_after)
     required, cap = (2, 1) if days <= 180 else (3, 2) if days <= 398 else (0, 0)
     valid = [c for c in all_checks if c.ok]
-    earliest = min((c.sct.timestamp for c in all_checks), default=0)
+    earliest = min((c.sct.timestamp for c in valid), default=0)
     known = [(c, log) for c in valid if (log := _log_of(c, logs)) is not None]
     once = [(c, log) for c, log in known if _counts(c, log, _ONCE, at, earliest)]
     current = [(c, log) for c, log in known if _counts(c, log, _CURRENT, at, earliest)]

@@ -221,11 +221,16 @@ def parse_sct_list(data: bytes, *, source: str = "embedded") -> tuple[SCT, ...]:
         The SCTs in list order.
 
     Raises:
-        InputError: if the lengths do not add up.
+        InputError: if the lengths do not add up, or the list is empty (RFC 6962
+            3.3: ``SerializedSCT sct_list <1..2^16-1>``, at least one SCT).
     """
     reader = _Reader(data, "SCT list")
     body = reader.vector(2, "SCT list")
     reader.done()
+    if not body:
+        raise InputError(
+            "SCT list: empty; RFC 6962 3.3 requires at least one SCT (sct_list<1..2^16-1>)"
+        )
     inner = _Reader(body, "SCT list")
     out: list[SCT] = []
     while inner.pos < len(body):

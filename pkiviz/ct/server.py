@@ -89,9 +89,22 @@ def _int(query: Mapping[str, list[str]], name: str) -> int:
     if not values or len(values) != 1:
         raise _BadRequest(f"parameter {name!r} is required, once")
     text = values[0]
-    if not text.isdigit():
-        raise _BadRequest(f"parameter {name!r} must be a non-negative integer, not {text!r}")
+    if not _decimal(text):
+        raise _BadRequest(
+            f"parameter {name!r} must be a non-negative integer of at most "
+            f"{_MAX_DIGITS} ASCII digits, not {text[:40]!r}"
+        )
     return int(text)
+
+
+#: The most digits a query integer or Content-Length may have (2**64 has 20).
+_MAX_DIGITS = 20
+
+
+def _decimal(text: str) -> bool:
+    """Whether ``text`` is 1 to 20 ASCII digits: ``str.isdigit`` alone accepts ``"²"`` and
+    Arabic-Indic digits, and ``int()`` of thousands of digits is slow or refused."""
+    return text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS
 
 
 def _chain(body: bytes) -> list[x509.Certificate]:
@@ -99,6 +112,8 @@ def _chain(body: bytes) -> list[x509.Certificate]:
         doc = json.loads(body)
     except ValueError:
         raise _BadRequest("the body is not JSON") from None
+    except RecursionError:
+        raise _BadRequest("the body is JSON nested too deeply") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("chain"), list) or not doc["chain"]:
         raise _BadRequest('the body must be {"chain": [base64 DER certificates...]}')
     out = []
@@ -218,7 +233,7 @@ class _Handler(_loopback.QuietHandler):
 
     def do_POST(self) -> None:
         length = self.headers.get("Content-Length", "")
-        if not length.isdigit() or int(length) > MAX_BODY:
+        if not _decimal(length) or int(length) > MAX_BODY:
             doc = {"error_message": "a POST needs a Content-Length up to 1 MiB", "success": False}
             self.send_body(400, json.dumps(doc).encode(), "application/json")
             return

@@ -80,7 +80,8 @@ class Inputs:
         ValueError: for an unknown profile, purpose, revocation or CT policy, a
             negative depth, a timeout that is not positive, or
             ``fetch_revocation=True`` without a ``fetcher``.
-        TypeError: if a certificate argument is not a certificate.
+        TypeError: if a certificate argument is not a certificate, or
+            ``ct_logs`` is not a :class:`~pkiviz.ct.known_logs.KnownLogs`.
     """
 
     leaf: CertLike
@@ -124,6 +125,14 @@ class Inputs:
             )
         if self.ct_policy not in (None, "chrome", "apple"):
             raise ValueError(f"ct_policy must be 'chrome', 'apple' or None, not {self.ct_policy!r}")
+        if self.ct_logs is not None:
+            from pkiviz.ct.known_logs import KnownLogs
+
+            if not isinstance(self.ct_logs, KnownLogs):
+                raise TypeError(
+                    "ct_logs must be a pkiviz.ct.KnownLogs (e.g. KnownLogs.of(*logs) or "
+                    f"KnownLogs.from_log_list(text)) or None, not {type(self.ct_logs).__name__}"
+                )
         profile = get_profile(self.profile)
         if self.max_chain_depth is not None and self.max_chain_depth < 0:
             raise ValueError("max_chain_depth must be >= 0")

@@ -28,8 +28,10 @@ cites Chrome's CT policy and Apple's): distinct known logs, distinct
 operators, by certificate lifetime. The message names the verdict and lists
 every SCT (where it came from, its log, its time, verified or why not).
 
-It never raises on a bad SCT list: a malformed one is a failed check with the
-reason (a browser would treat the connection as having no valid SCTs there).
+It never raises on a bad SCT list. A malformed list delivered via TLS or in the
+stapled OCSP response is ignored, as Chromium ignores it: the message notes it
+and the other SCTs are judged without it. A malformed *embedded* list fails the
+check outright (the certificate itself carries it, and no SCT of it can be read).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from cryptography.x509 import ocsp
 
 from pkiviz.ct.known_logs import bundled_logs
 from pkiviz.ct.policy import APPLE_POLICY_URL, CHROME_POLICY_URL, apple_policy, chrome_policy
-from pkiviz.ct.sct import SCT, embedded_scts, parse_sct_list
+from pkiviz.ct.sct import SCT, VERSION_V1, embedded_scts, parse_sct_list
 from pkiviz.ct.verify import SCTCheck, verify_delivered_scts, verify_embedded_scts
 from pkiviz.errors import PkivizError
 from pkiviz.validation.context import Context
@@ -67,6 +69,10 @@ _PARSE_ERRORS = (PkivizError, ValueError, TypeError)
 
 
 def _describe(check: SCTCheck, policy: str) -> str:
+    if check.sct.version != VERSION_V1:  # its log id and time are not v1's fields: not shown
+        return f"{check.sct.source} SCT of unsupported version {check.sct.version}: " + (
+            f"{check.status} ({check.reason})"
+        )
     log = check.log_name or f"unknown log {base64.b64encode(check.log_id).decode()[:12]}..."
     when = check.timestamp.strftime("%Y-%m-%d %H:%M:%S UTC")
     text = f"{check.sct.source} SCT from {log} at {when}: {check.status}"
@@ -140,17 +146,15 @@ def certificate_transparency(ctx: Context) -> Iterator[Check]:
             tls = parse_sct_list(delivered, source="tls") if delivered else ()
         else:
             tls = tuple(dataclasses.replace(s, source="tls") for s in delivered)
-    except _PARSE_ERRORS as exc:
-        yield ctx.fail(NAME, 0, f"the SCT list delivered via TLS is malformed: {exc}", rfc)
-        return
+    except _PARSE_ERRORS as exc:  # as Chromium: an unreadable delivered list is ignored
+        tls = ()
+        notes.append(f"the SCT list delivered via TLS is malformed: {exc}; ignored")
     staple = ctx.revocation.staple
     try:
         stapled = () if staple is None else _staple_scts(staple)
     except _PARSE_ERRORS as exc:
-        yield ctx.fail(
-            NAME, 0, f"the SCT list in the stapled OCSP response is malformed: {exc}", rfc
-        )
-        return
+        stapled = ()
+        notes.append(f"the SCT list in the stapled OCSP response is malformed: {exc}; ignored")
     if tls or stapled:
         checks += verify_delivered_scts((*tls, *stapled), leaf, logs=logs, at=ctx.at)
     judge = chrome_policy if policy == "chrome" else apple_policy
