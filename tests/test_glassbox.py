@@ -6,14 +6,25 @@ X25519MLKEM768 hybrid; every failure has a passing control beside it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import socket
+import threading
+import time
 
 import pytest
 
 from pkiviz.clock import wall_clock
 from pkiviz.net.glassbox_run import BODY, OpenSSL4Server, connect, glassbox_session
 from pkiviz.tls import glassbox_schedule as ks
-from pkiviz.tls.glassbox import Client, ServerAlert, Unsupported, VerificationFailed
+from pkiviz.tls.glassbox import (
+    Client,
+    GlassBoxError,
+    Incomplete,
+    ServerAlert,
+    Unsupported,
+    VerificationFailed,
+)
 from pkiviz.tls.glassbox_kex import client_share
 from pkiviz.tls.glassbox_records import RecordAuthError, nonce, open_record
 from pkiviz.x509.example import running_example
@@ -209,6 +220,79 @@ def test_a_server_without_a_common_signature_scheme_refuses():
             connect(*srv.address, ed.hostname)
         (server,) = srv.wait(1)
     assert caught.value.alert.description == "handshake_failure" and not server.completed
+
+
+@pytest.mark.parametrize(
+    ("server", "client"),
+    [
+        ({}, {"send_key_share": True}),  # the HelloRetryRequest refusal's control
+        ({"request_client_cert": False}, {}),  # the CertificateRequest's
+        ({"version": "1.3"}, {}),  # the TLS 1.2-only server's
+        ({}, {}),  # a P-256 chain: a scheme in common (the ed25519 server's)
+    ],
+    ids=["key-share-sent", "no-certificate-request", "tls13-allowed", "common-scheme"],
+)
+def test_control_each_refused_server_completes_with_that_one_thing_changed(server, client):
+    with OpenSSL4Server(CHAIN, EXAMPLE.server.private_key, **server) as srv:
+        box = connect(*srv.address, EXAMPLE.hostname, **client)
+        (side,) = srv.wait(1)
+    assert side.completed and box.response is not None and box.response.endswith(BODY)
+
+
+@contextlib.contextmanager
+def _fake_server(behaviour):
+    """A TCP server on 127.0.0.1 whose one connection reads the ClientHello, then ``behaviour``."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    stop = threading.Event()
+
+    def serve():
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(10)
+                conn.recv(65536)
+                if behaviour == "silent":
+                    stop.wait(10)
+                elif behaviour == "drip":  # a plausible handshake record, one byte at a time
+                    for byte in b"\x16\x03\x03\x40\x00" + b"\x02" * 0x4000:
+                        if stop.wait(0.05):
+                            break
+                        conn.sendall(bytes([byte]))
+                # "close": close at once
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(15)
+        assert not thread.is_alive()
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "message"),
+    [
+        ("close", r"the server closed before its Finished \(state wait_server_hello\)"),
+        ("silent", r"no answer within 0\.5 s \(state wait_server_hello\)"),
+        ("drip", r"the exchange did not finish within 1\.5 s \(state wait_server_hello\)"),
+    ],
+)
+def test_a_server_that_closes_falls_silent_or_drips_is_a_glassbox_error(behaviour, message):
+    started = time.monotonic()
+    with _fake_server(behaviour) as address, pytest.raises(Incomplete, match=message) as caught:
+        connect(*address, EXAMPLE.hostname, timeout=0.5, deadline=1.5)
+    assert isinstance(caught.value, GlassBoxError)
+    assert time.monotonic() - started < 5  # nothing hangs
+    # Control: the real server, with the same timeout and deadline, completes.
+    with OpenSSL4Server(CHAIN, EXAMPLE.server.private_key) as srv:
+        box = connect(*srv.address, EXAMPLE.hostname, timeout=0.5, deadline=1.5)
+        srv.wait(1)
+    assert box.response is not None and box.response.endswith(BODY)
 
 
 def test_client_options_are_checked():

@@ -9,6 +9,7 @@ HTTP request nor the encrypted handshake messages.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import stat
 import subprocess
@@ -223,3 +224,22 @@ def test_bad_arguments() -> None:
     with pytest.raises(InputError, match="not ASCII"):
         flow_to_pcapng(flow, keylog="é")
     assert isinstance(flow_to_pcapng(flow), Pcapng)
+
+
+def test_a_symlink_or_fifo_is_refused_and_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "precious"
+    target.write_bytes(b"precious")
+    target.chmod(0o644)
+    link, fifo = tmp_path / "link", tmp_path / "fifo"
+    link.symlink_to(target)
+    os.mkfifo(fifo)  # writing would block forever: lstat refuses it without opening it
+    for path, kind in ((link, "a symbolic link"), (fifo, "a FIFO")):
+        with pytest.raises(InputError, match=f"{path}: cannot write the key log: {kind}"):
+            write_file(path, b"x", secret=True, what="key log")
+    assert target.read_bytes() == b"precious" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    with pytest.raises(InputError, match="the key log path is empty"):
+        write_file("", b"x", secret=True, what="key log")
+    # Control: the regular file itself is replaced, 0600, and no temporary file is left.
+    assert write_file(target, b"x", secret=True, what="key log").read_bytes() == b"x"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "link", "precious"]

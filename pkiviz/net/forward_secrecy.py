@@ -27,6 +27,8 @@ import socket
 import ssl
 from typing import Literal
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from pkiviz.errors import InputError
@@ -211,6 +213,37 @@ def _nothing(random: bytes, version: str, suite: str, kx: str, missing: str) -> 
     return Decryption(random, version, suite, kx, None, None, None, False, (), missing)
 
 
+def _check_server_key(s_msgs: list[bytes], key: rsa.RSAPrivateKey) -> None:
+    """Refuse a key whose public half is not the leaf's in the recorded Certificate.
+
+    RSA PKCS#1 v1.5 decryption uses implicit rejection: a wrong key returns a
+    random premaster instead of raising, so the mistake would surface only as
+    records that do not authenticate. The Certificate travels in the clear in
+    TLS 1.2, so the key is compared with it first.
+
+    Raises:
+        InputError: no Certificate message, or the key is not the server's.
+    """
+    cert_msg = next((m for m in s_msgs if m[0] == 11), None)
+    if cert_msg is None:
+        raise InputError("the recording has no server Certificate to check the key against")
+    r = Reader(cert_msg[4:], "Certificate")
+    leaf_der = r.sub(3, "certificate_list").vector(3, "leaf certificate")
+    try:
+        leaf = x509.load_der_x509_certificate(leaf_der)
+        theirs = leaf.public_key().public_bytes(*_SPKI)
+    except ValueError as exc:
+        raise InputError(f"the recorded server certificate does not parse: {exc}") from None
+    if key.public_key().public_bytes(*_SPKI) != theirs:
+        raise InputError(
+            "this is not the server's key: its public key differs from the one in the "
+            f"recorded Certificate ({leaf.subject.rfc4514_string()})"
+        )
+
+
+_SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def decrypt_with_server_key(flow: Flow, key: rsa.RSAPrivateKey) -> Decryption:
     """Decrypt a recorded session with nothing but the server's RSA private key.
 
@@ -222,7 +255,9 @@ def decrypt_with_server_key(flow: Flow, key: rsa.RSAPrivateKey) -> Decryption:
         What the key recovers; for an ephemeral key exchange, nothing, and why.
 
     Raises:
-        InputError: the recording is not a TLS session pkiviz can read.
+        InputError: the recording is not a TLS session pkiviz can read, or
+            (RSA key transport) ``key`` is not the key of the recorded server
+            certificate.
     """
     client = _records(flow.stream("client"))
     server = _records(flow.stream("server"))
@@ -246,6 +281,7 @@ def decrypt_with_server_key(flow: Flow, key: rsa.RSAPrivateKey) -> Decryption:
     cke = next((m for m in c_msgs if m[0] == 16), None)
     if cke is None:
         raise InputError("the recording has no ClientKeyExchange")
+    _check_server_key(s_msgs, key)
     encrypted = Reader(cke[4:], "ClientKeyExchange").vector(2, "EncryptedPreMasterSecret")
     try:
         premaster = key.decrypt(encrypted, padding.PKCS1v15())

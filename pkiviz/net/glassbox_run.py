@@ -20,6 +20,7 @@ import dataclasses
 import datetime as _dt
 import socket
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ from OpenSSL import SSL
 
 from pkiviz import _serving, clock
 from pkiviz.net.detect_servers import bound_timeout, error_reason
-from pkiviz.tls.glassbox import Client, GlassBox, Tamper
+from pkiviz.tls.glassbox import Client, GlassBox, Incomplete, Tamper
 from pkiviz.tls.keyschedule import parse_keylog
 from pkiviz.x509.example import RunningExample, running_example
 from pkiviz.x509.factory import use_private_key
@@ -154,6 +155,7 @@ def connect(
     server_name: str,
     *,
     timeout: float = 5.0,
+    deadline: float | None = None,
     **options: Any,
 ) -> GlassBox:
     """Run the glass-box client against ``host:port``.
@@ -163,6 +165,8 @@ def connect(
         port: its port.
         server_name: the SNI name.
         timeout: seconds per socket operation.
+        deadline: seconds for the whole exchange (default ``4 * timeout``), so a
+            server that drips its answer a byte at a time cannot keep it alive.
         **options: :class:`~pkiviz.tls.glassbox.Client` options (``group``,
             ``seed``, ``trust``, ``at``, ``request``, ``tamper``...).
 
@@ -170,15 +174,35 @@ def connect(
         The connection, every step as data.
 
     Raises:
-        GlassBoxError: the server refused, or failed a check (see its subclasses).
+        GlassBoxError: the server refused, or failed a check (see its
+            subclasses); :class:`~pkiviz.tls.glassbox.Incomplete` when it said
+            nothing within ``timeout``, closed before its Finished, or did not
+            finish within ``deadline``.
     """
+    total = 4 * timeout if deadline is None else deadline
     client = Client(server_name, **options)
+    end = time.monotonic() + total
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(client.start())
         while not client.closed:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Incomplete(
+                    f"{host}:{port}: the exchange did not finish within {total:g} s "
+                    f"(state {client.state})"
+                )
+            sock.settimeout(min(timeout, left))
             try:
                 data = sock.recv(_serving.MAX_READ)
-            except (TimeoutError, ConnectionResetError):
+            except TimeoutError:
+                if time.monotonic() >= end:
+                    continue  # reported as the deadline above
+                if client.handshake_done:  # the response is read until the server is quiet
+                    break
+                raise Incomplete(
+                    f"{host}:{port}: no answer within {timeout:g} s (state {client.state})"
+                ) from None
+            except ConnectionResetError:
                 data = b""
             out = client.receive(data)
             if out:

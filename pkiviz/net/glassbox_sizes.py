@@ -8,10 +8,13 @@ Certificate message (leaf and intermediate; the root is not sent), the
 CertificateVerify, and the whole handshake from ClientHello to the client's
 Finished.
 
-Live by nature in one respect: ECDSA signatures are randomized DER, so an
-ECDSA chain's sizes can move by a byte or two between runs; RSA and ML-DSA
-sizes are fixed by the key size and parameter set. The chains use fresh keys
-(deriving three RSA-2048 keys from labels takes seconds).
+Live by nature, so sizes can move by a few bytes between runs: ECDSA
+signatures are randomized DER (a byte or two per signature), and the chains
+are issued with ``live=True`` - fresh keys (deriving three RSA-2048 keys from
+labels takes seconds) and random serial numbers, and a DER serial is one byte
+shorter about one time in 256 (a leading zero octet). RSA and ML-DSA
+signatures and public keys themselves are fixed in size by the key size and
+parameter set; their certificates are not, by that byte.
 """
 
 from __future__ import annotations

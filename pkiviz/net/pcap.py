@@ -21,11 +21,14 @@ A file that embeds a key log is a secret (anyone holding it reads the traffic):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import ipaddress
 import os
+import stat
 import struct
+import tempfile
 from pathlib import Path
 
 from pkiviz import clock
@@ -128,32 +131,100 @@ class Pcapng:
         return self.table()._repr_html_()
 
 
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def check_output_path(path: str | os.PathLike[str], *, what: str) -> Path:
+    """Refuse a path pkiviz must not write to, before anything is written.
+
+    Only a new file or an existing regular file is accepted: a symbolic link, a
+    FIFO, a device, a socket or a directory is refused (``lstat``, so nothing is
+    opened, followed or blocked on), and the directory must take a new file (a
+    private temporary file is created there and removed at once). Nothing at
+    ``path`` is created, changed or removed.
+
+    Args:
+        path: the user's path.
+        what: what the file is, for the error message.
+
+    Returns:
+        The path.
+
+    Raises:
+        InputError: an empty path, not a regular file, or a directory that
+            cannot take the file; the message names the path.
+    """
+    if os.fspath(path) == "":
+        raise InputError(f"the {what} path is empty")
+    target = Path(path)
+    try:
+        info: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            f"{target}: cannot write the {what}: {_kind(info.st_mode)}, not a regular file"
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
+    return target
+
+
 def write_file(path: str | os.PathLike[str], data: bytes, *, secret: bool, what: str) -> Path:
-    """Write ``data`` to a path a user named; a secret is created with mode 0600.
+    """Write ``data`` to a path a user named; a secret is written with mode 0600.
+
+    The bytes go to a new temporary file in the same directory (created 0600,
+    ``O_EXCL``), which then replaces ``path`` (``os.replace``): a symbolic link's
+    target, a FIFO or a device is never opened, and a failed write leaves an
+    existing file as it was.
 
     Args:
         path: the user's path.
         data: the bytes.
-        secret: create the file 0600 (key logs, captures that embed one).
+        secret: keep the file 0600 (key logs, captures that embed one); otherwise 0644.
         what: what the file is, for the error message.
 
     Returns:
         The path written.
 
     Raises:
-        InputError: the path cannot be written (a missing directory, no
-            permission, a directory in the way); the message names the path.
+        InputError: the path cannot be written (empty, a missing directory, no
+            permission, not a regular file: a directory, a symbolic link, a
+            FIFO, a device); the message names the path.
     """
-    target = Path(path)
+    target = check_output_path(path, what=what)
+    tmp: str | None = None
     try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        fd = os.open(target, flags, 0o600 if secret else 0o644)
-        if secret:
-            os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         with os.fdopen(fd, "wb") as handle:
+            if not secret:
+                os.fchmod(handle.fileno(), 0o644)
             handle.write(data)
+        os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
         raise InputError(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     return target
 
 

@@ -57,7 +57,7 @@ from pkiviz.errors import InputError
 from pkiviz.net import listen, live, wire
 from pkiviz.net.client_auth import ClientAuth, combine, decide, sent_certificate
 from pkiviz.net.listen import Listening
-from pkiviz.net.pcap import Pcapng, flow_to_pcapng, write_file
+from pkiviz.net.pcap import Pcapng, check_output_path, flow_to_pcapng, write_file
 from pkiviz.tls.handshake import Handshake
 from pkiviz.tls.messages import Alert, Certificate
 from pkiviz.tls.signatures import SignatureCheck, verify_server_signature
@@ -583,14 +583,19 @@ def probe(
             frames are synthesized (:mod:`pkiviz.net.pcap`): 127.0.0.1 at both
             ends, the target's port, timestamps from the probe's start.
             Both cover the first connection only, not the second one made
-            without a certificate.
+            without a certificate. Each must be a new file or an existing
+            regular file (a symbolic link, FIFO or device is refused), and the
+            two must differ. They are written only once there was a TLS
+            handshake, each through a temporary file that replaces the path:
+            a probe that fails leaves both paths as they were.
 
     Returns:
         The result, even if the handshake failed after the server answered.
 
     Raises:
         InputError: an invalid ``servername``; a bad trust, certificate or key
-            file; a key log or pcapng path that cannot be written; an
+            file; a key log or pcapng path that cannot be written (or
+            one file given as both); an
             unresolvable host, a refused or timed-out connection, or a peer
             that does not speak TLS.
     """
@@ -617,11 +622,9 @@ def probe(
     when = at if at is not None else live.now()
     ctx = live.client_context(None)
     offered = _load_client_certificate(ctx, cert, key) if cert is not None else None
-    # Both files are checked (and the key log created 0600) before connecting.
-    if keylog is not None:
-        write_file(keylog, b"", secret=True, what="key log")
-    if pcap is not None:
-        write_file(pcap, b"", secret=True, what="pcapng file")
+    # Both paths are checked before connecting; nothing is written to them until
+    # there is a handshake to record (a failed probe leaves them as they were).
+    _check_outputs(keylog, pcap)
     try:
         relay_timeout = timeout + (wait or 0.0) + 1.0  # never shorter than the listening
         with _recording(ctx, host, port, keylog, pcap, relay_timeout) as rec:
@@ -646,7 +649,14 @@ def probe(
         reason = handshake.error or "the server said nothing"
         if "WRONG_VERSION_NUMBER" in reason.upper() or "RECORD_LAYER" in reason.upper():
             reason = f"the server does not speak TLS ({reason})"
+        unwritten = [p for p in (keylog, pcap) if p is not None]
+        if unwritten:
+            reason += f" (nothing written to {' or '.join(shown(p) for p in unwritten)})"
         raise InputError(f"{target}: no TLS handshake: {reason}")
+    if keylog is not None and rec.secrets is not None:
+        write_file(keylog, rec.secrets.encode("ascii"), secret=True, what="key log")
+    if pcap is not None and rec.pcap is not None:
+        rec.pcap.write_to_path(pcap)
     report, note = _validate(
         handshake.server_certificates, anchors, sni or host, when, revocation_lists
     )
@@ -673,18 +683,38 @@ def probe(
     )
 
 
+def _check_outputs(
+    keylog: str | os.PathLike[str] | None, pcap: str | os.PathLike[str] | None
+) -> None:
+    """Refuse a key log or pcapng path that cannot be written, or the same file for both.
+
+    Raises:
+        InputError: an empty path, not a regular file (a symbolic link, a FIFO,
+            a device, a directory), a directory that cannot take the file, or
+            ``--keylog`` and ``--pcap`` naming one file.
+    """
+    if keylog is not None:
+        check_output_path(keylog, what="key log")
+    if pcap is not None:
+        check_output_path(pcap, what="pcapng file")
+    if keylog is not None and pcap is not None:
+        same = Path(keylog).resolve() == Path(pcap).resolve()
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(keylog, pcap)
+        if same:
+            raise InputError(
+                f"{shown(keylog)}: the key log and the pcapng file must be two files "
+                "(--keylog and --pcap name the same one)"
+            )
+
+
 class _Recorder:
     """Where the probe connects, and what it records there (see :func:`_recording`)."""
 
-    def __init__(
-        self,
-        target: tuple[str, int],
-        keylog: Path | None,
-        pcap: str | os.PathLike[str] | None,
-        tap: wire.Tap | None,
-    ) -> None:
-        self.target, self.keylog, self.pcap_path, self.tap = target, keylog, pcap, tap
+    def __init__(self, target: tuple[str, int], keylog: Path | None, tap: wire.Tap | None) -> None:
+        self.target, self.keylog, self.tap = target, keylog, tap
         self.pcap: Pcapng | None = None
+        self.secrets: str | None = None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -692,25 +722,26 @@ class _Recorder:
         return self.tap.address if self.tap is not None else self.target
 
     def finish(self, at: _dt.datetime) -> None:
-        """Raise the relay's connection error, if any; write the pcapng, if asked.
+        """Raise the relay's connection error, if any; read the key log, build the pcapng.
+
+        Nothing is written to the user's paths here: :func:`probe` writes them
+        once the handshake is known to have happened.
 
         Raises:
             OSError: the relay could not connect to the target (as a direct
                 connection would have raised it).
         """
+        if self.keylog is not None:
+            self.secrets = self.keylog.read_text("ascii")
         if self.tap is None:
             return
         (flow,) = self.tap.wait(1)  # the relay is done: connected and relayed, or failed
         if self.tap.upstream_errors:
             raise self.tap.upstream_errors[0]
-        if self.pcap_path is None or self.keylog is None:  # pragma: no cover - set together
-            return
-        secrets = self.keylog.read_text("ascii")
         self.pcap = flow_to_pcapng(
-            flow, keylog=secrets, client=("127.0.0.1", 50000), server=("127.0.0.1", self.target[1]),
-            at=at,
+            flow, keylog=self.secrets, client=("127.0.0.1", 50000),
+            server=("127.0.0.1", self.target[1]), at=at,
         )  # fmt: skip
-        self.pcap.write_to_path(self.pcap_path)
 
 
 @contextlib.contextmanager
@@ -724,32 +755,24 @@ def _recording(
 ) -> Iterator[_Recorder]:
     """Set up the key log and the loopback relay the probe's connection goes through.
 
-    With neither file asked for, the probe connects directly, as before. The key
-    log goes to the user's file, or (for the pcapng alone) to a private temporary
-    file; Python's ssl appends each secret as the handshake derives it.
+    With neither file asked for, the probe connects directly, as before. Python's
+    ssl appends each secret as the handshake derives it to a private temporary
+    file (in a 0700 directory), never to the user's path: :func:`probe` copies
+    it there afterwards, so OpenSSL never opens, follows or truncates a path
+    the user named.
     """
     with contextlib.ExitStack() as stack:
         path: Path | None = None
-        if keylog is not None:
-            path = Path(keylog)
-        elif pcap is not None:
+        if keylog is not None or pcap is not None:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pkiviz-keylog-"))
             os.chmod(tmp, 0o700)
             path = Path(tmp) / "keylog.txt"
-        if path is not None:
             ctx.keylog_filename = str(path)
+            stack.callback(setattr, ctx, "keylog_filename", None)
         tap = None
         if pcap is not None:
             tap = stack.enter_context(wire.Tap((host, port), timeout=timeout))
-        recorder = _Recorder((host, port), path, pcap, tap)
-        try:
-            yield recorder
-        finally:
-            if path is not None:
-                ctx.keylog_filename = None  # type: ignore[assignment]
-            if pcap is not None and recorder.pcap is None:  # nothing recorded: no empty file left
-                with contextlib.suppress(OSError):
-                    Path(pcap).unlink()
+        yield _Recorder((host, port), path, tap)
 
 
 def _without_certificate(

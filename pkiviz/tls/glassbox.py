@@ -89,6 +89,10 @@ class ServerAlert(GlassBoxError):
         self.alert = alert
 
 
+class Incomplete(GlassBoxError):
+    """The server fell silent, closed before its Finished, or did not finish in time."""
+
+
 class VerificationFailed(GlassBoxError):
     """The server's chain, CertificateVerify or Finished does not verify.
 
@@ -365,14 +369,26 @@ class Client:
             out += self._record(header, fragment)
         return out
 
+    @property
+    def handshake_done(self) -> bool:
+        """Whether the handshake got past the server's Finished (:meth:`result` answers)."""
+        return self._schedule is not None and self._cv is not None and len(self._finished) >= 2
+
+    @property
+    def state(self) -> str:
+        """Where the state machine is, e.g. ``"wait_server_hello"`` or ``"connected"``."""
+        return self._state
+
     def result(self) -> GlassBox:
         """Everything the connection computed.
 
         Raises:
-            RuntimeError: the handshake did not get past the server's Finished.
+            Incomplete: the handshake did not get past the server's Finished
+                (the server closed first).
         """
-        if self._schedule is None or self._cv is None or len(self._finished) < 2:
-            raise RuntimeError("the handshake is not complete")
+        if not self.handshake_done:
+            raise Incomplete(f"the server closed before its Finished (state {self._state})")
+        assert self._schedule is not None and self._cv is not None
         assert self._shared is not None
         return GlassBox(
             self.server_name, self.client_random, self._server_random, self.share, self._shared,
@@ -555,6 +571,7 @@ __all__ = [
     "Client",
     "GlassBox",
     "GlassBoxError",
+    "Incomplete",
     "ServerAlert",
     "Tamper",
     "Unsupported",
