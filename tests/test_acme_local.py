@@ -92,3 +92,41 @@ def test_pebble_stops_and_leaves_nothing(tmp_path, monkeypatch) -> None:  # type
 def test_site_port_needs_a_started_site() -> None:
     with pytest.raises(RuntimeError, match="start the site"):
         _ = Http01Site().port
+
+
+def _taken_acme_port(monkeypatch: pytest.MonkeyPatch, held: int, attempts: int) -> list[int]:
+    """free_port() as pebble() calls it, except that the ACME port of the first ``attempts``
+    starts is ``held``, a port another socket listens on (as when another program takes a
+    port in the moment between free_port() and pebble's bind)."""
+    from pkiviz._loopback import free_port as real
+
+    handed: list[int] = []
+
+    def port() -> int:
+        start, position = divmod(len(handed), 5)  # each start asks for five ports
+        handed.append(held if position == 1 and start < attempts else real())
+        return handed[-1]
+
+    monkeypatch.setattr(acme_local, "free_port", port)
+    return handed
+
+
+def test_pebble_starts_again_when_a_port_it_chose_was_taken(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as squatter, Http01Site() as site:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen(1)
+        held = squatter.getsockname()[1]
+        handed = _taken_acme_port(monkeypatch, held, attempts=1)
+        with pebble(http_port=site.port) as ca:
+            assert (
+                ca.directory_url.startswith("https://127.0.0.1:")
+                and f":{held}/" not in ca.directory_url
+            )
+        assert handed.count(held) == 1 and len(handed) == 10  # a second start, on fresh ports
+        # Control: taken on every attempt, pebble() gives up with pebble's own reason.
+        handed = _taken_acme_port(monkeypatch, held, attempts=acme_local.START_ATTEMPTS)
+        with pytest.raises(InputError, match="address already in use"), pebble(http_port=site.port):
+            pass
+        assert handed.count(held) == acme_local.START_ATTEMPTS

@@ -198,6 +198,10 @@ def _pebble_tls(directory: Path) -> tuple[Path, Path, Path]:
 
 _HOST = _loopback.HOST
 
+#: How many times :func:`pebble` starts afresh when a port it chose was taken meanwhile.
+START_ATTEMPTS = 3
+_PORT_TAKEN = "address already in use"
+
 
 @contextlib.contextmanager
 def pebble(*, http_port: int, timeout: float = 20.0) -> Iterator[Pebble]:
@@ -217,48 +221,63 @@ def pebble(*, http_port: int, timeout: float = 20.0) -> Iterator[Pebble]:
     """
     if shutil.which("pebble") is None or shutil.which("pebble-challtestsrv") is None:
         raise InputError("pebble: not installed (apt-get install pebble)")
-    with contextlib.ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pkiviz-pebble-")))
-        trust, cert, key = _pebble_tls(work)
-        dns, acme_port, management = free_port(), free_port(), free_port()
-        (work / "pebble.json").write_text(
-            json.dumps(
-                {
-                    "pebble": {
-                        "listenAddress": f"{_HOST}:{acme_port}",
-                        "managementListenAddress": f"{_HOST}:{management}",
-                        "certificate": str(cert),
-                        "privateKey": str(key),
-                        "httpPort": http_port,
-                        "tlsPort": free_port(),
-                        "ocspResponderURL": "",
-                        "externalAccountBindingRequired": False,
-                    }
+    for attempt in range(1, START_ATTEMPTS + 1):
+        with contextlib.ExitStack() as stack:
+            try:
+                ca = _start(stack, http_port=http_port, timeout=timeout)
+            except InputError as exc:
+                # A port free_port() found free a moment ago can be taken before pebble binds
+                # it (it lies in the kernel's ephemeral range): start again on fresh ports.
+                if _PORT_TAKEN in str(exc) and attempt < START_ATTEMPTS:
+                    continue
+                raise
+            yield ca
+            return
+
+
+def _start(stack: contextlib.ExitStack, *, http_port: int, timeout: float) -> Pebble:
+    """Start pebble-challtestsrv and pebble on fresh ports; ``stack`` stops them."""
+    work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pkiviz-pebble-")))
+    trust, cert, key = _pebble_tls(work)
+    dns, acme_port, management = free_port(), free_port(), free_port()
+    (work / "pebble.json").write_text(
+        json.dumps(
+            {
+                "pebble": {
+                    "listenAddress": f"{_HOST}:{acme_port}",
+                    "managementListenAddress": f"{_HOST}:{management}",
+                    "certificate": str(cert),
+                    "privateKey": str(key),
+                    "httpPort": http_port,
+                    "tlsPort": free_port(),
+                    "ocspResponderURL": "",
+                    "externalAccountBindingRequired": False,
                 }
-            )
+            }
         )
-        resolver = [
-            "pebble-challtestsrv",
-            *("-defaultIPv4", _HOST, "-defaultIPv6", ""),
-            *("-dns01", f"{_HOST}:{dns}", "-management", f"{_HOST}:{free_port()}"),
-            *("-http01", "", "-https01", "", "-tlsalpn01", ""),
-        ]
-        server = ["pebble", "-config", str(work / "pebble.json"), "-dnsserver", f"{_HOST}:{dns}"]
-        env = {**os.environ, **PEBBLE_ENV}
-        logs = []
-        for name, command in (("challtestsrv", resolver), ("pebble", server)):
-            log = stack.enter_context((work / f"{name}.log").open("wb"))
-            logs.append(work / f"{name}.log")
-            proc = subprocess.Popen(command, cwd=work, env=env, stdout=log, stderr=log)
-            stack.callback(_stop, proc)
-        ca = Pebble(
-            directory_url=f"https://{_HOST}:{acme_port}/dir",
-            management_url=f"https://{_HOST}:{management}",
-            tls_trust=trust,
-            http_port=http_port,
-        )
-        _wait_for(ca, proc, timeout, logs)
-        yield ca
+    )
+    resolver = [
+        "pebble-challtestsrv",
+        *("-defaultIPv4", _HOST, "-defaultIPv6", ""),
+        *("-dns01", f"{_HOST}:{dns}", "-management", f"{_HOST}:{free_port()}"),
+        *("-http01", "", "-https01", "", "-tlsalpn01", ""),
+    ]
+    server = ["pebble", "-config", str(work / "pebble.json"), "-dnsserver", f"{_HOST}:{dns}"]
+    env = {**os.environ, **PEBBLE_ENV}
+    logs = []
+    for name, command in (("challtestsrv", resolver), ("pebble", server)):
+        log = stack.enter_context((work / f"{name}.log").open("wb"))
+        logs.append(work / f"{name}.log")
+        proc = subprocess.Popen(command, cwd=work, env=env, stdout=log, stderr=log)
+        stack.callback(_stop, proc)
+    ca = Pebble(
+        directory_url=f"https://{_HOST}:{acme_port}/dir",
+        management_url=f"https://{_HOST}:{management}",
+        tls_trust=trust,
+        http_port=http_port,
+    )
+    _wait_for(ca, proc, timeout, logs)
+    return ca
 
 
 def _wait_for(ca: Pebble, proc: subprocess.Popen[bytes], timeout: float, logs: list[Path]) -> None:
