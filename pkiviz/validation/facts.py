@@ -148,10 +148,16 @@ class CertFacts:
     def public_key(self) -> CertificatePublicKeyTypes | None:
         """The subject public key, or ``None`` if it cannot be loaded."""
         if self._key is None and self._key_error is None:
-            try:
-                self._key = self.cert.public_key()
-            except (ValueError, UnsupportedAlgorithm, TypeError) as exc:
-                self._key_error = _first_line(exc)
+            spki = self._walked.spki
+            known = _KEYS.get(spki) if spki else None
+            if known is None:
+                try:
+                    known = (self.cert.public_key(), None)
+                except (ValueError, UnsupportedAlgorithm, TypeError) as exc:
+                    known = (None, _first_line(exc))
+                if spki:
+                    _remember(_KEYS, spki, known)
+            self._key, self._key_error = known
         return self._key
 
     @property
@@ -489,6 +495,11 @@ def _walk(data: bytes) -> _Walked:
 NAME_CACHE_SIZE = 64
 _NAMES: dict[bytes, x509.Name] = {}
 _LABELS: dict[bytes, str] = {}
+#: Public keys (or why they cannot be loaded) by their SubjectPublicKeyInfo DER, which is
+#: all ``cert.public_key()`` reads: an anchor's key recurs in every validation that reaches
+#: it (one root key in 9,598 of limbo's 9,780 cases), and loading one costs about 10 us.
+#: On limbo, pkiviz alone: 8.63 s -> 8.33 s (mean of 4 alternating runs each).
+_KEYS: dict[bytes, tuple[CertificatePublicKeyTypes | None, str | None]] = {}
 
 
 def _remember(cache: dict[bytes, _V], key: bytes, value: _V) -> _V:
