@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from pkiviz.table import Table
 from pkiviz.tls import names, signatures
 from pkiviz.tls.handshake import Handshake
 from pkiviz.tls.messages import CertificateVerify, Sender, ServerKeyExchange, parse_message
@@ -109,6 +111,21 @@ def mismatched_pair_refusals(certificate: Issued, key: PrivateKey) -> tuple[Refu
             continue
         out.append(Refusal(front, True, "loaded"))  # pragma: no cover - OpenSSL 3 refuses
     return tuple(out)
+
+
+def refusal_table(refusals: Sequence[Refusal]) -> Table:
+    """What each TLS front end did with a certificate and someone else's key.
+
+    Args:
+        refusals: from :func:`mismatched_pair_refusals`.
+
+    Returns:
+        One row per attempt.
+    """
+    return Table(
+        ("front end", "loaded the pair", "what it said"),
+        tuple((r.front_end, "yes" if r.loaded else "no", r.message) for r in refusals),
+    )
 
 
 def _openssl_reason(exc: Exception) -> str:

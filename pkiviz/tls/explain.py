@@ -20,13 +20,11 @@ signature covers and how long fixed-size fields are, and verdicts.
 * :func:`hello_retry_rule` - the ``message_hash`` rule after a
   HelloRetryRequest, with the naive transcript as the control.
 * :func:`compare_captures` - the same handshake from several capture paths.
-* :func:`refusal_table` - what each TLS front end said to a mismatched key.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pkiviz.table import Table
@@ -59,7 +57,6 @@ from pkiviz.tls.signatures import (
 )
 
 if TYPE_CHECKING:
-    from pkiviz.net.impostor import Refusal
     from pkiviz.validation import Report
 
 #: Where :func:`tamper_each` flips a byte in the two hellos: inside their random.
@@ -460,18 +457,3 @@ def compare_captures(**captures: Handshake) -> Table:
     if extra:
         caption += "; " + "; ".join(extra)
     return Table(("#", "message", *(name for name, _ in others)), tuple(rows), caption)
-
-
-def refusal_table(refusals: Sequence[Refusal]) -> Table:
-    """What each TLS front end did with a certificate and someone else's key.
-
-    Args:
-        refusals: from :func:`pkiviz.net.impostor.mismatched_pair_refusals`.
-
-    Returns:
-        One row per attempt.
-    """
-    return Table(
-        ("front end", "loaded the pair", "what it said"),
-        tuple((r.front_end, "yes" if r.loaded else "no", r.message) for r in refusals),
-    )
