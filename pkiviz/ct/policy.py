@@ -52,6 +52,7 @@ with the counts and the reason, and never raise for a failing certificate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,32 @@ def _distinct(pairs: Sequence[tuple[SCTCheck, KnownLog]]) -> tuple[list[KnownLog
     return list(seen.values()), {log.operator for log in seen.values()}
 
 
+def _verdict(
+    policy: str,
+    url: str,
+    required: int,
+    valid: int,
+    lifetime: float,
+    ok: bool,
+    reason: str,
+    counted: Sequence[tuple[SCTCheck, KnownLog]],
+) -> PolicyVerdict:
+    """A policy's verdict, with the distinct logs and operators among the SCTs it counted."""
+    distinct, operators = _distinct(counted)
+    return PolicyVerdict(
+        policy,
+        ok,
+        reason,
+        required,
+        valid,
+        len(distinct),
+        len(operators),
+        tuple(log.name for log in distinct),
+        lifetime,
+        url,
+    )
+
+
 def chrome_policy(
     checks: Iterable[SCTCheck],
     *,
@@ -190,22 +217,9 @@ def chrome_policy(
     pairs = [(c, _log_of(c, logs)) for c in valid]
     known = [(c, log) for c, log in pairs if log is not None]
 
-    def verdict(
-        ok: bool, reason: str, counted: Sequence[tuple[SCTCheck, KnownLog]]
-    ) -> PolicyVerdict:
-        distinct, operators = _distinct(counted)
-        return PolicyVerdict(
-            "chrome",
-            ok,
-            reason,
-            required,
-            len(valid),
-            len(distinct),
-            len(operators),
-            tuple(log.name for log in distinct),
-            lifetime,
-            CHROME_POLICY_URL,
-        )
+    verdict = functools.partial(
+        _verdict, "chrome", CHROME_POLICY_URL, required, len(valid), lifetime
+    )
 
     delivered = {"tls"} | ({"ocsp"} if ocsp_counts else set())
     tls = [
@@ -293,22 +307,9 @@ def apple_policy(
     once = [(c, log) for c, log in known if _counts(c, log, _ONCE, at, earliest)]
     current = [(c, log) for c, log in known if _counts(c, log, _CURRENT, at, earliest)]
 
-    def verdict(
-        ok: bool, reason: str, counted: Sequence[tuple[SCTCheck, KnownLog]]
-    ) -> PolicyVerdict:
-        distinct, operators = _distinct(counted)
-        return PolicyVerdict(
-            "apple",
-            ok,
-            reason,
-            required,
-            len(valid),
-            len(distinct),
-            len(operators),
-            tuple(log.name for log in distinct),
-            float(days),
-            APPLE_POLICY_URL,
-        )
+    verdict = functools.partial(
+        _verdict, "apple", APPLE_POLICY_URL, required, len(valid), float(days)
+    )
 
     if len(once) < 2:
         return verdict(
