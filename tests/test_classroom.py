@@ -67,12 +67,18 @@ def test_leftovers_are_found(tmp_path: Path) -> None:
 def test_a_leftover_process_is_found(tmp_path: Path) -> None:
     hub, book, home = _student(tmp_path)
     env = dict(os.environ, HOME=str(home), TMPDIR=f"{home}.tmp")
-    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], env=env) as child:
+    # The child says it is up before it is looked for: Popen returns while the new program
+    # is still being loaded, when /proc/PID/environ can still read empty (seen once in CI).
+    code = "import time; print('up', flush=True); time.sleep(30)"
+    with subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    ) as child:
         try:
+            assert child.stdout is not None and child.stdout.readline() == "up\n"
             found = leftovers(hub, "ada", book, wait=0.5)
         finally:
             child.kill()
-    assert found == [f"process {child.pid}: {sys.executable} -c import time; time.sleep(30) "]
+    assert found == [f"process {child.pid}: {sys.executable} -c {code} "]
     # Control: once it has exited, nothing is left.
     assert leftovers(hub, "ada", book, wait=5) == []
 
