@@ -60,7 +60,7 @@ def _self_signed(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> x509.Ce
     import datetime as dt
 
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "ref")])
-    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 
 #: The instant at which the book's certificates are validated.
 BOOK_CLOCK = _dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

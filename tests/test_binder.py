@@ -15,10 +15,10 @@ import re
 import shutil
 import stat
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 import yaml  # type: ignore[import-untyped]
 
 from pkiviz.site.launch import REPOSITORY, add_launch_links, binder_url

@@ -19,7 +19,7 @@ from pkiviz.x509.factory import Issued, build
 from pkiviz.x509.load import load_certificates
 from pkiviz.x509.spec import EKU_OIDS, CertSpec
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EX = running_example()
 TBS_FIELDS = ("version", "serialNumber", "signature", "issuer", "validity", "subject")
 

@@ -28,7 +28,7 @@ from pkiviz.validation import validate
 from pkiviz.x509.example import HOSTNAME, running_example
 from pkiviz.x509.factory import CA, Issued, build
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EX = running_example()
 ROOT, TLS_CA, LOGIN = "Example Trust Root CA", "Example Trust TLS CA 2026", HOSTNAME
 

@@ -109,15 +109,15 @@ def test_crl_revokes(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(issuer.certificate.subject)
-            .last_update(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
-            .next_update(dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+            .last_update(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+            .next_update(dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
             .add_extension(x509.CRLNumber(1), critical=False)
         )
         for serial in serials:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder()
                 .serial_number(serial)
-                .revocation_date(dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc))
+                .revocation_date(dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
                 .build()
             )
         path = tmp_path / f"crl-{len(serials)}.pem"
@@ -257,9 +257,9 @@ def test_default_time_is_now_not_the_book_clock(
     base = [str(tmp_path / "leaf.pem"), "--trust", str(tmp_path / "root.pem"), "--json"]
     status, out, _ = run(capsys, *base, *BOOK_AT)
     assert status == 0  # control: valid at the book clock
-    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     status, out, _ = run(capsys, *base)
-    after = dt.datetime.now(dt.timezone.utc)
+    after = dt.datetime.now(dt.UTC)
     at = dt.datetime.fromisoformat(json.loads(out)["at"].replace("Z", "+00:00"))
     assert before <= at <= after  # the real clock, read while the command ran
     assert status == (0 if at < BOOK_CLOCK + dt.timedelta(days=30) else 1)
@@ -273,7 +273,7 @@ def test_ocsp_response_files(
     files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     example = running_example()
-    at = dt.datetime(2026, 2, 27, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 2, 27, tzinfo=dt.UTC)
     impostor = CA.root("cli impostor", subject=example.intermediate.spec.subject)
     responses = {
         "good": build_ocsp_response(example.intermediate, example.server),

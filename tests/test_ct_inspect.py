@@ -15,7 +15,7 @@ from pkiviz.ct.issue import login_through_logs
 from pkiviz.x509.example import running_example
 
 REAL = Path(__file__).parent / "data" / "ct" / "cryptography-scts.pem"
-AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -35,7 +35,7 @@ from pkiviz.ct.verify import verify_delivered_scts, verify_embedded_scts, verify
 from pkiviz.errors import InputError
 from pkiviz.x509.example import running_example
 
-AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 LATER = AT + dt.timedelta(hours=1)
 
 

@@ -27,7 +27,7 @@ from pkiviz.ct.log import tree_head_signature_input
 
 MAX_SIZE = 1000
 ALL_UP_TO = 64
-AT = dt.datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=dt.UTC)
 
 # --- an independent model: the tree built level by level, an odd last node promoted ------------
 

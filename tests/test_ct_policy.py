@@ -19,7 +19,7 @@ from pkiviz.ct.policy import (
 from pkiviz.ct.verify import SCTCheck, verify_delivered_scts, verify_embedded_scts
 from pkiviz.x509.example import running_example
 
-AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 CHECK_AT = AT + dt.timedelta(days=1)
 ALL = KnownLogs.of(*demo_logs())  # Alder (A), Birch (B), Cedar (B), Rowan (C)
 NAMES = {"alder": 0, "birch": 1, "cedar": 2, "rowan": 3}
@@ -28,7 +28,7 @@ NAMES = {"alder": 0, "birch": 1, "cedar": 2, "rowan": 3}
 def _issue(names: str, days: int = 90) -> CTIssuance:
     logs = demo_logs()
     chosen = [logs[NAMES[n]] for n in names.split()]
-    start = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     spec = dataclasses.replace(
         login_spec(),
         label=f"login.example.com [ct {names} {days}]",
@@ -53,7 +53,7 @@ def _apple(ct: CTIssuance, logs: KnownLogs = ALL) -> bool:
 
 
 def test_lifetimes() -> None:
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=180) - dt.timedelta(seconds=1)
     assert apple_lifetime_days(start, end) == 180
     assert apple_lifetime_days(start, end + dt.timedelta(seconds=1)) == 181  # inclusive

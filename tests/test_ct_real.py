@@ -29,7 +29,7 @@ from pkiviz.x509 import der
 from pkiviz.x509.example import running_example
 
 DATA = Path(__file__).parent / "data" / "ct"
-AT = dt.datetime(2018, 10, 1, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2018, 10, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_log_list_times_need_a_zone_and_are_aware() -> None:
     for stamp in ("2017-03-06T19:35:01Z", "2017-03-06T20:35:01+01:00"):
         text = _edited(f"{_LOG}.state", {"retired": {"timestamp": stamp}})
         icarus = KnownLogs.from_log_list(text).logs[0]
-        assert icarus.state_since == dt.datetime(2017, 3, 6, 19, 35, 1, tzinfo=dt.timezone.utc)
+        assert icarus.state_since == dt.datetime(2017, 3, 6, 19, 35, 1, tzinfo=dt.UTC)
         assert icarus.state_at(AT) == "retired"
     window = {"start_inclusive": "2026-01-01T00:00:00Z", "end_exclusive": "2027-01-01T00:00:00Z"}
     sharded = KnownLogs.from_log_list(_edited(f"{_LOG}.temporal_interval", window)).logs[0]
@@ -201,7 +201,7 @@ def test_a_wrong_issuer_breaks_the_issuer_key_hash(cert: x509.Certificate, logs:
 def test_real_scts_from_the_future_and_from_unknown_logs(
     cert: x509.Certificate, issuer: x509.Certificate, logs: KnownLogs
 ) -> None:
-    before = dt.datetime(2018, 9, 26, 20, 56, 33, 800000, tzinfo=dt.timezone.utc)
+    before = dt.datetime(2018, 9, 26, 20, 56, 33, 800000, tzinfo=dt.UTC)
     checks = verify_embedded_scts(cert, issuer, logs=logs, at=before)
     assert [c.status for c in checks] == ["verified", "future-timestamp"]
     only_google = KnownLogs(tuple(log for log in logs if log.operator == "Google"))

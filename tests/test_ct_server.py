@@ -22,7 +22,7 @@ from pkiviz.ct.verify import verify_embedded_scts
 from pkiviz.x509.example import running_example
 from pkiviz.x509.factory import Issued
 
-AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def _submit_precert(server: LogServer, log: Log) -> tuple[LogClient, Issued]:

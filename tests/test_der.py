@@ -135,7 +135,7 @@ def test_generalized_time() -> None:
 
 
 def test_generalized_time_refuses_a_naive_datetime() -> None:
-    aware = dt.datetime(2026, 3, 4, tzinfo=dt.timezone.utc)
+    aware = dt.datetime(2026, 3, 4, tzinfo=dt.UTC)
     assert der.generalized_time(aware).endswith(b"20260304000000Z")  # control
     with pytest.raises(ValueError, match="aware"):
         der.generalized_time(aware.replace(tzinfo=None))

@@ -59,7 +59,7 @@ def test_live_mode_is_random_and_around_now() -> None:
     a = running_example(live=True)
     b = running_example(live=True)
     assert a.server.der != b.server.der
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert (
         a.server.certificate.not_valid_before_utc < now < a.server.certificate.not_valid_after_utc
     )
@@ -192,8 +192,8 @@ def test_every_knob_lands_in_the_certificate() -> None:
         key="ec-p384",
         hash="sha384",
         serial=4242,
-        not_before=dt.datetime(2025, 2, 3, tzinfo=dt.timezone.utc),
-        not_after=dt.datetime(2026, 2, 3, tzinfo=dt.timezone.utc),
+        not_before=dt.datetime(2025, 2, 3, tzinfo=dt.UTC),
+        not_after=dt.datetime(2026, 2, 3, tzinfo=dt.UTC),
         dns_names=("knobs.example", "*.knobs.example"),
         ip_addresses=("127.0.0.1", "::1"),
         emails=("ops@knobs.example",),
@@ -307,7 +307,7 @@ def test_property_build_is_deterministic_and_verifies(
         key=key,
         hash=hash_name,  # type: ignore[arg-type]
         dns_names=tuple(names),
-        not_after=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=days),
+        not_after=dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=days),
         extended_key_usage=tuple(eku),
     )
     first = build(spec, root)

@@ -38,7 +38,7 @@ PEM = SERVER.pem.data
 DER = SERVER.der
 KEY = SERVER.private_key
 NAME = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
-WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _key(

@@ -121,7 +121,7 @@ def test_a_one_way_handshake_is_not_mutual():
     with pytest.raises(ValueError, match="not a mutual-TLS handshake"):
         check_mutual(
             session.client, server_trust=(EXAMPLE.root,), client_trust=(EXAMPLE.client_root,),
-            at=_dt.datetime.now(_dt.timezone.utc),
+            at=_dt.datetime.now(_dt.UTC),
         )  # fmt: skip
 
 

@@ -41,7 +41,7 @@ from pkiviz.x509.tamper import (
     tamper_summary,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -35,7 +35,7 @@ from pkiviz.x509.example import HOSTNAME, running_example
 from pkiviz.x509.factory import CA, Issued, build
 from pkiviz.x509.spec import CustomExtension
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EX = running_example()
 
 

@@ -18,7 +18,7 @@ from pkiviz.validation import PROFILES, Inputs, PeerName, validate, validate_inp
 from pkiviz.x509.example import HOSTNAME, running_example
 from pkiviz.x509.factory import CA, Issued, build
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EX = running_example()
 BASE = {
     "intermediates": [EX.intermediate],

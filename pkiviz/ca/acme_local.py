@@ -157,7 +157,7 @@ class Pebble:
 
 def _pebble_tls(directory: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA and a certificate for 127.0.0.1/localhost, for pebble's own HTTPS."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pkiviz pebble HTTPS CA")])
     ca = (
@@ -456,7 +456,7 @@ def order_certificate(
         requests=tuple(site.requests),
         chain_pem=chain,
         root=ca.root(),
-        at=dt.datetime.now(dt.timezone.utc),
+        at=dt.datetime.now(dt.UTC),
     )
 
 

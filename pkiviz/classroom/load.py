@@ -180,7 +180,7 @@ async def _session(
                 elif run.probe != expected_probe:
                     problem = f"ran as {run.probe.strip()!r}, not as {name} in its home"
             results.append(ChapterResult(name, path.name, run.seconds, run.kernel_seconds, problem))
-    except (ClassroomError, OSError, asyncio.TimeoutError) as failure:
+    except (TimeoutError, ClassroomError, OSError) as failure:
         chapter = book[len(results)][0].name if len(results) < len(book) else "?"
         error = f"{chapter}: {type(failure).__name__}: {failure}"
     finally:

@@ -39,7 +39,7 @@ from pkiviz.x509.factory import Issued, build
 from pkiviz.x509.spec import CertSpec
 
 #: Validity of the running example's CT certificate: 90 days from the book's clock.
-LOGIN_NOT_BEFORE = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+LOGIN_NOT_BEFORE = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 LOGIN_NOT_AFTER = LOGIN_NOT_BEFORE + dt.timedelta(days=90) - dt.timedelta(seconds=1)
 
 

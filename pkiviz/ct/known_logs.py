@@ -234,7 +234,7 @@ DEMO_LOGS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 #: When the demo logs became usable in the book's story.
-DEMO_USABLE_SINCE = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+DEMO_USABLE_SINCE = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 
 
 def demo_logs() -> tuple[Log, ...]:

@@ -54,7 +54,7 @@ SIGNATURE_TYPE_TREE_HASH = 1
 HASH_SHA256 = 4
 SIGNATURE_ECDSA = 3
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MAX_UINT64 = 2**64 - 1
 
 

@@ -30,7 +30,7 @@ from pkiviz.errors import InputError
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "ct"
 
 #: A time at which the certificate was valid and both SCTs were in the past (2018-10-01).
-CHECKED_AT = dt.datetime(2018, 10, 1, tzinfo=dt.timezone.utc)
+CHECKED_AT = dt.datetime(2018, 10, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

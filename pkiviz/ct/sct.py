@@ -57,7 +57,7 @@ LEAF_TYPE_TIMESTAMPED_ENTRY = 0
 HASH_NAMES = {0: "none", 1: "md5", 2: "sha1", 3: "sha224", 4: "sha256", 5: "sha384", 6: "sha512"}
 SIGNATURE_NAMES = {0: "anonymous", 1: "rsa", 2: "dsa", 3: "ecdsa"}
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z).
 _MAX_MS = 253_402_300_799_999
 

@@ -50,8 +50,8 @@ SCENARIOS: dict[str, str] = {
 
 #: In deterministic mode the expired certificate's fixed window (long past).
 EXPIRED_WINDOW = (
-    _dt.datetime(2024, 1, 1, tzinfo=_dt.timezone.utc),
-    _dt.datetime(2025, 1, 1, tzinfo=_dt.timezone.utc),
+    _dt.datetime(2024, 1, 1, tzinfo=_dt.UTC),
+    _dt.datetime(2025, 1, 1, tzinfo=_dt.UTC),
 )
 
 

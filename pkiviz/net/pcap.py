@@ -266,7 +266,7 @@ def _packet(when: _dt.datetime, frame: bytes) -> bytes:
     return _block(EPB, header + _pad(frame))
 
 
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
 # --- frames -----------------------------------------------------------------------

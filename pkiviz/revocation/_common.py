@@ -178,8 +178,8 @@ def utc(when: _dt.datetime | None) -> _dt.datetime | None:
     if when is None:
         return None
     if when.tzinfo is None:
-        return when.replace(tzinfo=_dt.timezone.utc)
-    return when.astimezone(_dt.timezone.utc)
+        return when.replace(tzinfo=_dt.UTC)
+    return when.astimezone(_dt.UTC)
 
 
 def when_text(when: _dt.datetime | None) -> str:

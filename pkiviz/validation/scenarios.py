@@ -16,7 +16,7 @@ from pkiviz import clock
 from pkiviz.validation.chain import Chain
 from pkiviz.x509.factory import CA, CertOptions, Issued, build
 
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 HOST = "www.diff.example"
 
 #: Every defect :func:`make_chain` knows, "none" first.

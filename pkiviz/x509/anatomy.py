@@ -63,7 +63,7 @@ _CRL_DP = "2.5.29.31"
 def iso_utc(when: _dt.datetime) -> str:
     """ISO 8601 in UTC with a ``Z``: ``"2025-01-01T00:00:00Z"`` (naive means UTC)."""
     if when.tzinfo is not None:
-        when = when.astimezone(_dt.timezone.utc)
+        when = when.astimezone(_dt.UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

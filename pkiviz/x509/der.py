@@ -435,6 +435,6 @@ def generalized_time(when: _dt.datetime) -> bytes:
     """
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError("a GeneralizedTime needs an aware datetime")
-    utc = when.astimezone(_dt.timezone.utc)
+    utc = when.astimezone(_dt.UTC)
     text = f"{utc.year:04d}{utc:%m%d%H%M%S}Z"
     return encode_tlv(GENERALIZED_TIME, text.encode("ascii"))
