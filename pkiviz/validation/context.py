@@ -16,23 +16,20 @@ import dataclasses
 import datetime as _dt
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.x509 import ocsp
 
 from pkiviz.validation.facts import CertFacts
 from pkiviz.validation.hostname import PeerName
-from pkiviz.validation.policy import Profile
+from pkiviz.validation.policy import CTPolicy, Profile, RevocationPolicy
 from pkiviz.validation.report import CertRef, Check, Finding, Status
 
 if TYPE_CHECKING:
     from pkiviz.ct.known_logs import KnownLogs
     from pkiviz.ct.sct import SCT
     from pkiviz.revocation.fetcher import Fetcher
-
-RevocationPolicy = Literal["soft", "hard"]
-CTPolicy = Literal["chrome", "apple"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,10 +29,9 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 
 from pkiviz import clock
-from pkiviz.validation.context import CTPolicy, RevocationPolicy
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.path import LIMITS, Limits
-from pkiviz.validation.policy import Profile, get_profile
+from pkiviz.validation.policy import CTPolicy, Profile, RevocationPolicy, get_profile
 
 if TYPE_CHECKING:
     from pkiviz.ct.known_logs import KnownLogs

@@ -30,12 +30,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
 from publicsuffixlist import PublicSuffixList
 
 from pkiviz.validation.facts import CertFacts, sha1_refusal
 from pkiviz.vocabulary import CURVE_NAMES, MLDSA_OIDS
+
+#: What the ``revocation`` check does when no source answers: pass (``"soft"``) or fail.
+RevocationPolicy = Literal["soft", "hard"]
+#: Whose Certificate Transparency policy the ``certificate-transparency`` check applies.
+CTPolicy = Literal["chrome", "apple"]
 
 
 @dataclasses.dataclass(frozen=True)

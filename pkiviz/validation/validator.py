@@ -19,18 +19,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkiviz import clock
 from pkiviz.validation.checks import CHECKS
-from pkiviz.validation.context import (
-    Context,
-    CTInputs,
-    CTPolicy,
-    RevocationInputs,
-    RevocationPolicy,
-)
+from pkiviz.validation.context import Context, CTInputs, RevocationInputs
 from pkiviz.validation.facts import CertFacts, facts_of
 from pkiviz.validation.hostname import PeerName
 from pkiviz.validation.inputs import CertLike, Inputs
 from pkiviz.validation.path import LIMITS, Limits, PathBuilder, Tried
-from pkiviz.validation.policy import Profile
+from pkiviz.validation.policy import CTPolicy, Profile, RevocationPolicy
 from pkiviz.validation.report import Candidate, Check, Finding, Report, Status
 
 if TYPE_CHECKING:
