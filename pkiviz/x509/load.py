@@ -343,7 +343,35 @@ def _read(source: Source, what: str | None) -> tuple[str, bytes]:
 _MIB = f"{MAX_BYTES // (1024 * 1024)} MiB"
 
 
-def _read_file(path: Path, name: str) -> bytes:
+def read_file(
+    path: str | os.PathLike[str], *, what: str | None = None, limit: int = MAX_BYTES
+) -> bytes:
+    """Read a file a user named, as the loaders do: bounded, and never blocking for good.
+
+    For a file that is not a certificate, key or CRL (an OCSP response, a CT log
+    list): a regular file over ``limit`` is refused from its size before
+    anything is read; a FIFO, pipe or device is read until end of file, more
+    than ``limit`` bytes, or :data:`STREAM_TIMEOUT` seconds without data.
+
+    Args:
+        path: the path the user gave.
+        what: names the input in error messages; defaults to the path.
+        limit: the largest size accepted, in bytes.
+
+    Returns:
+        The bytes (possibly none: an empty file is the caller's to judge).
+
+    Raises:
+        InputError: the path is empty, missing, a directory, unreadable, over
+            ``limit``, or silent for :data:`STREAM_TIMEOUT` seconds.
+    """
+    if not os.fspath(path):
+        raise InputError(f"{what}: the file name is empty" if what else "a file name is empty")
+    return _read_file(Path(path), what or shown(path), limit)
+
+
+def _read_file(path: Path, name: str, limit: int = MAX_BYTES) -> bytes:
+    size = _size_text(limit)
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -352,41 +380,49 @@ def _read_file(path: Path, name: str) -> bytes:
         raise InputError(f"{name}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    except ValueError:  # os.stat: "embedded null byte"; no file name can hold one
+        raise InputError(f"{name}: a file name cannot hold a NUL byte") from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(f"{name}: is a directory, not a file")
-    if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
-        raise InputError(f"{name}: {info.st_size} bytes is over the {_MIB} limit")
+    if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+        raise InputError(f"{name}: {info.st_size} bytes is over the {size} limit")
     try:
         if stat.S_ISREG(info.st_mode):
             with path.open("rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
+                data = handle.read(limit + 1)
         else:  # a pipe, a FIFO or a device: no size, and it may never send anything
-            data = _read_stream(path, name)
+            data = _read_stream(path, name, limit)
     except PermissionError:
         raise InputError(f"{name}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: more than the {_MIB} limit")
+    if len(data) > limit:
+        raise InputError(f"{name}: more than the {size} limit")
     return data
+
+
+def _size_text(limit: int) -> str:
+    """``10 MiB`` for a whole number of MiB, else ``1500 bytes``."""
+    mib = 1024 * 1024
+    return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit} bytes"
 
 
 #: How long a pipe or device may stay silent before pkiviz gives up on it.
 STREAM_TIMEOUT = 10.0
 
 
-def _read_stream(path: Path, name: str) -> bytes:
+def _read_stream(path: Path, name: str, limit: int = MAX_BYTES) -> bytes:
     """Read a FIFO, pipe or device without ever blocking for good.
 
     Opened non-blocking (opening a FIFO with no writer would otherwise wait
-    for one), then read until end of file, the size limit, or
+    for one), then read until end of file, more than ``limit`` bytes, or
     :data:`STREAM_TIMEOUT` seconds without data.
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         chunks: list[bytes] = []
         size = 0
-        while size <= MAX_BYTES:
+        while size <= limit:
             readable, _, _ = select.select([fd], [], [], STREAM_TIMEOUT)
             if not readable:
                 raise InputError(
@@ -441,13 +477,13 @@ def _pem_blocks(data: bytes, name: str) -> list[_Block]:
         if begin is None:
             line = data[start : data.find(b"\n", start) if b"\n" in data[start:] else None]
             raise InputError(f"{name}: malformed PEM BEGIN line {_clip(line)}")
-        label = begin.group(1).decode("ascii", "replace")
+        label = _label_of(begin.group(1))
         end_marker = b"-----END " + begin.group(1) + b"-----"
         end = data.find(end_marker, begin.end())
         other = _END.search(data, begin.end())
         next_begin = data.find(b"-----BEGIN", begin.end())
         if other is not None and other.start() != end and not 0 <= next_begin < other.start():
-            other_label = other.group(1).decode("ascii", "replace")
+            other_label = _label_of(other.group(1))
             raise InputError(
                 f"{name}: PEM block {label} ends with END {other_label}: the END label must "
                 "match the BEGIN label (RFC 7468 2)"
@@ -477,6 +513,17 @@ def _pem_blocks(data: bytes, name: str) -> list[_Block]:
         offset = pos + (len(tail) - len(tail.lstrip()))
         raise InputError(f"{name}: trailing data after the last PEM END line (offset {offset})")
     return blocks
+
+
+#: Longest PEM label shown in full; RFC 7468's are at most 21 characters.
+_LABEL_SHOWN = 64
+
+
+def _label_of(raw: bytes) -> str:
+    """A BEGIN or END line's label as text: a byte that is not ASCII as ``\\xNN``,
+    and a label too long for a one-line message cut short (no real label is)."""
+    label = raw.decode("ascii", "backslashreplace")
+    return label if len(label) <= _LABEL_SHOWN else label[: _LABEL_SHOWN - 3] + "..."
 
 
 def _der_block(data: bytes, name: str) -> _Block:
@@ -587,7 +634,29 @@ def _holds(blocks: list[_Block], wanted: str) -> str:
         return f"holds {_article(labels[0])} {labels[0]}, not a {wanted}{tail}"
     if not labels:
         return f"holds no PEM blocks, no {wanted}"
-    return f"holds {len(labels)} PEM blocks ({', '.join(labels)}) and no {wanted}"
+    return f"holds {len(labels)} PEM blocks ({_tally(labels)}) and no {wanted}"
+
+
+#: Most distinct kinds a message lists; the rest are counted ("and 3 other kinds").
+_TALLY_KINDS = 5
+
+
+def _tally(labels: list[str]) -> str:
+    """``X509 CRL, X509 CRL`` for a few blocks; ``200000 x FOO`` for many of one kind.
+
+    A file of thousands of blocks must still give a one-line message of a
+    readable length, naming each kind at most once.
+    """
+    if len(labels) <= _TALLY_KINDS:
+        return ", ".join(labels)
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    kinds = [f"{n} x {label}" if n > 1 else label for label, n in counts.items()]
+    rest = len(kinds) - _TALLY_KINDS
+    if rest > 0:
+        kinds = [*kinds[:_TALLY_KINDS], f"and {rest} other kind{'s' if rest > 1 else ''}"]
+    return ", ".join(kinds)
 
 
 def _short(exc: BaseException) -> str:

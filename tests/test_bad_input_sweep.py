@@ -1,0 +1,147 @@
+"""Bad input found by an adversarial sweep of the command line and the loaders.
+
+Each input here once ended in a traceback, a hang, unbounded memory or a
+message no one could read; each is paired with a control input that must keep
+working. What could hang or eat memory runs in a subprocess, with a timeout
+and an address-space cap, and with the loaders' silence timeout for FIFOs
+(:data:`pkiviz.x509.load.STREAM_TIMEOUT`, 10 s) shortened to half a second.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pkiviz.cli import main
+from pkiviz.errors import InputError
+from pkiviz.x509.example import running_example
+from pkiviz.x509.load import load_certificates, load_crls
+
+EX = running_example()
+AT = ["--at", "2026-03-01T12:00:00Z"]
+LOG_LIST = Path(__file__).parent / "data" / "ct" / "log_list.json"
+
+#: The silence timeout for FIFOs in the subprocesses, seconds.
+QUICK = 0.5
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("example")
+    EX.write_to(directory)
+    return directory
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def one_line_error(status: int, out: str, err: str, fragment: str) -> None:
+    """Exit 2 with exactly one line, ``pkiviz: error: ...``, holding ``fragment``."""
+    assert status == 2, (status, out, err)
+    assert err.startswith("pkiviz: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and fragment in err, err
+
+
+def _small_address_space() -> None:  # pragma: no cover - runs in the child
+    cap = 2 << 30  # 2 GiB: a reader without a limit on /dev/zero fails fast, not the machine
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def pkiviz(*argv: str) -> subprocess.CompletedProcess[str]:
+    """``pkiviz ARGV`` in a child with the FIFO timeout at :data:`QUICK` s, memory capped."""
+    code = (
+        "import sys; import pkiviz.x509.load as load; load.STREAM_TIMEOUT = float(sys.argv[1]); "
+        "from pkiviz.cli import main; sys.exit(main(sys.argv[2:]))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, str(QUICK), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_small_address_space,
+    )
+
+
+def feed(fifo: Path, data: bytes) -> threading.Thread:
+    """Write ``data`` into ``fifo`` once a reader has opened it, then close it."""
+
+    def write() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                    raise
+                time.sleep(0.02)
+                continue
+            os.set_blocking(fd, True)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            return
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+# --- the loaders: many PEM blocks, odd labels, a NUL in a path ------------------------------
+
+
+def test_many_pem_blocks_give_a_message_of_one_short_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: every label listed: 200,000 blocks made a 1 MB "one-line" message
+    path = tmp_path / "blocks.pem"
+    path.write_bytes(b"-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n" * 200_000)
+    status, out, err = run(capsys, "inspect", str(path))
+    one_line_error(status, out, err, "holds 200000 PEM blocks (200000 x FOO) and no certificate")
+    assert len(err) < 200
+    kinds = b"".join(b"-----BEGIN K%d-----\nAAAA\n-----END K%d-----\n" % (i, i) for i in range(9))
+    with pytest.raises(InputError, match=r"\(K0, K1, K2, K3, K4, and 4 other kinds\)"):
+        load_certificates(kinds)
+    # control: a few blocks are still listed one by one
+    two_crls = (
+        b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"
+        b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"
+    )
+    with pytest.raises(InputError, match=r"holds 2 PEM blocks \(X509 CRL, X509 CRL\)"):
+        load_certificates(two_crls)
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [
+        (b"A" * 2_000_000, "an " + "A" * 61 + "..."),  # was: the whole 2 MB label, in one line
+        (b"CERTIFIC\xe9TE", "a CERTIFIC\\xe9TE"),  # was: CERTIFIC\ufffdTE, the byte lost
+    ],
+)
+def test_a_pem_label_is_shown_short_and_byte_exact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], label: bytes, shown: str
+) -> None:
+    path = tmp_path / "odd.pem"
+    path.write_bytes(b"-----BEGIN %s-----\nAAAA\n-----END %s-----\n" % (label, label))
+    one_line_error(*run(capsys, "inspect", str(path)), f"holds {shown}, not a certificate")
+    # control: a real label is named as it is
+    path.write_bytes(EX.server.key_pem.bytes())
+    one_line_error(*run(capsys, "inspect", str(path)), "holds a PRIVATE KEY, not a certificate")
+
+
+def test_a_nul_in_a_path_is_named(files: Path) -> None:
+    # was: ValueError "embedded null byte" from os.stat, not pkiviz's InputError
+    for load in (load_certificates, load_crls):
+        with pytest.raises(InputError, match=r"^bad\\x00\.pem: a file name cannot hold a NUL"):
+            load("bad\x00.pem")
+    assert len(load_certificates(str(files / "chain.pem"))) == 2  # control
