@@ -97,6 +97,62 @@ def feed(fifo: Path, data: bytes) -> threading.Thread:
     return thread
 
 
+# --- validate --ct-log-list and --ocsp-response: FIFOs and devices ------------------------
+
+
+def test_a_ct_log_list_fifo_that_never_sends_gives_up(files: Path, tmp_path: Path) -> None:
+    # was: a hang, for good (Path.read_bytes() on a FIFO without a writer)
+    fifo = tmp_path / "log_list.fifo"
+    os.mkfifo(fifo)
+    base = ["validate", str(files / "chain.pem"), "--trust", str(files / "root.pem"), *AT]
+    silent = pkiviz(*base, "--ct", "chrome", "--ct-log-list", str(fifo))
+    one_line_error(
+        silent.returncode, silent.stdout, silent.stderr, f"nothing arrived for {QUICK:g} s"
+    )
+    # control: the real log list, through the same FIFO, is read and used
+    writer = feed(fifo, LOG_LIST.read_bytes())
+    fed = pkiviz(*base, "--ct", "chrome", "--ct-log-list", str(fifo))
+    writer.join(timeout=30)
+    assert (fed.returncode, fed.stderr) == (1, "")  # the example has no SCTs: Chrome refuses
+    assert "certificate-transparency" in fed.stdout
+
+
+def test_an_ocsp_response_fifo_that_never_sends_gives_up(files: Path, tmp_path: Path) -> None:
+    # was: a hang, for good (open() and read() on a FIFO without a writer)
+    fifo = tmp_path / "response.fifo"
+    os.mkfifo(fifo)
+    base = ["validate", str(files / "chain.pem"), "--trust", str(files / "root.pem"), *AT]
+    silent = pkiviz(*base, "--ocsp-response", str(fifo))
+    one_line_error(
+        silent.returncode,
+        silent.stdout,
+        silent.stderr,
+        f"--ocsp-response {fifo}: nothing arrived for {QUICK:g} s",
+    )
+    # control: DER through the same FIFO reaches the validator, which judges it (not an
+    # OCSP response: revocation status unknown), with no error
+    writer = feed(fifo, b"\x30\x03\x02\x01\x00")
+    fed = pkiviz(*base, "--ocsp-response", str(fifo), "--revocation", "hard")
+    writer.join(timeout=30)
+    assert (fed.returncode, fed.stderr) == (1, "") and "not a DER OCSPResponse" in fed.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "limit"),
+    [(["--ct", "chrome", "--ct-log-list"], "10 MiB"), (["--ocsp-response"], "1 MiB")],
+)
+def test_a_device_that_never_ends_is_cut_at_the_limit(
+    files: Path, option: list[str], limit: str
+) -> None:
+    # was (--ct-log-list): /dev/zero read whole, gigabytes a second until memory ran out
+    base = ["validate", str(files / "chain.pem"), "--trust", str(files / "root.pem"), *AT]
+    zero = pkiviz(*base, *option, "/dev/zero")
+    one_line_error(zero.returncode, zero.stdout, zero.stderr, f"more than the {limit} limit")
+    if option[0] == "--ct":  # control: the real log list, a regular file, is read
+        real = pkiviz(*base, *option, str(LOG_LIST))
+        assert (real.returncode, real.stderr) == (1, "")
+
+
 # --- the loaders: many PEM blocks, odd labels, a NUL in a path ------------------------------
 
 

@@ -20,7 +20,7 @@ import argparse
 import datetime as _dt
 import ipaddress
 import json
-from pathlib import Path
+import os
 
 from cryptography import x509
 
@@ -33,7 +33,7 @@ from pkiviz.net.trust_store import system_trust_store
 from pkiviz.revocation.fetch import fetch
 from pkiviz.validation import PeerName, validate
 from pkiviz.validation.hostname import requested_name_problem
-from pkiviz.x509.load import from_argument, load_certificates, load_crls
+from pkiviz.x509.load import from_argument, load_certificates, load_crls, read_file
 
 
 def register(sub: Subcommands) -> None:
@@ -139,12 +139,15 @@ def read_log_list(path: str) -> KnownLogs:
     """Read ``--ct-log-list``: a v3 ``log_list.json``.
 
     Raises:
-        InputError: if the file cannot be read or is not a v3 log list.
+        InputError: if the file cannot be read (missing, a directory, over the
+            loaders' 10 MiB limit, a FIFO silent for 10 s) or is not a v3 log list.
     """
     try:
-        data = Path(path).read_bytes()
+        os.stat(path)  # a missing file: "cannot read (No such file or directory)", as ever
     except OSError as exc:
         raise InputError(f"{shown(path)}: cannot read ({exc.strerror or exc})") from None
+    # bounded, and a FIFO or device that never sends gives up (see read_file)
+    data = read_file(path, what=shown(path))
     try:
         return KnownLogs.from_log_list(data)
     except InputError as exc:
@@ -218,22 +221,16 @@ def read_ocsp_response(path: str) -> bytes:
     """Read a DER OCSP response file; the validator judges the bytes.
 
     Raises:
-        InputError: if the file cannot be read, is empty or is over 1 MiB.
+        InputError: if the file cannot be read (a FIFO silent for 10 s included), is
+            empty or is over 1 MiB.
     """
     if not path:
         raise InputError("--ocsp-response: the file name is empty")
-    file, name = Path(path), f"--ocsp-response {shown(path)}"
-    try:
-        if file.is_dir():
-            raise InputError(f"{name}: is a directory, not a file")
-        with file.open("rb") as handle:
-            data = handle.read(OCSP_MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    name = f"--ocsp-response {shown(path)}"
+    # bounded, and a FIFO or device that never sends gives up (see read_file)
+    data = read_file(path, what=name, limit=OCSP_MAX_BYTES)
     if not data:
         raise InputError(f"{name}: is empty")
-    if len(data) > OCSP_MAX_BYTES:
-        raise InputError(f"{name}: more than {OCSP_MAX_BYTES} bytes")
     wrong = _not_an_ocsp_response(data)
     if wrong:
         raise InputError(
