@@ -97,6 +97,26 @@ def feed(fifo: Path, data: bytes) -> threading.Thread:
     return thread
 
 
+# --- validate --at --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_an_at_time_outside_the_years_utc_can_hold_is_bad_input(
+    files: Path, capsys: pytest.CaptureFixture[str], at: str
+) -> None:
+    # was: OverflowError traceback, exit 1 (converting to UTC leaves year 1..9999)
+    leaf, root = str(files / "chain.pem"), str(files / "root.pem")
+    one_line_error(
+        *run(capsys, "validate", leaf, "--trust", root, "--at", at),
+        f"--at '{at}': in UTC that is outside the years 1-9999",
+    )
+    # control: an hour later is year 1 in UTC too, and the chain is judged (not yet valid)
+    status, out, err = run(
+        capsys, "validate", leaf, "--trust", root, "--at", "0001-01-01T01:00+01:00"
+    )
+    assert (status, err) == (1, "") and "not valid yet" in out
+
+
 # --- validate --ct-log-list and --ocsp-response: FIFOs and devices ------------------------
 
 
@@ -151,6 +171,49 @@ def test_a_device_that_never_ends_is_cut_at_the_limit(
     if option[0] == "--ct":  # control: the real log list, a regular file, is read
         real = pkiviz(*base, *option, str(LOG_LIST))
         assert (real.returncode, real.stderr) == (1, "")
+
+
+# --- validate --ip and an email in --host -----------------------------------------------
+
+
+@pytest.mark.parametrize("ip", ["[::1", "::1]", "[[::1]]"])
+def test_ip_brackets_must_come_as_a_pair(
+    files: Path, capsys: pytest.CaptureFixture[str], ip: str
+) -> None:
+    # was: strip("[]") took any brackets on either side
+    leaf, root = str(files / "chain.pem"), str(files / "root.pem")
+    one_line_error(
+        *run(capsys, "validate", leaf, "--trust", root, *AT, "--ip", ip),
+        "not an IPv4 or IPv6 address",
+    )
+    # control: [::1], as a URL writes it, is the address ::1 (not in this leaf's SAN)
+    status, out, err = run(capsys, "validate", leaf, "--trust", root, *AT, "--ip", "[::1]")
+    assert (status, err) == (1, "") and "::1 does not match the SAN" in out
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("@", "nothing before the '@'"),
+        ("@example.com", "nothing before the '@'"),
+        ("user@", "its domain '': it is empty"),
+        ("user@bad host", "its domain 'bad host'"),
+    ],
+)
+def test_an_email_address_needs_a_name_and_a_domain(
+    files: Path, capsys: pytest.CaptureFixture[str], host: str, why: str
+) -> None:
+    # was: any text with an @ was an email to match, exit 1 ("does not match the SAN")
+    leaf, root = str(files / "chain.pem"), str(files / "root.pem")
+    one_line_error(
+        *run(capsys, "validate", leaf, "--trust", root, *AT, "--host", host),
+        f"--host '{host}' is not a valid email address: {why}",
+    )
+    # control: a whole address is matched against the SAN's rfc822Names (there are none)
+    status, out, err = run(
+        capsys, "validate", leaf, "--trust", root, *AT, "--host", "a@example.com"
+    )
+    assert (status, err) == (1, "") and "no rfc822Name entries" in out
 
 
 # --- the loaders: many PEM blocks, odd labels, a NUL in a path ------------------------------

@@ -158,7 +158,8 @@ def parse_time(text: str) -> _dt.datetime:
     """Parse ``--at``: ISO 8601, ``Z`` allowed, naive taken as UTC.
 
     Raises:
-        InputError: if ``text`` is not an ISO 8601 time.
+        InputError: if ``text`` is not an ISO 8601 time, or one whose offset takes
+            it outside the years 1-9999 in UTC.
     """
     try:
         when = _dt.datetime.fromisoformat(
@@ -168,40 +169,57 @@ def parse_time(text: str) -> _dt.datetime:
         raise InputError(
             f"--at {text!r}: not an ISO 8601 time (try 2026-03-01T12:00:00Z)"
         ) from None
-    return clock.as_utc(when)
+    try:
+        return clock.as_utc(when)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise InputError(
+            f"--at {text!r}: in UTC that is outside the years 1-9999 a time can hold"
+        ) from None
 
 
 def peer_from(args: argparse.Namespace) -> PeerName | None:
     """The peer name from ``--host`` / ``--ip``.
 
     Raises:
-        InputError: for an IP that does not parse, an IP given to ``--host``, or a
+        InputError: for an IP that does not parse, an IP given to ``--host``, a
             ``--host`` that is not a valid host name (a wildcard, an empty label...):
-            the name a client asks for is never a pattern (RFC 9525 6.3).
+            the name a client asks for is never a pattern (RFC 9525 6.3), or an
+            email address with nothing before the ``@`` or no valid domain after it.
     """
     if args.ip is not None:
+        address = _unbracketed(args.ip)
         try:
-            ipaddress.ip_address(args.ip.strip("[]"))
+            ipaddress.ip_address(address)
         except ValueError:
             raise InputError(f"--ip {args.ip!r}: not an IPv4 or IPv6 address") from None
-        return PeerName("ip", args.ip.strip("[]"))
+        return PeerName("ip", address)
     if args.host is not None:
         host = args.host.strip()
         if not host:
             raise InputError("--host: empty name")
         try:
-            ipaddress.ip_address(host.strip("[]"))
+            ipaddress.ip_address(_unbracketed(host))
         except ValueError:
             pass
         else:
             raise InputError(f"--host {host!r} is an IP address; use --ip {host}")
         if "@" in host:
+            local, _, domain = host.rpartition("@")
+            problem = requested_name_problem(domain)
+            if not local or problem is not None:
+                why = "nothing before the '@'" if not local else f"its domain {domain!r}: {problem}"
+                raise InputError(f"--host {host!r} is not a valid email address: {why}")
             return PeerName("email", host)
         problem = requested_name_problem(host)
         if problem is not None:
             raise InputError(f"--host {host!r} is not a valid host name: {problem}")
         return PeerName("dns", host)
     return None
+
+
+def _unbracketed(text: str) -> str:
+    """``[::1]`` as ``::1``, as URLs write an IPv6 address; only a matched pair is removed."""
+    return text[1:-1] if text.startswith("[") and text.endswith("]") else text
 
 
 def default_trust_store() -> tuple[tuple[x509.Certificate, ...], str]:
