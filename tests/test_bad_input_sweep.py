@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from pkiviz.cli import main
 from pkiviz.errors import InputError
+from pkiviz.net.probe import parse_target
 from pkiviz.x509.example import running_example
 from pkiviz.x509.load import load_certificates, load_crls
 
@@ -214,6 +215,22 @@ def test_an_email_address_needs_a_name_and_a_domain(
         capsys, "validate", leaf, "--trust", root, *AT, "--host", "a@example.com"
     )
     assert (status, err) == (1, "") and "no rfc822Name entries" in out
+
+
+# --- probe: the port -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["127.0.0.1:²", "[::1]:①", "127.0.0.1:٤٤٣", "127.0.0.1:４４３"])
+def test_a_port_is_ascii_digits(capsys: pytest.CaptureFixture[str], target: str) -> None:
+    # was: "²" passed str.isdigit() and int() raised ValueError (a traceback); other
+    # scripts' digits were silently read as port 443
+    with pytest.raises(InputError, match="the port must be a number"):
+        parse_target(target)
+    one_line_error(*run(capsys, "probe", target), "the port must be a number")
+    # control: the same targets in ASCII digits parse (nothing is connected to)
+    host = "::1" if target.startswith("[") else "127.0.0.1"
+    plain = f"[{host}]:443" if ":" in host else f"{host}:443"
+    assert parse_target(plain) == (host, 443)
 
 
 # --- the loaders: many PEM blocks, odd labels, a NUL in a path ------------------------------

@@ -469,7 +469,9 @@ def checked_servername(name: str, host: str = "", port: int = 443) -> str:
 
 
 def _port(target: str, text: str) -> int:
-    if not text.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" (which int() refuses) and int()
+    # takes other scripts' digits ("٤٤٣"), which no URL parser reads as a port
+    if not (text.isascii() and text.isdigit()):
         raise InputError(f"{target!r}: the port must be a number (HOST:PORT, e.g. example.com:443)")
     port = int(text)
     if not 0 < port < 65536:
