@@ -23,11 +23,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiviz.cli import main
 from pkiviz.errors import InputError
 from pkiviz.net.probe import parse_target
+from pkiviz.validation import validate
+from pkiviz.x509 import der
 from pkiviz.x509.example import running_example
 from pkiviz.x509.load import load_certificates, load_crls
 
@@ -289,39 +291,112 @@ def test_a_nul_in_a_path_is_named(files: Path) -> None:
     assert len(load_certificates(str(files / "chain.pem"))) == 2  # control
 
 
-# --- found, not fixed here: pkiviz/validation is another engineer's -------------------------
+# --- names cryptography cannot decode: the validator reports them ---------------------------
+
+#: Four bytes that are not UTF-8, put in place of the four of a placeholder after issuance.
+BAD_UTF8 = b"\xff\xfe\xc0\x80"
 
 
-def _certificate_with_undecodable_subject() -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "QQQQ")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-        .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
-        .sign(key, hashes.SHA256())
+def _signed(tbs: bytes, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+    """A Certificate over ``tbs``, signed with ``key`` (ECDSA as RFC 6979: deterministic)."""
+    ecdsa_with_sha256 = bytes.fromhex("2a8648ce3d040302")  # 1.2.840.10045.4.3.2
+    algorithm = der.sequence(der.encode_tlv(der.OID, ecdsa_with_sha256))
+    value = key.sign(tbs, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    signature = der.encode_tlv(der.BIT_STRING, b"\x00" + value)
+    return x509.load_der_x509_certificate(der.sequence(tbs, algorithm, signature))
+
+
+def _chain(*, broken: bool) -> tuple[x509.Certificate, x509.Certificate, x509.Certificate]:
+    """Root -> intermediate -> login.example.com, every signature good; with ``broken``, the
+    intermediate's CN (so also the leaf's issuer) is a UTF8String whose bytes are not UTF-8."""
+    keys = [ec.derive_private_key(n, ec.SECP256R1()) for n in (1001, 1002, 1003)]
+    names = [
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        for cn in ("Sweep Root", "QQQQ Intermediate", "login.example.com")
+    ]
+    certs: list[x509.Certificate] = []
+    for i, (name, key) in enumerate(zip(names, keys, strict=True)):
+        issuer = max(i - 1, 0)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(names[issuer])
+            .public_key(key.public_key())
+            .serial_number(100 + i)
+            .not_valid_before(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+            .not_valid_after(dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+        )
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
+        if i > 0:
+            builder = builder.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(keys[issuer].public_key()),
+                critical=False,
+            )
+        if i < 2:
+            builder = builder.add_extension(x509.BasicConstraints(True, None), critical=True)
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName("login.example.com")]), critical=False
+            ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+        tbs = builder.sign(keys[issuer], hashes.SHA256()).tbs_certificate_bytes
+        certs.append(_signed(tbs.replace(b"QQQQ", BAD_UTF8) if broken else tbs, keys[issuer]))
+    root, intermediate, leaf = certs
+    return leaf, intermediate, root
+
+
+def _validate(leaf: x509.Certificate, intermediate: x509.Certificate, root: x509.Certificate):  # type: ignore[no-untyped-def]
+    return validate(
+        leaf,
+        intermediates=[intermediate],
+        trust_anchors=[root],
+        peer_name="login.example.com",
+        at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
     )
-    # a UTF8String CN whose bytes are not UTF-8 (the signature no longer matches either)
-    return cert.public_bytes(serialization.Encoding.DER).replace(b"QQQQ", b"\xff\xfe\xc0\x80")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="pkiviz/validation/facts.py _name reads cert.subject, which raises ValueError for "
-    "an undecodable name: the validator raises instead of reporting",
-)
+def test_an_intermediate_whose_name_cannot_be_decoded_is_reported_not_raised() -> None:
+    leaf, intermediate, root = _chain(broken=True)
+    with pytest.raises(ValueError):  # what cryptography does with such a name
+        _ = intermediate.subject
+    report = _validate(leaf, intermediate, root)
+    assert not report.valid and len(report.path) == 3  # the path is still built, byte for byte
+    failed = [c for c in report.checks if c.failed]
+    assert [(c.check, c.certificate.index if c.certificate else None) for c in failed] == [
+        ("names", 0),
+        ("names", 1),
+    ]  # nothing else is wrong with the chain
+    assert "the issuer name cannot be decoded" in failed[0].message
+    assert "the subject name cannot be decoded" in failed[1].message
+    assert failed[1].certificate is not None
+    assert failed[1].certificate.subject == "(undecodable subject)"
+    signatures = [c.status for c in report.checks if c.check == "signature"]
+    assert signatures == ["pass", "pass", "skipped"]  # the two links verify; the anchor is given
+    assert "(undecodable subject)" in str(report)
+
+
+def test_the_same_chain_with_a_decodable_name_is_valid() -> None:
+    report = _validate(*_chain(broken=False))  # control
+    assert report.valid, report.first_failure
+
+
 def test_the_validator_reports_a_certificate_whose_subject_cannot_be_decoded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "undecodable.der"
-    path.write_bytes(_certificate_with_undecodable_subject())
+    leaf, intermediate, root = _chain(broken=True)
+    for name, cert in (("leaf", leaf), ("intermediate", intermediate), ("root", root)):
+        (tmp_path / f"{name}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     # control: inspect shows it, the subject as "(undecodable)"
-    status, out, _ = run(capsys, "inspect", str(path))
+    status, out, _ = run(capsys, "inspect", str(tmp_path / "intermediate.pem"))
     assert status == 0 and "(undecodable)" in out
-    status, out, err = run(capsys, "validate", str(path), "--trust", str(path), *AT)
-    assert status in (0, 1) and err == "" and out.startswith(("VALID", "INVALID"))
+    # as an intermediate, and as the leaf and the trust anchor at once
+    for argv in (
+        ["leaf.pem", "--untrusted", "intermediate.pem", "--trust", "root.pem"],
+        ["intermediate.pem", "--trust", "intermediate.pem"],
+    ):
+        status, out, err = run(
+            capsys, "validate", *(str(tmp_path / a) if a.endswith(".pem") else a for a in argv), *AT
+        )
+        assert status == 1 and err == "" and out.startswith("INVALID"), (argv, out, err)
+        assert "cannot be decoded" in out

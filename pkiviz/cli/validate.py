@@ -32,6 +32,7 @@ from pkiviz.errors import InputError
 from pkiviz.net.trust_store import system_trust_store
 from pkiviz.revocation.fetch import fetch
 from pkiviz.validation import PeerName, validate
+from pkiviz.validation.facts import facts_of
 from pkiviz.validation.hostname import requested_name_problem
 from pkiviz.x509.load import from_argument, load_certificates, load_crls, read_file
 
@@ -353,10 +354,10 @@ def run(args: argparse.Namespace) -> int:
         # Only an anchor the chain of trust reached was used: without a path,
         # report.path[-1] is merely where path building stopped.
         if args.trust and report.path and report.status_of("chain-of-trust") == "pass":
-            anchor = report.path[-1]
-            if anchor.subject != anchor.issuer:
+            anchor = facts_of(report.path[-1])  # its names even when they cannot be decoded
+            if not anchor.self_issued:
                 print(
-                    f"note: the trust anchor used, {anchor.subject.rfc4514_string()}, is not a "
+                    f"note: the trust anchor used, {anchor.label}, is not a "
                     "self-signed root: every certificate in a --trust file is trusted as is "
                     "(RFC 5280 6.1.1 (d)), so a chain file given with --trust trusts its own "
                     "leaf or intermediate (openssl verify needs -partial_chain for that)"

@@ -71,8 +71,9 @@ class CertFacts:
             self.label = _label(walked.subject, subject)
             self.self_issued = walked.subject == walked.issuer or subject == issuer
         else:
-            self.subject = subject = cert.subject
-            self.issuer = issuer = cert.issuer
+            # The DER walk failed: a stand-in, if needed, is this certificate's alone.
+            self.subject = subject = read_name(cert, "subject", b"subject:" + data)
+            self.issuer = issuer = read_name(cert, "issuer", b"issuer:" + data)
             self.label = _label(None, subject)
             self.self_issued = subject == issuer
         self._exts: dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]] | None = None
@@ -200,6 +201,20 @@ class CertFacts:
         return self._hash_name[0]
 
     # -- names and times --------------------------------------------------
+
+    @property
+    def name_error(self) -> str | None:
+        """Why the subject or issuer name cannot be decoded, or ``None`` if both can."""
+        if type(self.issuer) is not _Undecodable and type(self.subject) is not _Undecodable:
+            return None
+        bad = [
+            f for f, n in (("issuer", self.issuer), ("subject", self.subject)) if is_undecodable(n)
+        ]
+        return (
+            f"the {' and '.join(bad)} name{'s' if len(bad) > 1 else ''} cannot be decoded: "
+            "a string in it is not valid for its ASN.1 string type (a UTF8String that is not "
+            "UTF-8, say)"
+        )
 
     def common_names(self) -> tuple[str, ...]:
         """The subject's commonName values as text."""
@@ -510,11 +525,42 @@ def _remember(cache: dict[bytes, _V], key: bytes, value: _V) -> _V:
     return value
 
 
+#: The attribute type of the stand-in for a name cryptography cannot decode (a UTF8String
+#: whose bytes are not UTF-8, say): a UUID-based OID (ITU-T X.667, arc 2.25) of pkiviz's own.
+UNDECODABLE_NAME = x509.ObjectIdentifier("2.25.329800735698586629295641978511506172918")
+
+
+class _Undecodable(x509.Name):
+    """A stand-in name (its class tells it apart at no cost)."""
+
+
+def undecodable_name(der_bytes: bytes) -> x509.Name:
+    """The stand-in for a name that cannot be decoded: one attribute of type
+    :data:`UNDECODABLE_NAME` holding the name's DER in hex. Equal DER gives an equal
+    stand-in, so path building still matches such a name byte for byte (RFC 5280 7.1
+    allows binary comparison), and no decodable name ever equals it."""
+    return _Undecodable([x509.NameAttribute(UNDECODABLE_NAME, der_bytes.hex())])
+
+
+def is_undecodable(name: x509.Name) -> bool:
+    """Whether ``name`` is the stand-in :func:`undecodable_name` made."""
+    return type(name) is _Undecodable
+
+
+def read_name(cert: x509.Certificate, field: str, der_bytes: bytes) -> x509.Name:
+    """``cert.subject`` or ``cert.issuer``, or :func:`undecodable_name` of its DER when
+    cryptography cannot decode it (it raises ValueError)."""
+    try:
+        return cert.subject if field == "subject" else cert.issuer
+    except ValueError:
+        return undecodable_name(der_bytes)
+
+
 def _name(key: bytes, cert: x509.Certificate, field: str) -> x509.Name:
     """The Name whose DER is ``key``, read from ``cert``'s ``field`` unless known."""
     name = _NAMES.get(key)
     if name is None:
-        name = _remember(_NAMES, key, cert.subject if field == "subject" else cert.issuer)
+        name = _remember(_NAMES, key, read_name(cert, field, key))
     return name
 
 
@@ -522,10 +568,13 @@ def _label(key: bytes | None, subject: x509.Name) -> str:
     """The subject as RFC 4514 text, ``"(empty subject)"`` if empty."""
     label = _LABELS.get(key) if key is not None else None
     if label is None:
-        try:
-            label = subject.rfc4514_string() or "(empty subject)"
-        except ValueError:  # pragma: no cover - undecodable attribute values
-            label = "(unreadable subject)"
+        if is_undecodable(subject):
+            label = "(undecodable subject)"
+        else:
+            try:
+                label = subject.rfc4514_string() or "(empty subject)"
+            except ValueError:  # pragma: no cover - a decoded name RFC 4514 cannot write
+                label = "(unreadable subject)"
         if key is not None:
             _remember(_LABELS, key, label)
     return label

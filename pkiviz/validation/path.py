@@ -126,9 +126,9 @@ class SubjectIndex:
     ) -> None:
         self._certs: dict[x509.Name, list[tuple[x509.Certificate, bool]]] = {}
         for anchor in anchors:
-            self._certs.setdefault(anchor.subject, []).append((anchor, True))
+            self._certs.setdefault(_subject(anchor), []).append((anchor, True))
         for cert in pool:
-            self._certs.setdefault(cert.subject, []).append((cert, False))
+            self._certs.setdefault(_subject(cert), []).append((cert, False))
         self._facts: dict[x509.Name, list[CertFacts]] = {}
         self.anchor_fingerprints: set[str] = set()
         self.built = 0
@@ -157,6 +157,14 @@ class SubjectIndex:
                     self.anchor_fingerprints.add(facts.fingerprint)
             self._facts[name] = found
         return found
+
+
+def _subject(cert: x509.Certificate) -> x509.Name:
+    """``cert.subject``, or the stand-in its facts use when cryptography cannot decode it."""
+    try:
+        return cert.subject
+    except ValueError:
+        return facts_of(cert).subject
 
 
 class PathBuilder:

@@ -370,8 +370,8 @@ def subject_text(cert: x509.Certificate) -> str:
     """A certificate's subject as RFC 4514 text, or ``"(empty subject)"``."""
     try:
         text = cert.subject.rfc4514_string()
-    except ValueError:  # pragma: no cover - undecodable attribute values
-        text = "(unreadable subject)"
+    except ValueError:  # cryptography cannot decode it (a UTF8String that is not UTF-8, say)
+        text = "(undecodable subject)"
     return text or "(empty subject)"
 
 

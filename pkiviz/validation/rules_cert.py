@@ -297,9 +297,12 @@ def version(ctx: Context) -> Iterator[Check]:
 
 
 def names(ctx: Context) -> Iterator[Check]:
-    """Issuer names are never empty; CA subjects are not empty (RFC 5280 4.1.2.4, 4.1.2.6)."""
+    """Names decode; issuer names are never empty; CA subjects are not empty (RFC 5280 4.1.2.4,
+    4.1.2.6)."""
     for i, cert in enumerate(ctx.path):
-        if len(cert.issuer) == 0:
+        if cert.name_error is not None:
+            yield ctx.fail("names", i, cert.name_error, "RFC 5280 4.1.2.4, 4.1.2.6")
+        elif len(cert.issuer) == 0:
             yield ctx.fail("names", i, "the issuer name is empty", "RFC 5280 4.1.2.4")
         elif i > 0 and len(cert.subject) == 0:
             yield ctx.fail("names", i, "a CA's subject must not be empty", "RFC 5280 4.1.2.6")
