@@ -40,7 +40,18 @@ def as_utc(when: _dt.datetime) -> _dt.datetime:
 
     Returns:
         The same instant, tz-aware in UTC.
+
+    Raises:
+        TypeError: if ``when`` is not a datetime (a date or a string, say).
+        ValueError: if the instant falls outside years 1-9999 in UTC.
     """
+    if not isinstance(when, _dt.datetime):
+        raise TypeError(f"expected a datetime.datetime, not {type(when).__name__} {when!r}")
     if when.tzinfo is None:
         return when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"{when.isoformat()} falls outside years 1-9999 once written in UTC"
+        ) from None

@@ -400,3 +400,31 @@ def test_the_validator_reports_a_certificate_whose_subject_cannot_be_decoded(
         )
         assert status == 1 and err == "" and out.startswith("INVALID"), (argv, out, err)
         assert "cannot be decoded" in out
+
+
+# --- the Python entry points: a wrong time, a huge length ---------------------------------
+
+
+def test_validate_names_a_time_that_is_not_a_datetime_or_leaves_utc() -> None:
+    leaf, intermediate, root = _chain(broken=False)
+    with pytest.raises(TypeError, match=r"expected a datetime\.datetime, not str"):
+        validate(leaf, intermediates=[intermediate], trust_anchors=[root], at="2026-03-01")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not date"):
+        validate(leaf, intermediates=[intermediate], trust_anchors=[root], at=dt.date(2026, 3, 1))  # type: ignore[arg-type]
+    plus_one = dt.timezone(dt.timedelta(hours=1))
+    with pytest.raises(ValueError, match=r"^0001-01-01T00:00:00\+01:00 falls outside years 1-9999"):
+        validate(leaf, at=dt.datetime(1, 1, 1, tzinfo=plus_one))
+    # control: the same instant-shaped value that stays inside the calendar
+    report = validate(leaf, trust_anchors=[root], at=dt.datetime(2026, 3, 1, 1, tzinfo=plus_one))
+    assert report.at == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+
+def test_a_der_length_too_large_to_write_out_is_summed_up() -> None:
+    huge = bytes([0x30, 0xFE]) + b"\x01" * 126  # a 126-byte length: about 2**1000 bytes
+    with pytest.raises(InputError) as caught:
+        der.read_tlv(huge)
+    assert "needs about 2**1000 bytes, only 0 present" in str(caught.value)
+    assert len(str(caught.value)) < 120
+    # control: a small truncated value still says exactly how many bytes it needs
+    with pytest.raises(InputError, match=r"needs 5 bytes, only 2 present"):
+        der.read_tlv(bytes([0x04, 0x05, 1, 2]))

@@ -172,7 +172,7 @@ def parse_time(text: str) -> _dt.datetime:
         ) from None
     try:
         return clock.as_utc(when)
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+    except ValueError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         raise InputError(
             f"--at {text!r}: in UTC that is outside the years 1-9999 a time can hold"
         ) from None

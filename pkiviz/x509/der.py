@@ -207,8 +207,9 @@ def read_tlv(data: bytes, offset: int = 0, *, end: int | None = None, what: str 
         if length < 0x80 or data[pos - count] == 0:
             raise InputError(f"{what}: non-minimal length encoding at offset {offset} (X.690 10.1)")
     if pos + length > limit:
+        need = f"{length} bytes" if length < 10**15 else f"about 2**{length.bit_length() - 1} bytes"
         raise InputError(
-            f"{what}: truncated DER: the value at offset {offset} needs {length} bytes, "
+            f"{what}: truncated DER: the value at offset {offset} needs {need}, "
             f"only {max(limit - pos, 0)} present"
         )
     return TLV(tag_class, constructed, number, offset, pos - offset, length)
