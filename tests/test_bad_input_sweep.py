@@ -27,6 +27,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiviz.cli import main
 from pkiviz.errors import InputError
+from pkiviz.net.pcap import check_output_path
 from pkiviz.net.probe import parse_target
 from pkiviz.validation import validate
 from pkiviz.x509 import der
@@ -428,3 +429,14 @@ def test_a_der_length_too_large_to_write_out_is_summed_up() -> None:
     # control: a small truncated value still says exactly how many bytes it needs
     with pytest.raises(InputError, match=r"needs 5 bytes, only 2 present"):
         der.read_tlv(bytes([0x04, 0x05, 1, 2]))
+
+
+def test_an_output_path_in_a_directory_that_takes_no_file_blames_the_directory(
+    tmp_path: Path,
+) -> None:
+    # /proc/version is a regular file, but /proc takes no new file and says ENOENT
+    with pytest.raises(InputError, match=r"its directory /proc cannot take a new file"):
+        check_output_path("/proc/version", what="key log")
+    with pytest.raises(InputError, match=r"its directory .*/missing cannot take a new file"):
+        check_output_path(tmp_path / "missing" / "keys.log", what="key log")
+    assert check_output_path(tmp_path / "keys.log", what="key log") == tmp_path / "keys.log"

@@ -183,7 +183,12 @@ def check_output_path(path: str | os.PathLike[str], *, what: str) -> Path:
         os.close(fd)
         os.unlink(tmp)
     except OSError as exc:
-        raise InputError(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
+        # The error is about the directory (a missing one, no permission, or /proc, which
+        # takes no new file and says ENOENT), not about the file itself.
+        raise InputError(
+            f"{target}: cannot write the {what}: its directory {target.parent} cannot take a "
+            f"new file ({exc.strerror or exc})"
+        ) from None
     return target
 
 
