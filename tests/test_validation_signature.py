@@ -32,6 +32,8 @@ def _cryptography_says(child: x509.Certificate, issuer: x509.Certificate) -> boo
 
 @pytest.fixture(scope="module")
 def limbo_pairs() -> list[tuple[x509.Certificate, x509.Certificate]]:
+    if not limbo.DEFAULT_LIMBO.exists():  # as tests/test_limbo.py: a clone with no suite beside it
+        pytest.skip(f"x509-limbo not found at {limbo.DEFAULT_LIMBO}")
     pairs = []
     for case in limbo.load_cases()[:400]:
         pems = [case["peer_certificate"], *case["untrusted_intermediates"], *case["trusted_certs"]]
