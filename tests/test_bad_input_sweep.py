@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiviz.cli import main
+from pkiviz.draw.chain import draw_chain
+from pkiviz.draw.chaingraph import chain_graph
 from pkiviz.errors import InputError
 from pkiviz.net.pcap import check_output_path
 from pkiviz.net.probe import parse_target
@@ -440,3 +442,15 @@ def test_an_output_path_in_a_directory_that_takes_no_file_blames_the_directory(
     with pytest.raises(InputError, match=r"its directory .*/missing cannot take a new file"):
         check_output_path(tmp_path / "missing" / "keys.log", what="key log")
     assert check_output_path(tmp_path / "keys.log", what="key log") == tmp_path / "keys.log"
+
+
+def test_the_chain_graph_draws_a_chain_with_an_undecodable_name() -> None:
+    for broken, shown_as in ((True, "(undecodable subject)"), (False, "QQQQ Intermediate")):
+        graph = chain_graph(_validate(*_chain(broken=broken)))
+        text = str(graph)
+        assert f"login.example.com → {shown_as}" in text, text
+        assert graph._repr_html_()  # the HTML rendering reads the names too
+        assert draw_chain(graph) is not None  # and the matplotlib figure
+    assert "names: the subject name cannot be decoded" in str(
+        chain_graph(_validate(*_chain(broken=True)))
+    )

@@ -46,7 +46,7 @@ from cryptography import x509
 
 from pkiviz.table import Table
 from pkiviz.validation import Candidate, CertRef, Check, Report
-from pkiviz.validation.facts import CertFacts, verify_signature
+from pkiviz.validation.facts import CertFacts, facts_of, is_undecodable, verify_signature
 from pkiviz.validation.inputs import CertLike, as_certificate
 from pkiviz.validation.report import SYMBOLS, Status, fingerprint, subject_text
 
@@ -304,7 +304,14 @@ def _combined(checks: Sequence[Check]) -> Status:
 
 
 def _self_issued(cert: x509.Certificate | None) -> bool:
-    return cert is not None and cert.issuer == cert.subject
+    return cert is not None and facts_of(cert).self_issued
+
+
+def _issuer_text(cert: x509.Certificate) -> str:
+    """The issuer name as RFC 4514 text, as the validator reads it (a name cryptography
+    cannot decode gets the validator's stand-in, shown as such)."""
+    issuer = facts_of(cert).issuer
+    return "(undecodable name)" if is_undecodable(issuer) else issuer.rfc4514_string()
 
 
 @dataclasses.dataclass
@@ -389,7 +396,7 @@ def chain_graph(
         if anchored or _self_issued(top.cert):
             top.checks.insert(0, attributed)
         elif top.cert is not None and _issuer_absent(top.cert, drafts, known):
-            issuer_name = top.cert.issuer.rfc4514_string() or "(empty name)"
+            issuer_name = _issuer_text(top.cert) or "(empty name)"
             missing = _Draft(
                 f"missing:{issuer_name}",
                 issuer_name,
@@ -456,7 +463,7 @@ def _index(check: Check) -> int | None:
 def _issuer_absent(
     cert: x509.Certificate, drafts: dict[str, _Draft], known: dict[str, x509.Certificate]
 ) -> bool:
-    wanted = cert.issuer.rfc4514_string()
+    wanted = _issuer_text(cert)
     names = {d.subject for d in drafts.values()}
     names |= {subject_text(c) for c in known.values()}
     return wanted not in names
@@ -512,7 +519,7 @@ def _note(draft: _Draft, on_path: bool) -> str:
 def _finish(drafts: list[_Draft], path_keys: tuple[str, ...]) -> tuple[ChainNode, ...]:
     # labels: the CN, disambiguated by the issuer's CN when two share it
     def short(d: _Draft) -> str:
-        name = _parse_name(d.subject) if d.cert is None else d.cert.subject
+        name = _parse_name(d.subject) if d.cert is None else facts_of(d.cert).subject
         text = (_cn(name) if name is not None else None) or d.subject
         return "? " + text if d.key.startswith("missing:") else text
 
@@ -520,7 +527,7 @@ def _finish(drafts: list[_Draft], path_keys: tuple[str, ...]) -> tuple[ChainNode
     labels = []
     for d, s in zip(drafts, shorts, strict=True):
         if shorts.count(s) > 1 and d.cert is not None:
-            s = f"{s} (by {_cn(d.cert.issuer) or d.cert.issuer.rfc4514_string()})"
+            s = f"{s} (by {_cn(facts_of(d.cert).issuer) or _issuer_text(d.cert)})"
         labels.append(s)
     for i, label in enumerate(labels):
         if labels.count(label) > 1:
