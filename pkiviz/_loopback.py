@@ -163,7 +163,19 @@ def refuse() -> Running:
 
 
 class Service:
-    """A context manager that calls :meth:`start` on entry and :meth:`close` on exit."""
+    """A context manager that calls :meth:`start` on entry and :meth:`close` on exit.
+
+    A subclass's :meth:`start` sets ``_running`` (from :func:`serve` or :func:`refuse`);
+    :meth:`close`, :attr:`port` and :meth:`started` read it.
+
+    Attributes:
+        role: what it is, for the error when it is used before it starts.
+        usage: how to start it, for the same error.
+    """
+
+    role = "service"
+    usage = "with ... as s:"
+    _running: Running | None = None
 
     def start(self: S) -> S:
         """Start serving.
@@ -175,7 +187,23 @@ class Service:
 
     def close(self) -> None:
         """Stop serving and close every socket; safe to call twice."""
-        raise NotImplementedError
+        if self._running is not None:
+            self._running.close()
+
+    def started(self) -> Running:
+        """The running server.
+
+        Raises:
+            RuntimeError: if it has not been started.
+        """
+        if self._running is None:
+            raise RuntimeError(f"start the {self.role} first: use it as `{self.usage}`")
+        return self._running
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return self.started().port
 
     def __enter__(self: S) -> S:
         return self.start()

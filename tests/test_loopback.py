@@ -45,3 +45,31 @@ def test_only_loopback_is_served() -> None:
     with pytest.raises(ValueError, match=r"must be bound to 127\.0\.0\.1"):
         _loopback.serve(server, name="pkiviz-test-loopback", join_timeout=5)
     assert server.socket.fileno() == -1  # closed, never bound
+
+
+class _Demo(_loopback.Service):
+    role = "demo"
+    usage = "with _Demo() as d:"
+
+    def start(self) -> _Demo:
+        self._running = _loopback.serve(
+            _loopback.QuietServer((_loopback.HOST, 0), _loopback.QuietHandler),
+            name="pkiviz-test-demo",
+            join_timeout=5,
+        )
+        return self
+
+
+def test_a_service_used_before_it_starts_says_how_to_start_it() -> None:
+    demo = _Demo()
+    with pytest.raises(
+        RuntimeError, match=r"^start the demo first: use it as `with _Demo\(\) as d:`$"
+    ):
+        _ = demo.port
+    demo.close()  # closing what never started is harmless
+    # control: started, it has a port, refuses once closed, and closes twice safely
+    with _Demo() as started:
+        port = started.port
+        assert started.started().server_address == (_loopback.HOST, port)
+    assert _refused(port)
+    started.close()

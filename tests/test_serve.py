@@ -245,7 +245,7 @@ def test_context_manager_shuts_down_on_error(no_leaks: None) -> None:
 
 def test_only_loopback(no_leaks: None) -> None:
     with ScenarioServer("valid") as server:
-        assert server._running().server_address[0] == "127.0.0.1"
+        assert server.started().server_address[0] == "127.0.0.1"
 
 
 def test_bad_input(no_leaks: None) -> None:

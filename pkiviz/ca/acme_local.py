@@ -99,10 +99,12 @@ class Http01Site(_loopback.Service):
         requests: ``(Host header, path)`` of every GET it received, in order.
     """
 
+    role = "site"
+    usage = "with Http01Site() as site:"
+
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []
-        self._running: _loopback.Running | None = None
 
     def start(self) -> Http01Site:
         """Serve on an ephemeral port of 127.0.0.1.
@@ -114,18 +116,6 @@ class Http01Site(_loopback.Service):
         server.site = self
         self._running = _loopback.serve(server, name="pkiviz-acme-http01", join_timeout=6)
         return self
-
-    def close(self) -> None:
-        """Stop serving; safe to call twice."""
-        if self._running is not None:
-            self._running.close()
-
-    @property
-    def port(self) -> int:
-        """The port it listens on (pebble's ``httpPort``)."""
-        if self._running is None:
-            raise RuntimeError("start the site first: use it as `with Http01Site() as site:`")
-        return self._running.port
 
 
 @dataclasses.dataclass(frozen=True)

@@ -177,11 +177,13 @@ class ChallengeServer(_loopback.Service):
             ``"down"`` accepts no connections at all.
     """
 
+    role = "server"
+    usage = "with ChallengeServer(c) as s:"
+
     def __init__(self, challenge: Http01Challenge, *, serve: Serve = "correct") -> None:
         self.challenge = challenge
         self.serve = serve
         self.requests: list[str] = []
-        self._running: _loopback.Running | None = None
 
     def body_for(self, path: str) -> bytes | None:
         """The body served at ``path`` (``None`` means 404)."""
@@ -208,17 +210,10 @@ class ChallengeServer(_loopback.Service):
         self._running = _loopback.serve(server, name="pkiviz-acme-site", join_timeout=6)
         return self
 
-    def close(self) -> None:
-        """Stop serving; safe to call twice."""
-        if self._running is not None:
-            self._running.close()
-
     @property
     def address(self) -> str:
         """``127.0.0.1:<port>`` - where the CA's "DNS lookup" of the domain points."""
-        if self._running is None:
-            raise RuntimeError("start the server first: use it as `with ChallengeServer(c) as s:`")
-        return f"{_loopback.HOST}:{self._running.port}"
+        return f"{_loopback.HOST}:{self.port}"
 
 
 @dataclasses.dataclass(frozen=True)

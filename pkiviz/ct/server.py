@@ -251,12 +251,14 @@ class LogServer(_loopback.Service):
             submissions but never appends them (the lab's "signed but never included").
     """
 
+    role = "server"
+    usage = "with LogServer(log) as s:"
+
     def __init__(self, log: Log, *, clock: dt.datetime | Clock, include: bool = True) -> None:
         self.log = log
         self.include = include
         self._clock = clock
         self._lock = threading.Lock()
-        self._running: _loopback.Running | None = None
         self.requests = 0
 
     def now(self) -> dt.datetime:
@@ -283,18 +285,6 @@ class LogServer(_loopback.Service):
             server, name="pkiviz-ct-log", join_timeout=SERVER_SOCKET_TIMEOUT + 1
         )
         return self
-
-    def close(self) -> None:
-        """Stop serving and close every socket; safe to call twice."""
-        if self._running is not None:
-            self._running.close()
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        if self._running is None:
-            raise RuntimeError("start the server first: use it as `with LogServer(log) as s:`")
-        return self._running.port
 
     @property
     def base_url(self) -> str:

@@ -132,6 +132,9 @@ class ScenarioServer(_loopback.Service):
             a scenario Python's ssl refuses to serve (raised by :meth:`start`).
     """
 
+    role = "server"
+    usage = "with ScenarioServer(name) as s:"
+
     def __init__(self, name: str, *, port: int = 0) -> None:
         if name not in BY_ID:
             raise InputError(f"unknown scenario {name!r}; run 'pkiviz scenario --list'")
@@ -143,7 +146,6 @@ class ScenarioServer(_loopback.Service):
         self.requests = 0
         self._lock = threading.Lock()
         self._directory: Path | None = None
-        self._loop: _loopback.Running | None = None
         self._responder: Responder | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -188,7 +190,9 @@ class ScenarioServer(_loopback.Service):
             ) from None
         server.context = context
         server.scenario_server = self
-        self._loop = _loopback.serve(server, name="pkiviz-serve", join_timeout=SOCKET_TIMEOUT + 1)
+        self._running = _loopback.serve(
+            server, name="pkiviz-serve", join_timeout=SOCKET_TIMEOUT + 1
+        )
         if self.scenario.crl_issuer is not None:
             self._responder = Responder(
                 self.scenario.crl_issuer, revoked=self.scenario.revoked
@@ -216,9 +220,9 @@ class ScenarioServer(_loopback.Service):
 
     def close(self) -> None:
         """Stop serving, join the threads, close every socket, remove the files; safe twice."""
-        loop, self._loop = self._loop, None
-        if loop is not None:
-            loop.close()
+        running, self._running = self._running, None
+        if running is not None:
+            running.close()
         responder, self._responder = self._responder, None
         if responder is not None:
             responder.close()
@@ -228,22 +232,10 @@ class ScenarioServer(_loopback.Service):
 
     # -- what to tell the reader --------------------------------------------
 
-    def _running(self) -> _loopback.Running:
-        if self._loop is None:
-            raise RuntimeError(
-                "start the server first: use it as `with ScenarioServer(name) as s:`"
-            )
-        return self._loop
-
-    @property
-    def port(self) -> int:
-        """The port it listens on, on 127.0.0.1."""
-        return self._running().port
-
     @property
     def directory(self) -> Path:
         """The temporary directory holding the scenario's files (removed at close)."""
-        self._running()
+        self.started()
         assert self._directory is not None
         return self._directory
 

@@ -203,6 +203,9 @@ class Responder(_loopback.Service):
         ocsp_lifetime: nextUpdate - thisUpdate of OCSP answers.
     """
 
+    role = "responder"
+    usage = "with Responder(ca) as r:"
+
     def __init__(
         self,
         ca: Issued,
@@ -230,7 +233,6 @@ class Responder(_loopback.Service):
         if issued is not None:
             self._issued = {self._serial(i) for i in issued}
         self._stopping = threading.Event()
-        self._running: _loopback.Running | None = None
         self.requests = 0
 
     @staticmethod
@@ -260,17 +262,10 @@ class Responder(_loopback.Service):
     def close(self) -> None:
         """Stop serving and close every socket; safe to call twice."""
         self._stopping.set()
-        if self._running is not None:
-            self._running.close()
+        super().close()
 
     # -- URLs and certificates --------------------------------------------
-
-    @property
-    def port(self) -> int:
-        """The port it listens on (or, when down, reserves)."""
-        if self._running is None:
-            raise RuntimeError("start the responder first: use it as `with Responder(ca) as r:`")
-        return self._running.port
+    # ``port`` (inherited) is the port it listens on or, when down, reserves.
 
     @property
     def base_url(self) -> str:
