@@ -31,7 +31,7 @@ from pkiviz.draw.chaingraph import chain_graph
 from pkiviz.errors import InputError
 from pkiviz.net.pcap import check_output_path
 from pkiviz.net.probe import parse_target
-from pkiviz.validation import validate
+from pkiviz.validation import Report, validate
 from pkiviz.x509 import der
 from pkiviz.x509.example import running_example
 from pkiviz.x509.load import load_certificates, load_crls
@@ -349,7 +349,9 @@ def _chain(*, broken: bool) -> tuple[x509.Certificate, x509.Certificate, x509.Ce
     return leaf, intermediate, root
 
 
-def _validate(leaf: x509.Certificate, intermediate: x509.Certificate, root: x509.Certificate):  # type: ignore[no-untyped-def]
+def _validate(
+    leaf: x509.Certificate, intermediate: x509.Certificate, root: x509.Certificate
+) -> Report:
     return validate(
         leaf,
         intermediates=[intermediate],

@@ -29,6 +29,7 @@ import re
 import select
 import stat
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -649,10 +650,7 @@ def _tally(labels: list[str]) -> str:
     """
     if len(labels) <= _TALLY_KINDS:
         return ", ".join(labels)
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    kinds = [f"{n} x {label}" if n > 1 else label for label, n in counts.items()]
+    kinds = [f"{n} x {label}" if n > 1 else label for label, n in Counter(labels).items()]
     rest = len(kinds) - _TALLY_KINDS
     if rest > 0:
         kinds = [*kinds[:_TALLY_KINDS], f"and {rest} other kind{'s' if rest > 1 else ''}"]
